@@ -1,0 +1,102 @@
+"""Read a case from JSON or YAML and turn every validation problem into `file: field.path: problem`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from priorauth.case.model import Case
+from priorauth.errors import CaseError
+
+
+def load_case(path: str | Path) -> Case:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CaseError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError:
+        raise CaseError(str(path), "not UTF-8 text") from None
+    return parse_case(text, name=str(path), yaml_syntax=path.suffix.lower() in (".yaml", ".yml"))
+
+
+def parse_case(text: str | bytes, name: str = "case", yaml_syntax: bool = False) -> Case:
+    """Parse a case document. YAML is converted to JSON first so both go through the same strict path."""
+    if yaml_syntax:
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            where = f"{name}:{mark.line + 1}" if mark else name
+            raise CaseError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        text = json.dumps(data, default=_json_default)
+    try:
+        return Case.model_validate_json(text)
+    except ValidationError as exc:
+        raise CaseError(name, _describe(exc)) from None
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    raise TypeError(f"unsupported value {value!r}")
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"
+
+
+_MESSAGES = {
+    "missing": "required field is missing",
+    "extra_forbidden": "unknown field",
+    "date_from_datetime_parsing": "not a date",
+    "date_parsing": "not a date",
+    "date_type": "not a date",
+    "bool_type": "not true or false",
+    "float_type": "not a number",
+    "int_type": "not a whole number",
+    "string_type": "not a string",
+    "list_type": "not a list",
+    "model_type": "not an object",
+    "json_invalid": "not valid JSON",
+}
+
+
+def _describe_one(err: Any) -> str:
+    path = field_path(tuple(err["loc"]))
+    kind = err["type"]
+    msg = _MESSAGES.get(kind)
+    if kind == "json_invalid":
+        return f"not valid JSON: {err.get('ctx', {}).get('error', '')}".rstrip(": ")
+    if msg is None:
+        msg = err["msg"]
+        if msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        msg = msg[0].lower() + msg[1:] if msg else kind
+    if kind not in ("missing", "model_type") and "input" in err:
+        shown = json.dumps(err["input"], default=str)
+        if len(shown) > 60:
+            shown = shown[:57] + "..."
+        if kind in ("extra_forbidden",):
+            return f"{path}: {msg}"
+        return f"{path}: {msg}: {shown}"
+    return f"{path}: {msg}"
+
+
+def _describe(exc: ValidationError) -> str:
+    errors = exc.errors(include_url=False)
+    lines = [_describe_one(e) for e in errors[:10]]
+    if len(errors) > 10:
+        lines.append(f"... and {len(errors) - 10} more problems")
+    return "\n  ".join(lines) if len(lines) > 1 else lines[0]

@@ -1,0 +1,202 @@
+"""The case, version 1 of the format in shared/design/case-format.md, as strict pydantic models.
+
+Strict and closed: `false` is not `0`, `"3"` is not a number, unknown keys are errors. A key that is
+absent or `null` means "not documented", so every clinical field is optional.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+FORMAT = "priorauth-case/1"
+
+Payer = Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"]
+RequestKind = Literal["trial", "implant", "refill", "replacement", "revision", "removal"]
+Indication = Literal["cancer_pain", "noncancer_pain", "spasticity"]
+TreatmentType = Literal[
+    "physical_therapy", "occupational_therapy", "home_exercise_program", "chiropractic",
+    "exercise_program", "rest", "relaxation", "ice_heat", "tens", "systemic_opioids",
+    "transdermal_opioids", "oral_nonopioid_analgesics", "nsaids", "otc_analgesics",
+    "injectable_analgesics", "subcutaneous_medication", "nerve_block", "epidural_steroid_injection",
+    "behavioral_therapy", "oral_baclofen", "oral_antispasmodic", "spine_surgery", "other",
+]
+Outcome = Literal[
+    "failed", "intolerable_side_effects", "contraindicated", "refused", "unable_to_complete",
+    "effective", "ongoing",
+]
+DrugName = str  # generic name in lower case; an unknown name is a finding, not a parse error
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+
+class Quantity(Strict):
+    value: float = Field(ge=0)
+    unit: Literal["mg/mL", "mcg/mL", "%", "mg", "mcg"]
+
+
+class Drug(Strict):
+    name: DrugName = Field(min_length=1)
+    concentration: Quantity | None = None
+    daily_dose: Quantity | None = None
+    compounded: bool | None = None
+
+
+class Pump(Strict):
+    type: Literal["programmable", "fixed_rate"] | None = None
+    fda_approved_for_drug: bool | None = None
+
+
+class Member(Strict):
+    birth_date: dt.date | None = None
+    sex: Literal["female", "male", "other", "unknown"] | None = None
+    payer: Payer | None = None
+    line_of_business: Literal["commercial", "medicaid", "medicare-advantage", "fep"] | None = None
+
+
+class Request(Strict):
+    kind: RequestKind
+    route: Literal["intrathecal", "epidural"] | None = None
+    indication: Indication
+    service_date: dt.date
+    procedure_codes: list[str] = []
+    diagnosis_codes: list[str] = []
+    drugs: list[Drug] = []
+    pump: Pump | None = None
+    trial_observation_days: float | None = Field(default=None, ge=0)
+    facility_experienced: bool | None = None
+
+
+class Treatment(Strict):
+    type: TreatmentType
+    start: dt.date | None = None
+    end: dt.date | None = None
+    schedule: Literal["fixed", "prn"] | None = None
+    outcome: Outcome | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Treatment:
+        if self.start and self.end and self.end < self.start:
+            raise ValueError(f"end {self.end} is before start {self.start}")
+        return self
+
+
+class Evaluation(Strict):
+    type: Literal["specialist", "mental_health"]
+    specialty: Literal[
+        "orthopedic_surgery", "neurology", "neurosurgery", "oncology", "pain_management",
+        "physiatry", "other",
+    ] | None = None
+    date: dt.date | None = None
+    result: Literal["other_treatments_failed", "other_options_remain", "cleared", "not_cleared"] | None = None
+
+
+class DrugScreen(Strict):
+    date: dt.date
+    result: Literal["negative", "positive"]
+
+
+class Psychiatric(Strict):
+    active_psychosis: bool | None = None
+    suicidality: bool | None = None
+    untreated_major_depression: bool | None = None
+    compromised_cognition: bool | None = None
+    untreated_psychosocial_issues: bool | None = None
+
+
+class Findings(Strict):
+    active_infection: bool | None = None
+    local_infection: bool | None = None
+    sepsis: bool | None = None
+    coagulopathy: bool | None = None
+    csf_obstruction: bool | None = None
+    tumor_thecal_encroachment: bool | None = None
+    increased_intracranial_pressure: bool | None = None
+    insufficient_body_size: bool | None = None
+    drug_allergy: bool | None = None
+    device_component_allergy: bool | None = None
+    prior_implant_intolerance: bool | None = None
+    other_programmable_implant: bool | None = None
+
+
+class TrialResult(Strict):
+    date: dt.date | None = None
+    pain_before: float | None = Field(default=None, ge=0, le=10)
+    pain_after: float | None = Field(default=None, ge=0, le=10)
+    pain_reduction_percent: float | None = Field(default=None, le=100)
+    function_improved: bool | None = None
+    side_effects: Literal["none", "minimal", "tolerable", "intolerable"] | None = None
+    adl_improved: bool | None = None
+    observation_days: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _scores_agree(self) -> TrialResult:
+        computed = self.computed_reduction()
+        if computed is not None and self.pain_reduction_percent is not None:
+            if abs(computed - self.pain_reduction_percent) > 1.0:
+                raise ValueError(
+                    f"pain_reduction_percent {self.pain_reduction_percent:g} disagrees with "
+                    f"pain_before {self.pain_before:g} and pain_after {self.pain_after:g} "
+                    f"({computed:.1f}%)"
+                )
+        return self
+
+    def computed_reduction(self) -> float | None:
+        if self.pain_before is None or self.pain_after is None or self.pain_before == 0:
+            return None
+        return (self.pain_before - self.pain_after) / self.pain_before * 100
+
+    def reduction_percent(self) -> float | None:
+        """The documented reduction; the exact score ratio wins over a rounded percentage."""
+        computed = self.computed_reduction()
+        return computed if computed is not None else self.pain_reduction_percent
+
+
+class Spasticity(Strict):
+    origin: Literal["cerebral", "spinal"] | None = None
+    oral_baclofen_weeks: float | None = Field(default=None, ge=0)
+    oral_response: Literal["unresponsive", "intolerant", "responsive"] | None = None
+    ashworth: float | None = Field(default=None, ge=0, le=5)
+    penn: float | None = Field(default=None, ge=0, le=4)
+    test_dose_response: Literal["favorable", "unfavorable"] | None = None
+
+
+class Clinical(Strict):
+    pain_onset: dt.date | None = None
+    pain_etiology: str | None = None
+    pathology_confirmed: bool | None = None
+    life_expectancy_months: float | None = Field(default=None, ge=0)
+    advanced_disease_high_risk: bool | None = None
+    surgery_indicated: bool | None = None
+    surgery_refused: bool | None = None
+    treatments: list[Treatment] = []
+    evaluations: list[Evaluation] = []
+    drug_screens: list[DrugScreen] = []
+    substance_use: Literal["none", "history", "active"] | None = None
+    psychiatric: Psychiatric = Psychiatric()
+    findings: Findings = Findings()
+    trial_result: TrialResult | None = None
+    spasticity: Spasticity | None = None
+    behavioral_factors_addressed: bool | None = None
+    activity_level: str | None = None
+
+
+class Note(Strict):
+    date: dt.date | None = None
+    author: str | None = None
+    kind: str | None = None
+    text: str
+
+
+class Case(Strict):
+    format: Literal["priorauth-case/1"]
+    id: str = Field(min_length=1)
+    submitted: dt.date
+    member: Member = Member()
+    request: Request
+    clinical: Clinical = Clinical()
+    notes: list[Note] = []

@@ -1,0 +1,1 @@
+"""The engine: three-valued evaluation of a case against policy criteria."""

@@ -1,0 +1,225 @@
+"""Evaluate a case against policies: a pure function of (case, policy version, as-of date).
+
+Order of questions, per policy: is a version in force on the date of service; does a scope rule decide
+(not addressed, referred elsewhere, excluded, no review needed); is the request kind covered; then the
+criteria tree in three-valued logic: met -> approve, not met -> deny (a recommendation for a clinical
+reviewer, never a final denial), unknown -> pend with the documentation to request.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from priorauth import __version__
+from priorauth.case.model import Case
+from priorauth.engine.facts import Facts, facts_for
+from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict, all_of, any_of, at_least, not_
+from priorauth.policy.loader import PolicySet
+from priorauth.policy.model import Node, Policy, When
+
+SKIPPED = "not_applicable"  # a criterion whose `when` does not hold for this request
+
+REVIEW_NOTICE = ("Recommendation only: an adverse outcome must be reviewed and finalized by a clinical "
+                 "reviewer; the engine never issues a denial on its own.")
+
+
+@dataclass(frozen=True, slots=True)
+class Trace:
+    node: Node
+    verdict: str
+    facts: dict[str, Any]
+    detail: str
+    children: tuple[Trace, ...]
+
+
+@dataclass
+class Determination:
+    policy: str
+    decision: str
+    summary: str
+    policy_version: dict[str, Any] | None = None
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+    documentation_requests: list[dict[str, Any]] = field(default_factory=list)
+    documentation_checklist: list[dict[str, Any]] = field(default_factory=list)
+    approval_duration: str | None = None
+    trace: Trace | None = None
+
+    def to_dict(self, explain: str = "full") -> dict[str, Any]:
+        out: dict[str, Any] = {"policy": self.policy, "decision": self.decision, "summary": self.summary}
+        if self.decision in ("deny", "refer"):
+            out["review_required"] = True
+            out["notice"] = REVIEW_NOTICE if self.decision == "deny" else "Manual review: " + self.summary
+        out["policy_version"] = self.policy_version
+        out["reasons"] = self.reasons
+        out["documentation_requests"] = self.documentation_requests
+        out["documentation_checklist"] = self.documentation_checklist
+        out["approval_duration"] = self.approval_duration
+        if self.trace is not None and explain != "summary":
+            out["criteria"] = trace_to_dict(self.trace, only_failing=explain == "fails")
+        return out
+
+
+def trace_to_dict(t: Trace, only_failing: bool = False) -> dict[str, Any]:
+    n = t.node
+    out: dict[str, Any] = {"id": n.id, "verdict": t.verdict, "section": n.section, "quote": n.quote}
+    if n.title:
+        out["title"] = n.title
+    if n.operator != "test":
+        out["operator"] = f"at_least {n.at_least}" if n.operator == "at_least" else n.operator
+    if t.detail:
+        out["detail"] = t.detail
+    if t.facts:
+        out["facts"] = {k: _jsonable(v) for k, v in t.facts.items()}
+    if n.interpretation:
+        out["interpretation"] = n.interpretation
+    children = [c for c in t.children if not only_failing or c.verdict in (NOT_MET, UNKNOWN)]
+    if children:
+        out["children"] = [trace_to_dict(c, only_failing) for c in children]
+    return out
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, tuple):
+        return list(value)
+    return value
+
+
+class _Request:
+    """The request-level facts a `When` condition reads, computed once per case."""
+
+    __slots__ = ("kind", "indication", "route", "lob", "age", "drugs")
+
+    def __init__(self, facts: Facts):
+        r = facts.case.request
+        self.kind, self.indication, self.route = r.kind, r.indication, r.route
+        self.lob = facts.case.member.line_of_business
+        self.age = facts.values.get("member.age_years")
+        self.drugs = tuple(d.name for d in r.drugs)
+
+    def holds(self, when: When | None) -> bool:
+        return when is None or when.holds(self.kind, self.indication, self.route, self.lob, self.age, self.drugs)
+
+
+def _evaluate(node: Node, facts: Facts, req: _Request) -> Trace:
+    if not req.holds(node.when):
+        return Trace(node, SKIPPED, {}, "does not apply to this request", ())
+    if node.test is not None:
+        out = node.predicate(facts)
+        return Trace(node, out.verdict, out.facts, out.detail, ())
+    children = tuple(_evaluate(c, facts, req) for c in node.children)
+    verdicts = [c.verdict for c in children if c.verdict != SKIPPED]
+    verdict: Verdict
+    if node.all is not None:
+        verdict = all_of(verdicts)
+    elif node.any is not None:
+        verdict = any_of(verdicts)
+    elif node.not_ is not None:
+        verdict = not_(verdicts[0]) if verdicts else MET
+    else:
+        verdict = at_least(node.at_least or 0, verdicts)
+    return Trace(node, verdict, {}, "", children)
+
+
+def _cite(node: Node) -> dict[str, Any]:
+    return {"criterion": node.id, "section": node.section, "quote": node.quote}
+
+
+def deny_reasons(t: Trace) -> list[dict[str, Any]]:
+    """The not-met criteria on the decisive path, deepest first."""
+    n = t.node
+    if t.verdict != NOT_MET:
+        return []
+    if n.test is not None or n.not_ is not None:
+        reason = _cite(n) | {"finding": t.detail}
+        if n.contraindication:
+            reason["contraindication"] = True
+        return [reason]
+    out: list[dict[str, Any]] = []
+    for c in t.children:
+        out.extend(deny_reasons(c))
+    if n.contraindication and not out:
+        out.append(_cite(n) | {"contraindication": True})
+    return out
+
+
+def documentation_requests(t: Trace) -> list[dict[str, Any]]:
+    """Unknown criteria that could still lead to approval, each phrased as an actionable request."""
+    n = t.node
+    if t.verdict != UNKNOWN:
+        return []
+    if n.test is not None:
+        return [_cite(n) | {"request": n.request, "finding": t.detail}]
+    if n.not_ is not None:
+        return [_cite(n) | {"request": n.request or f"documentation for {n.title or n.id}"}]
+    unknown = [c for c in t.children if c.verdict == UNKNOWN]
+    if n.any is not None and len(unknown) > 1:
+        options = [r for c in unknown for r in documentation_requests(c)]
+        return [{"criterion": n.id, "section": n.section, "one_of": options,
+                 "request": "Any one of: " + "; or ".join(o["request"] for o in options if "request" in o)}]
+    return [r for c in unknown for r in documentation_requests(c)]
+
+
+def _version_info(policy: Policy, content_hash: str | None) -> dict[str, Any]:
+    return {
+        "id": policy.id, "version": policy.version, "payer": policy.payer_name, "number": policy.number,
+        "title": policy.title, "effective": policy.effective.isoformat(),
+        "end": policy.end.isoformat() if policy.end else None, "content_sha256": content_hash,
+        "engine_version": __version__,
+    }
+
+
+def determine(facts: Facts, policy_id: str, versions: list[Policy],
+              hashes: dict[tuple[str, str], str] | None = None) -> Determination:
+    """One policy's determination for one case."""
+    day = facts.case.request.service_date
+    policy = next((p for p in reversed(versions) if p.in_force(day)), None)
+    if policy is None:
+        spans = ", ".join(f"{p.version} ({p.effective}–{p.end or 'open'})" for p in versions)
+        return Determination(policy_id, "not_applicable",
+                             f"No version of {policy_id} is in force on the date of service {day} "
+                             f"(known versions: {spans}).")
+    info = _version_info(policy, (hashes or {}).get((policy.id, policy.version)))
+    req = _Request(facts)
+    checklist = [{"id": d.id, "section": d.section, "text": d.text}
+                 for d in policy.documentation if req.holds(d.when)]
+    for rule in policy.scope:
+        if req.holds(rule.when):
+            reason = {"rule": rule.id, "section": rule.section, "quote": rule.quote, "finding": rule.reason}
+            return Determination(policy.id, rule.decision, rule.reason, info, reasons=[reason],
+                                 approval_duration=policy.approval_duration.get(req.kind)
+                                 if rule.decision == "approve" else None)
+    if req.kind not in policy.covered_kinds:
+        return Determination(policy.id, "refer",
+                             f"{policy.payer_name} {policy.number} states no criteria for a {req.kind} request; "
+                             "refer for manual review.", info, documentation_checklist=checklist)
+    trace = _evaluate(policy.criteria, facts, req)
+    if trace.verdict == MET:
+        duration = policy.approval_duration.get(req.kind)
+        summary = "Every applicable criterion is met on documented facts."
+        return Determination(policy.id, "approve", summary, info, documentation_checklist=checklist,
+                             approval_duration=duration, trace=trace)
+    if trace.verdict == NOT_MET:
+        reasons = deny_reasons(trace)
+        summary = "Not met: " + "; ".join(f"{r['section']} ({r['criterion']})" for r in reasons)
+        return Determination(policy.id, "deny", summary, info, reasons=reasons,
+                             documentation_checklist=checklist, trace=trace)
+    requests = documentation_requests(trace)
+    summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
+    return Determination(policy.id, "pend", summary, info, documentation_requests=requests,
+                         documentation_checklist=checklist, trace=trace)
+
+
+def evaluate_case(case: Case, policies: PolicySet, as_of: dt.date | None = None,
+                  only: list[str] | None = None) -> list[Determination]:
+    """Determinations for every policy (or those in `only`), in policy-set order.
+
+    A member whose payer is known is evaluated only against that payer's policies.
+    """
+    facts = facts_for(case, as_of)
+    ids = only or [pid for pid in policies.ids
+                   if case.member.payer is None or policies.latest(pid).payer == case.member.payer]
+    return [determine(facts, pid, policies.get(pid), policies.hashes) for pid in ids]

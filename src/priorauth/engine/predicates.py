@@ -1,0 +1,464 @@
+"""The leaf-predicate vocabulary: each policy criterion's `test` is one of these, compiled at load time.
+
+A compiled predicate is a pure function `Facts -> Outcome`: a verdict, the facts it read (path ->
+value, for the trace) and a one-line explanation. The vocabulary (documented in docs/predicates.md):
+
+- `fact`: compare one fact (`eq`, `ne`, `in`, `not_in`, `gte`, `gt`, `lte`, `lt`, `between`,
+  `present`); `undocumented` says what an absent fact means (default `unknown`).
+- `none_present`: findings that must be absent; `undocumented: absent` for a list that only excludes
+  ("patients with an active infection"), `unknown` where they must be documented as eliminated.
+- `treatment`: a documented treatment of given types with a qualifying outcome (and schedule, minimum
+  length, recency).
+- `therapy_duration`: days covered by qualifying treatments, optionally within a look-back window.
+- `evaluation`: a specialist or mental-health evaluation with a qualifying result.
+- `elapsed_since`: a documented date at least N months before the as-of date.
+- `drug_test`: a negative drug screen within the window, and no positive one.
+- `drugs`: every requested drug is in an allowed list (or compounded, when that is allowed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from priorauth.case.model import Outcome as TreatmentOutcome
+from priorauth.case.model import Treatment, TreatmentType
+from priorauth.engine.dates import add_months, covered_days, months_to_days
+from priorauth.engine.facts import Facts, fact_paths
+from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
+
+FAILURE_OUTCOMES: list[TreatmentOutcome] = ["failed", "intolerable_side_effects", "unable_to_complete"]
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    verdict: Verdict
+    facts: dict[str, Any] = field(default_factory=dict)
+    detail: str = ""
+
+
+Predicate = Callable[[Facts], Outcome]
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_path(path: str) -> str:
+    if path not in fact_paths():
+        import difflib
+
+        near = difflib.get_close_matches(path, sorted(fact_paths()), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else ""
+        raise ValueError(f"unknown fact {path!r}{hint}")
+    return path
+
+
+class FactSpec(Spec):
+    fact: str
+    eq: Any = None
+    ne: Any = None
+    in_: list[Any] | None = Field(default=None, alias="in")
+    not_in: list[Any] | None = None
+    gte: float | None = None
+    gt: float | None = None
+    lte: float | None = None
+    lt: float | None = None
+    between: tuple[float, float] | None = None
+    present: Literal[True] | None = None
+    undocumented: Literal["unknown", "met", "not_met"] = "unknown"
+
+    @model_validator(mode="after")
+    def _one_op(self) -> FactSpec:
+        _check_path(self.fact)
+        ops = [k for k in ("eq", "ne", "in_", "not_in", "gte", "gt", "lte", "lt", "between", "present")
+               if getattr(self, k) is not None]
+        if len(ops) != 1:
+            raise ValueError("a fact test needs exactly one of eq, ne, in, not_in, gte, gt, lte, lt, "
+                             f"between, present (got {', '.join(ops) or 'none'})")
+        return self
+
+
+class NonePresentSpec(Spec):
+    none_present: list[str] = Field(min_length=1)
+    undocumented: Literal["absent", "unknown"]
+
+    @model_validator(mode="after")
+    def _paths(self) -> NonePresentSpec:
+        for p in self.none_present:
+            _check_path(p)
+        return self
+
+
+class TreatmentSpec(Spec):
+    types: list[TreatmentType] = Field(min_length=1)
+    outcomes: list[TreatmentOutcome] = Field(default_factory=lambda: list(FAILURE_OUTCOMES))
+    schedule: Literal["fixed", "prn"] | None = None
+    min_days: int | None = None
+    min_months: float | None = None
+    within_months: int | None = None
+    # Outcomes that qualify without schedule or length, e.g. a documented contraindication.
+    qualify_without_trial: list[TreatmentOutcome] = []
+    contradicted_by: list[TreatmentOutcome] = ["effective"]
+
+
+class DurationSpec(Spec):
+    types: list[TreatmentType] = Field(min_length=1)
+    outcomes: list[TreatmentOutcome] = Field(default_factory=lambda: list(FAILURE_OUTCOMES))
+    min_months: float
+    within_months: int | None = None
+    contradicted_by: list[TreatmentOutcome] = ["effective"]
+
+
+class EvaluationSpec(Spec):
+    type: Literal["specialist", "mental_health"]
+    specialties: list[str] | None = None
+    met: list[str] = Field(min_length=1)
+    not_met: list[str] = []
+    within_months: int | None = None
+
+
+class ElapsedSpec(Spec):
+    fact: str
+    min_months: float
+
+    @model_validator(mode="after")
+    def _path(self) -> ElapsedSpec:
+        _check_path(self.fact)
+        return self
+
+
+class DrugTestSpec(Spec):
+    within_months: int
+
+
+class DrugsSpec(Spec):
+    allowed: list[str] = Field(min_length=1)
+    or_compounded: bool = False
+
+
+SPEC_KINDS: dict[str, type[Spec]] = {
+    "fact": FactSpec,
+    "none_present": NonePresentSpec,
+    "treatment": TreatmentSpec,
+    "therapy_duration": DurationSpec,
+    "evaluation": EvaluationSpec,
+    "elapsed_since": ElapsedSpec,
+    "drug_test": DrugTestSpec,
+    "drugs": DrugsSpec,
+}
+# For these the spec is the whole mapping; for the others it is the value under the key.
+_FLAT = {"fact", "none_present"}
+
+
+def parse_test(raw: Any) -> tuple[str, Spec]:
+    """Validate a `test:` mapping; raises ValueError naming the problem."""
+    if not isinstance(raw, dict):
+        raise ValueError("a test must be a mapping")
+    kinds = [k for k in raw if k in SPEC_KINDS]
+    if len(kinds) != 1:
+        import difflib
+
+        unknown = [k for k in raw if k not in SPEC_KINDS]
+        near = [m for k in unknown for m in difflib.get_close_matches(str(k), SPEC_KINDS, n=1)]
+        hint = f" (did you mean {near[0]}?)" if near and not kinds else ""
+        raise ValueError(f"a test needs exactly one predicate of {', '.join(SPEC_KINDS)}; "
+                         f"got {', '.join(map(str, raw)) or 'nothing'}{hint}")
+    kind = kinds[0]
+    if kind in _FLAT:
+        return kind, SPEC_KINDS[kind].model_validate(raw)
+    extra = [k for k in raw if k != kind]
+    if extra:
+        raise ValueError(f"unexpected keys beside {kind}: {', '.join(extra)}")
+    return kind, SPEC_KINDS[kind].model_validate(raw[kind])
+
+
+def compile_test(kind: str, spec: Spec) -> Predicate:
+    return _COMPILERS[kind](spec)
+
+
+# --- compilers -----------------------------------------------------------------------------------
+
+
+def _compile_fact(spec: FactSpec) -> Predicate:
+    path = spec.fact
+    missing: Verdict = {"unknown": UNKNOWN, "met": MET, "not_met": NOT_MET}[spec.undocumented]
+    if spec.present:
+        def check(v: Any) -> bool:
+            return v not in ("", ())
+        label = "is documented"
+    elif spec.eq is not None:
+        want = spec.eq
+        def check(v: Any) -> bool:
+            return v == want
+        label = f"= {want!r}"
+    elif spec.ne is not None:
+        avoid = spec.ne
+        def check(v: Any) -> bool:
+            return v != avoid
+        label = f"≠ {avoid!r}"
+    elif spec.in_ is not None:
+        allowed = tuple(spec.in_)
+        def check(v: Any) -> bool:
+            return v in allowed
+        label = f"in {list(allowed)}"
+    elif spec.not_in is not None:
+        banned = tuple(spec.not_in)
+        def check(v: Any) -> bool:
+            return v not in banned
+        label = f"not in {list(banned)}"
+    elif spec.between is not None:
+        low, high = spec.between
+        def check(v: Any) -> bool:
+            return low <= v <= high
+        label = f"between {low:g} and {high:g}"
+    else:
+        op, bound = next((o, getattr(spec, o)) for o in ("gte", "gt", "lte", "lt") if getattr(spec, o) is not None)
+        symbol = {"gte": "≥", "gt": ">", "lte": "≤", "lt": "<"}[op]
+        cmp = {"gte": float.__ge__, "gt": float.__gt__, "lte": float.__le__, "lt": float.__lt__}[op]
+        def check(v: Any) -> bool:
+            return cmp(float(v), bound)
+        label = f"{symbol} {bound:g}"
+
+    def run(facts: Facts) -> Outcome:
+        value = facts.values.get(path)
+        if value is None:
+            return Outcome(missing, {path: None}, f"{path} not documented")
+        ok = check(value)
+        return Outcome(MET if ok else NOT_MET, {path: value}, f"{path} = {_show(value)} ({'' if ok else 'not '}{label})")
+
+    return run
+
+
+def _compile_none_present(spec: NonePresentSpec) -> Predicate:
+    paths = tuple(spec.none_present)
+    absent_if_missing = spec.undocumented == "absent"
+
+    def run(facts: Facts) -> Outcome:
+        used = {p: facts.values.get(p) for p in paths}
+        present = [p for p, v in used.items() if v is True]
+        if present:
+            return Outcome(NOT_MET, used, "documented present: " + ", ".join(_leaf(p) for p in present))
+        missing = [p for p, v in used.items() if v is None]
+        if missing and not absent_if_missing:
+            return Outcome(UNKNOWN, used, "not documented as absent: " + ", ".join(_leaf(p) for p in missing))
+        if missing:
+            return Outcome(MET, used, "none documented present (undocumented counts as absent here)")
+        return Outcome(MET, used, "all documented absent")
+
+    return run
+
+
+def _treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+    if t.start is None:
+        return None
+    end = t.end or (as_of if t.outcome == "ongoing" else t.start)
+    return (t.start, min(end, as_of)) if t.start <= as_of else None
+
+
+def _describe_treatment(t: Treatment) -> str:
+    parts = [t.type]
+    if t.schedule:
+        parts.append(t.schedule)
+    if t.start:
+        parts.append(f"{t.start}..{t.end or ('ongoing' if t.outcome == 'ongoing' else '?')}")
+    parts.append(t.outcome or "outcome not documented")
+    return " ".join(parts)
+
+
+def _compile_treatment(spec: TreatmentSpec) -> Predicate:
+    types = frozenset(spec.types)
+    outcomes = frozenset(spec.outcomes)
+    free = frozenset(spec.qualify_without_trial)
+    contradicting = frozenset(spec.contradicted_by)
+    min_days = spec.min_days if spec.min_days is not None else (
+        months_to_days(spec.min_months) if spec.min_months is not None else None)
+
+    def run(facts: Facts) -> Outcome:
+        used: dict[str, Any] = {}
+        short: list[str] = []
+        candidates = 0
+        contradicted = 0
+        window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
+        for i, t in enumerate(facts.case.clinical.treatments):
+            if t.type not in types:
+                continue
+            candidates += 1
+            key = f"clinical.treatments[{i}]"
+            used[key] = _describe_treatment(t)
+            if t.outcome in contradicting:
+                contradicted += 1
+                continue
+            if t.outcome in free:
+                return Outcome(MET, used, f"{t.type}: {t.outcome}")
+            if t.outcome not in outcomes:
+                short.append(f"{t.type}: outcome {t.outcome or 'not documented'}")
+                continue
+            if spec.schedule and t.schedule != spec.schedule:
+                short.append(f"{t.type}: schedule {t.schedule or 'not documented'}, {spec.schedule} required")
+                continue
+            interval = _treatment_interval(t, facts.as_of)
+            if window_start is not None and (interval is None or interval[1] < window_start):
+                short.append(f"{t.type}: not within the past {spec.within_months} months")
+                continue
+            if min_days is not None:
+                days = (interval[1] - interval[0]).days + 1 if interval else 0
+                if days < min_days:
+                    short.append(f"{t.type}: {days} days documented, {min_days} required")
+                    continue
+            return Outcome(MET, used, f"{_describe_treatment(t)}")
+        if candidates and contradicted == candidates:
+            return Outcome(NOT_MET, used, "documented as " + ", ".join(sorted(contradicting)))
+        if not candidates:
+            return Outcome(UNKNOWN, used, "no " + " / ".join(sorted(types)) + " documented")
+        return Outcome(UNKNOWN, used, "; ".join(short) or "no qualifying treatment documented")
+
+    return run
+
+
+def _compile_duration(spec: DurationSpec) -> Predicate:
+    types = frozenset(spec.types)
+    outcomes = frozenset(spec.outcomes)
+    contradicting = frozenset(spec.contradicted_by)
+    need = months_to_days(spec.min_months)
+
+    def run(facts: Facts) -> Outcome:
+        used: dict[str, Any] = {}
+        intervals = []
+        candidates = contradicted = 0
+        window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
+        for i, t in enumerate(facts.case.clinical.treatments):
+            if t.type not in types:
+                continue
+            candidates += 1
+            if t.outcome in contradicting:
+                contradicted += 1
+                used[f"clinical.treatments[{i}]"] = _describe_treatment(t)
+                continue
+            if t.outcome not in outcomes:
+                continue
+            interval = _treatment_interval(t, facts.as_of)
+            if interval is None:
+                continue
+            start, end = interval
+            if window_start is not None:
+                if end < window_start:
+                    continue
+                start = max(start, window_start)
+            used[f"clinical.treatments[{i}]"] = _describe_treatment(t)
+            intervals.append((start, end))
+        days = covered_days(intervals)
+        where = f" within the past {spec.within_months} months" if spec.within_months else ""
+        text = f"{days} days of qualifying therapy{where}; {need} days ({spec.min_months:g} months) required"
+        if days >= need:
+            return Outcome(MET, used, text)
+        if candidates and contradicted == candidates:
+            return Outcome(NOT_MET, used, "documented as " + ", ".join(sorted(contradicting)))
+        return Outcome(UNKNOWN, used, text)
+
+    return run
+
+
+def _compile_evaluation(spec: EvaluationSpec) -> Predicate:
+    good = frozenset(spec.met)
+    bad = frozenset(spec.not_met)
+    specialties = frozenset(spec.specialties) if spec.specialties else None
+
+    def run(facts: Facts) -> Outcome:
+        used: dict[str, Any] = {}
+        window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
+        results = []
+        for i, e in enumerate(facts.case.clinical.evaluations):
+            if e.type != spec.type or (specialties is not None and e.specialty not in specialties):
+                continue
+            if window_start is not None and (e.date is None or e.date < window_start):
+                continue
+            used[f"clinical.evaluations[{i}]"] = " ".join(str(x) for x in (e.type, e.specialty, e.date, e.result) if x)
+            results.append(e.result)
+        if any(r in good for r in results):
+            return Outcome(MET, used, f"{spec.type} evaluation: " + ", ".join(r for r in results if r in good))
+        if results and all(r in bad for r in results):
+            return Outcome(NOT_MET, used, f"{spec.type} evaluation: " + ", ".join(results))  # type: ignore[arg-type]
+        return Outcome(UNKNOWN, used, f"no qualifying {spec.type.replace('_', '-')} evaluation documented")
+
+    return run
+
+
+def _compile_elapsed(spec: ElapsedSpec) -> Predicate:
+    path = spec.fact
+
+    def run(facts: Facts) -> Outcome:
+        since = facts.values.get(path)
+        if since is None:
+            return Outcome(UNKNOWN, {path: None}, f"{path} not documented")
+        cutoff = add_months(facts.as_of, -int(spec.min_months)) if spec.min_months == int(spec.min_months) \
+            else facts.as_of - dt.timedelta(days=months_to_days(spec.min_months))
+        ok = since <= cutoff
+        return Outcome(MET if ok else NOT_MET, {path: since},
+                       f"{path} = {since}; on or before {cutoff} needed for {spec.min_months:g} months")
+
+    return run
+
+
+def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
+    def run(facts: Facts) -> Outcome:
+        start = add_months(facts.as_of, -spec.within_months)
+        used = {}
+        recent = []
+        for i, s in enumerate(facts.case.clinical.drug_screens):
+            used[f"clinical.drug_screens[{i}]"] = f"{s.date} {s.result}"
+            if start <= s.date <= facts.as_of:
+                recent.append(s)
+        if any(s.result == "positive" for s in recent):
+            return Outcome(NOT_MET, used, f"positive drug screen within the last {spec.within_months} months")
+        if recent:
+            return Outcome(MET, used, f"negative drug screen on {max(s.date for s in recent)}")
+        return Outcome(UNKNOWN, used, f"no drug screen between {start} and {facts.as_of}")
+
+    return run
+
+
+def _compile_drugs(spec: DrugsSpec) -> Predicate:
+    allowed = frozenset(spec.allowed)
+
+    def run(facts: Facts) -> Outcome:
+        drugs = facts.case.request.drugs
+        if not drugs:
+            return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request")
+        used = {"request.drug_names": tuple(d.name for d in drugs)}
+        bad = [d.name for d in drugs if d.name not in allowed and not (spec.or_compounded and d.compounded)]
+        if bad:
+            return Outcome(NOT_MET, used, "not in the accepted list: " + ", ".join(bad))
+        return Outcome(MET, used, "all requested drugs accepted: " + ", ".join(used["request.drug_names"]))
+
+    return run
+
+
+_COMPILERS: dict[str, Callable[[Any], Predicate]] = {
+    "fact": _compile_fact,
+    "none_present": _compile_none_present,
+    "treatment": _compile_treatment,
+    "therapy_duration": _compile_duration,
+    "evaluation": _compile_evaluation,
+    "elapsed_since": _compile_elapsed,
+    "drug_test": _compile_drug_test,
+    "drugs": _compile_drugs,
+}
+
+
+def _leaf(path: str) -> str:
+    return path.rsplit(".", 1)[-1]
+
+
+def _show(value: Any) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(map(str, value))
+    if isinstance(value, float) and value == int(value):
+        return str(int(value))
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value)

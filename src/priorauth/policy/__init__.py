@@ -1,0 +1,1 @@
+"""Policies as data: the file format, the loader and the linter."""

@@ -1,0 +1,128 @@
+"""Find and load policy files; errors name the file, the line and the field."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from priorauth.case.loader import field_path
+from priorauth.errors import NOT_FOUND, PolicyError, PriorAuthError
+from priorauth.policy.model import Policy
+
+POLICY_GLOB = "policy*.yaml"
+
+
+def default_policy_dir() -> Path:
+    """The policies shipped with the package (src/priorauth/policies)."""
+    return Path(__file__).resolve().parent.parent / "policies"
+
+
+def _line_of(node: yaml.Node, loc: tuple[Any, ...]) -> int:
+    """The 1-based line of the YAML node at `loc` (or of the nearest parent that exists)."""
+    line = node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if getattr(k, "value", None) == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if getattr(k, "value", None) == part), None)
+                return key.start_mark.line + 1 if key is not None else line
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def load_policy_file(path: Path) -> Policy:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise PolicyError(str(path), f"cannot read: {exc.strerror or exc}") from None
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise PolicyError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict) or root is None:
+        raise PolicyError(str(path), "a policy file must be a YAML mapping")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        loc = tuple(err["loc"])
+        # Validators on a node report the node; a missing key is reported at its parent.
+        line = _line_of(root, loc)
+        msg = err["msg"].removeprefix("Value error, ")
+        more = len(exc.errors()) - 1
+        suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
+        raise PolicyError(f"{path}:{line}", f"{field_path(loc)}: {msg}{suffix}") from None
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """All versions of all policies found under a directory, by policy id."""
+
+    versions: dict[str, list[Policy]]
+    files: dict[tuple[str, str], Path]
+    hashes: dict[tuple[str, str], str]
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.versions)
+
+    def latest(self, policy_id: str) -> Policy:
+        return self.versions[policy_id][-1]
+
+    def in_force(self, policy_id: str, day: dt.date) -> Policy | None:
+        for policy in reversed(self.versions[policy_id]):
+            if policy.in_force(day):
+                return policy
+        return None
+
+    def file_of(self, policy: Policy) -> Path:
+        return self.files[(policy.id, policy.version)]
+
+    def get(self, policy_id: str) -> list[Policy]:
+        if policy_id not in self.versions:
+            import difflib
+
+            near = difflib.get_close_matches(policy_id, self.ids, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(self.ids)}"
+            raise PriorAuthError(NOT_FOUND, "policy", f"no policy {policy_id!r}{hint}")
+        return self.versions[policy_id]
+
+
+def policy_files(directory: Path) -> list[Path]:
+    return sorted(directory.rglob(POLICY_GLOB))
+
+
+def load_policies(directory: Path | None = None) -> PolicySet:
+    directory = directory or default_policy_dir()
+    if not directory.is_dir():
+        raise PolicyError(str(directory), "no such policy directory")
+    versions: dict[str, list[Policy]] = {}
+    files: dict[tuple[str, str], Path] = {}
+    hashes: dict[tuple[str, str], str] = {}
+    for path in policy_files(directory):
+        policy = load_policy_file(path)
+        key = (policy.id, policy.version)
+        if key in files:
+            raise PolicyError(str(path), f"policy {policy.id} version {policy.version} also in {files[key]}")
+        files[key] = path
+        hashes[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+        versions.setdefault(policy.id, []).append(policy)
+    if not versions:
+        raise PolicyError(str(directory), f"no policy files ({POLICY_GLOB}) found")
+    for vs in versions.values():
+        vs.sort(key=lambda p: p.effective)
+    return PolicySet(versions=versions, files=files, hashes=hashes)

@@ -1,0 +1,203 @@
+"""The policy file format: one YAML file per payer policy version, validated and compiled at load.
+
+See docs/policy-format.md. Every criterion node carries `id`, `section` and a verbatim `quote` from the
+source document; leaves carry a `test` from the predicate vocabulary and a `request` (what to ask the
+provider for when the fact is undocumented).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+from priorauth.case.model import Indication, RequestKind
+from priorauth.engine.predicates import Predicate, Spec, compile_test, parse_test
+
+Decision = Literal["approve", "deny", "pend", "refer", "not_applicable"]
+
+
+class Closed(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class When(Closed):
+    """A condition on the request itself (never three-valued): every key given must hold."""
+
+    kind: list[RequestKind] | None = None
+    indication: list[Indication] | None = None
+    route: list[Literal["intrathecal", "epidural"]] | None = None
+    line_of_business: list[Literal["commercial", "medicaid", "medicare-advantage", "fep"]] | None = None
+    age_under: int | None = None
+    drugs_any: list[str] | None = None
+
+    def holds(self, kind: str, indication: str, route: str | None, lob: str | None,
+              age: int | None, drugs: tuple[str, ...]) -> bool:
+        if self.kind is not None and kind not in self.kind:
+            return False
+        if self.indication is not None and indication not in self.indication:
+            return False
+        if self.route is not None and route not in self.route:
+            return False
+        if self.line_of_business is not None and lob not in self.line_of_business:
+            return False
+        if self.age_under is not None and (age is None or age >= self.age_under):
+            return False
+        if self.drugs_any is not None and not any(d in self.drugs_any for d in drugs):
+            return False
+        return True
+
+
+class Cited(Closed):
+    section: str = Field(min_length=1)
+    quote: str = Field(min_length=1)
+
+
+class Rule(Cited):
+    """A scope rule, tried in order before the criteria: the first that holds decides."""
+
+    id: str
+    when: When
+    decision: Decision
+    reason: str
+
+
+class DocumentRequest(Cited):
+    id: str
+    when: When | None = None
+    text: str
+
+
+class Node(Cited):
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    title: str | None = None
+    when: When | None = None
+    request: str | None = None
+    interpretation: str | None = None
+    all: list[Node] | None = None
+    any: list[Node] | None = None
+    not_: Node | None = Field(default=None, alias="not")
+    at_least: int | None = None
+    of: list[Node] | None = None
+    test: dict[str, Any] | None = None
+    contraindication: bool = False
+
+    _predicate: Predicate | None = PrivateAttr(default=None)
+    _spec: tuple[str, Spec] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="after")
+    def _shape(self) -> Node:
+        shapes = [k for k, v in (("all", self.all), ("any", self.any), ("not", self.not_),
+                                 ("at_least", self.at_least), ("test", self.test)) if v is not None]
+        if len(shapes) != 1:
+            raise ValueError(f"criterion {self.id}: needs exactly one of all, any, not, at_least, test "
+                             f"(got {', '.join(shapes) or 'none'})")
+        if (self.at_least is None) != (self.of is None):
+            raise ValueError(f"criterion {self.id}: at_least and of go together")
+        if self.test is not None:
+            try:
+                self._spec = parse_test(self.test)
+            except ValueError as exc:
+                raise ValueError(f"criterion {self.id}: test: {exc}") from None
+            self._predicate = compile_test(*self._spec)
+            if not self.request:
+                raise ValueError(f"criterion {self.id}: a leaf needs `request` (the documentation to ask for)")
+        return self
+
+    @property
+    def children(self) -> list[Node]:
+        if self.all is not None:
+            return self.all
+        if self.any is not None:
+            return self.any
+        if self.of is not None:
+            return self.of
+        if self.not_ is not None:
+            return [self.not_]
+        return []
+
+    @property
+    def operator(self) -> str:
+        if self.test is not None:
+            return "test"
+        if self.all is not None:
+            return "all"
+        if self.any is not None:
+            return "any"
+        if self.not_ is not None:
+            return "not"
+        return "at_least"
+
+    @property
+    def predicate(self) -> Predicate:
+        assert self._predicate is not None
+        return self._predicate
+
+    @property
+    def spec(self) -> tuple[str, Spec]:
+        assert self._spec is not None
+        return self._spec
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Source(Closed):
+    file: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    received_as: str | None = None
+
+
+class Codes(Closed):
+    procedure: dict[str, str] = {}
+    diagnosis: dict[str, str] = {}
+
+
+class Policy(Closed):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
+    payer: Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"] | str
+    payer_name: str
+    number: str
+    title: str
+    version: str
+    effective: dt.date
+    end: dt.date | None = None
+    lines_of_business: list[str] = []
+    source: Source
+    scope: list[Rule] = []
+    covered_kinds: list[RequestKind]
+    criteria: Node
+    approval_duration: dict[RequestKind, str] = {}
+    documentation: list[DocumentRequest] = []
+    codes: Codes = Codes()
+
+    @field_validator("covered_kinds")
+    @classmethod
+    def _nonempty(cls, v: list[str]) -> list[str]:
+        if not v:
+            raise ValueError("at least one request kind must be covered")
+        return v
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Policy:
+        seen: set[str] = set()
+        ids = [n.id for n in self.criteria.walk()] + [r.id for r in self.scope] + [d.id for d in self.documentation]
+        for i in ids:
+            if i in seen:
+                raise ValueError(f"duplicate id {i!r}")
+            seen.add(i)
+        if self.end and self.end < self.effective:
+            raise ValueError(f"end {self.end} is before effective {self.effective}")
+        return self
+
+    def in_force(self, day: dt.date) -> bool:
+        return self.effective <= day and (self.end is None or day <= self.end)
+
+    def cited(self):
+        """Every element that quotes the source: scope rules, criteria, documentation requests."""
+        yield from self.scope
+        yield from self.criteria.walk()
+        yield from self.documentation
