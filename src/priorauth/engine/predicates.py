@@ -195,12 +195,12 @@ def _compile_fact(spec: FactSpec) -> Predicate:
         want = spec.eq
         def check(v: Any) -> bool:
             return v == want
-        label = f"= {want!r}"
+        label = f"= {_show(want)}"
     elif spec.ne is not None:
         avoid = spec.ne
         def check(v: Any) -> bool:
             return v != avoid
-        label = f"≠ {avoid!r}"
+        label = f"≠ {_show(avoid)}"
     elif spec.in_ is not None:
         allowed = tuple(spec.in_)
         def check(v: Any) -> bool:
@@ -455,6 +455,8 @@ def _leaf(path: str) -> str:
 
 
 def _show(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
     if isinstance(value, tuple):
         return ", ".join(map(str, value))
     if isinstance(value, float) and value == int(value):

@@ -1,0 +1,138 @@
+"""`priorauth policies list|show|lint|test`."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+from priorauth.policy.lint import default_sources_dir, lint_paths
+from priorauth.policy.loader import default_policy_dir, load_policies
+from priorauth.policy.model import Node
+from priorauth.policy.selftest import run_all
+
+app = typer.Typer(help="List, show, lint and test the payer policies.", no_args_is_help=True)
+
+PoliciesDir = Annotated[
+    Path | None,
+    typer.Option("--policies", help="Directory of policy files (default: the policies shipped with priorauth).",
+                 show_default=False),
+]
+
+
+@app.command("list")
+def list_(policies: PoliciesDir = None) -> None:
+    """One line per policy version: id, payer, number, dates in force, criteria count."""
+    ps = load_policies(policies)
+    table = Table(title="Policies")
+    for col in ("id", "payer", "number", "title", "version", "in force", "criteria"):
+        table.add_column(col)
+    for pid in ps.ids:
+        for p in ps.versions[pid]:
+            table.add_row(p.id, p.payer_name, p.number, p.title, p.version,
+                          f"{p.effective} – {p.end or 'open'}", str(sum(1 for _ in p.criteria.walk())))
+    Console().print(table)
+
+
+def _tree(node: Node, into: Tree) -> None:
+    label = f"[bold]{node.title or node.id}[/] [dim]{node.id} · {node.section}[/]"
+    if node.when:
+        conds = ", ".join(f"{k}={v}" for k, v in node.when.model_dump(exclude_none=True).items())
+        label += f" [cyan](only when {conds})[/]"
+    branch = into.add(label)
+    if node.operator != "test":
+        branch.label += f" [magenta]{node.operator}{' ' + str(node.at_least) if node.at_least else ''}[/]"
+    else:
+        branch.add(f"[italic dim]“{node.quote}”[/]")
+        branch.add(f"[dim]test: {json.dumps(node.test, default=str)}[/]")
+    if node.interpretation:
+        branch.add(f"[dim]reading: {node.interpretation}[/]")
+    for child in node.children:
+        _tree(child, branch)
+
+
+@app.command()
+def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur707-008.")],
+         format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+         policies: PoliciesDir = None) -> None:
+    """Show a policy: identity, scope rules and the criteria tree with citations."""
+    ps = load_policies(policies)
+    p = ps.get(policy_id)[-1]
+    if format == "json":
+        sys.stdout.write(p.model_dump_json(indent=2, by_alias=True, exclude_none=True) + "\n")
+        return
+    console = Console()
+    console.print(f"[bold]{p.payer_name} {p.number}[/]: {p.title}\nversion {p.version}, in force "
+                  f"{p.effective} – {p.end or 'open'}; source {p.source.file}")
+    console.print(f"Covered request kinds: {', '.join(p.covered_kinds)}")
+    for r in p.scope:
+        console.print(f"Scope rule [cyan]{r.id}[/] → {r.decision}: {r.reason} [dim]({r.section})[/]")
+    tree = Tree(f"[bold]{p.criteria.id}[/] [dim]{p.criteria.section}[/]")
+    for c in p.criteria.children:
+        _tree(c, tree)
+    console.print(tree)
+
+
+@app.command()
+def lint(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Policy files or folders (default: all).",
+                                                       show_default=False)] = None,
+    sources: Annotated[Path | None, typer.Option(
+        "--sources", help="Folder of the payers' source documents (default: $PRIORAUTH_SOURCES or "
+        "../shared/seeds).", show_default=False)] = None,
+) -> None:
+    """Check policy files: schema (with line numbers), facts and predicates, unique ids, NOTES.md,
+    the source's SHA-256 and that every quote appears verbatim (up to whitespace) in the source."""
+    src = sources or default_sources_dir()
+    reports = lint_paths(paths or [default_policy_dir()], src)
+    errors = 0
+    for r in reports:
+        for e in r.errors:
+            typer.echo(f"error: {e}", err=True)
+        for n in r.notes:
+            typer.echo(f"note: {n}", err=True)
+        errors += len(r.errors)
+        if not r.errors:
+            typer.echo(f"ok: {r.path} ({r.quotes_checked} quotes checked)")
+    typer.echo(f"{len(reports)} policy file(s), {errors} error(s)")
+    if errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def test(
+    policy: Annotated[list[str] | None, typer.Option("--policy", "-p", help="Only this policy (repeatable).")]
+    = None,
+    strict: Annotated[bool, typer.Option(help="Fail when a criterion is not covered both ways, or a policy "
+                                         "lacks an approve, pend or deny case.")] = False,
+    policies: PoliciesDir = None,
+) -> None:
+    """Run each policy's own test cases and report criterion coverage (met / not met or unknown)."""
+    ps = load_policies(policies)
+    reports = run_all(ps, policy)
+    console = Console()
+    failed = gaps = 0
+    table = Table(title="Policy tests")
+    for col in ("policy", "cases", "passed", "criteria", "covered both ways", "decisions missing"):
+        table.add_column(col)
+    for rep in reports:
+        for r in rep.results:
+            if not r.ok:
+                failed += 1
+                console.print(f"[red]FAIL[/] {r.policy} {r.case}: " + "; ".join(r.problems))
+        for cid, lacking in rep.gaps.items():
+            console.print(f"[yellow]gap[/] {rep.policy.id} {cid}: never {' / '.join(lacking)}")
+        gaps += len(rep.gaps) + len(rep.missing_decisions)
+        table.add_row(rep.policy.id, str(len(rep.results)), str(rep.passed), str(len(rep.coverage)),
+                      str(len(rep.coverage) - len(rep.gaps)), ", ".join(rep.missing_decisions) or "-")
+    console.print(table)
+    total = sum(len(r.results) for r in reports)
+    console.print(f"{total - failed} passed, {failed} failed")
+    if failed or (strict and gaps):
+        raise typer.Exit(1)

@@ -1,0 +1,101 @@
+"""The nurse's text view: a table of policies by decision, then each policy's criteria tree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console, Group
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "unknown": ("?", "yellow"),
+         "not_applicable": ("–", "dim")}
+DECISION_STYLE = {"approve": "bold green", "deny": "bold red", "pend": "bold yellow", "refer": "bold cyan",
+                  "not_applicable": "dim"}
+DECISION_LABEL = {"approve": "approve", "deny": "deny (recommendation for clinical review)",
+                  "pend": "pend: request documentation", "refer": "refer for manual review",
+                  "not_applicable": "not applicable"}
+
+
+def summary_table(results: list[dict[str, Any]]) -> Table:
+    table = Table(title="Determinations", show_lines=False)
+    table.add_column("case", overflow="fold")
+    table.add_column("policy", no_wrap=True)
+    table.add_column("decision", no_wrap=True)
+    table.add_column("why", ratio=1)
+    for result in results:
+        for d in result["determinations"]:
+            table.add_row(result["case"], d["policy"], Text(d["decision"], style=DECISION_STYLE[d["decision"]]),
+                          _short(d["summary"], 90))
+    return table
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _node_label(node: dict[str, Any]) -> Text:
+    mark, style = MARKS.get(node["verdict"], ("?", "yellow"))
+    label = Text()
+    label.append(f"{mark} ", style=style)
+    label.append(node.get("title") or node["id"], style="bold" if node.get("children") else "")
+    label.append(f"  [{node['section']}]", style="dim")
+    return label
+
+
+def _add_node(tree: Tree, node: dict[str, Any]) -> None:
+    branch = tree.add(_node_label(node))
+    if "children" not in node:
+        branch.add(Text(f"“{node['quote']}”", style="italic dim"))
+        if node.get("detail"):
+            branch.add(Text(node["detail"], style=MARKS.get(node["verdict"], ("", ""))[1]))
+    if node.get("interpretation"):
+        branch.add(Text("reading: " + node["interpretation"], style="dim"))
+    for child in node.get("children", []):
+        _add_node(branch, child)
+
+
+def determination_view(case_id: str, d: dict[str, Any]) -> Group:
+    header = Text()
+    header.append(f"\n{case_id} · {d['policy']}: ", style="bold")
+    header.append(DECISION_LABEL[d["decision"]], style=DECISION_STYLE[d["decision"]])
+    parts: list[Any] = [header, Text(d["summary"])]
+    version = d.get("policy_version")
+    if version:
+        parts.append(Text(f"{version['payer']} {version['number']} “{version['title']}”, version {version['version']} "
+                          f"(in force {version['effective']}–{version['end'] or 'open'})", style="dim"))
+    if d.get("notice"):
+        parts.append(Text(d["notice"], style="italic"))
+    if d.get("approval_duration"):
+        parts.append(Text(f"Approval duration: {d['approval_duration']}", style="green"))
+    if "criteria" in d:
+        tree = Tree(_node_label(d["criteria"]))
+        for child in d["criteria"].get("children", []):
+            _add_node(tree, child)
+        parts.append(tree)
+    if d["decision"] == "deny" and d["reasons"]:
+        parts.append(Text("Not met:", style="bold red"))
+        for r in d["reasons"]:
+            parts.append(Text(f"  ✗ {r['section']}: “{r['quote']}” — {r.get('finding', '')}"))
+    elif d["decision"] in ("refer", "not_applicable") and d["reasons"]:
+        for r in d["reasons"]:
+            parts.append(Text(f"  {r['section']}: “{r['quote']}”", style="dim"))
+    if d["documentation_requests"]:
+        parts.append(Text("Documentation to request:", style="bold yellow"))
+        for i, r in enumerate(d["documentation_requests"], 1):
+            parts.append(Text(f"  {i}. {r['request']}  [{r['section']}]"))
+    if d.get("documentation_checklist") and d["decision"] in ("pend", "approve"):
+        parts.append(Text("Attach with the submission:", style="bold"))
+        for item in d["documentation_checklist"]:
+            parts.append(Text(f"  • {item['text']}  [{item['section']}]"))
+    return Group(*parts)
+
+
+def print_text(console: Console, results: list[dict[str, Any]], details: bool = True) -> None:
+    console.print(summary_table(results))
+    if not details:
+        return
+    for result in results:
+        for d in result["determinations"]:
+            console.print(determination_view(result["case"], d))

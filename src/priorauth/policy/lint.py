@@ -1,0 +1,84 @@
+"""The policy linter: schema (with line numbers), facts and predicates, ids, and verbatim quotes.
+
+The payers' source documents are not in the repository; each policy records its source file name and
+SHA-256, and quotes are checked against the file when it is at hand (../shared/seeds by default).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from priorauth.errors import PriorAuthError
+from priorauth.policy.loader import load_policy_file, policy_files
+from priorauth.policy.model import Policy
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """Compare quotes up to whitespace; typographic quotes and apostrophes are folded to ASCII."""
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    return _SPACE.sub(" ", text).strip()
+
+
+def default_sources_dir() -> Path | None:
+    env = os.environ.get("PRIORAUTH_SOURCES")
+    if env:
+        return Path(env)
+    repo = Path(__file__).resolve().parents[3]
+    for candidate in (Path.cwd() / "../shared/seeds", Path.cwd() / "shared/seeds", repo / "../shared/seeds"):
+        if candidate.is_dir():
+            return candidate.resolve()
+    return None
+
+
+@dataclass
+class FileReport:
+    path: Path
+    policy: Policy | None = None
+    errors: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    quotes_checked: int = 0
+
+
+def lint_policy(policy: Policy, path: Path, sources: Path | None) -> FileReport:
+    report = FileReport(path, policy)
+    folder = path.parent
+    if not (folder / "NOTES.md").is_file():
+        report.errors.append(f"{path}: no NOTES.md beside the policy (record the interpretive choices)")
+    source = sources / policy.source.file if sources else None
+    if source is None or not source.is_file():
+        where = sources or "no sources directory found"
+        report.notes.append(f"{path}: source {policy.source.file} is not at hand ({where}): quotes not checked")
+        return report
+    raw = source.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != policy.source.sha256:
+        report.errors.append(f"{path}: source.sha256 does not match {source} (file has {digest})")
+    text = normalize(raw.decode("utf-8"))
+    for element in policy.cited():
+        report.quotes_checked += 1
+        if normalize(element.quote) not in text:
+            ident = getattr(element, "id", "?")
+            report.errors.append(f"{path}: {ident}: quote not found verbatim in {policy.source.file}: "
+                                 f"\"{element.quote[:80]}\"")
+    return report
+
+
+def lint_paths(paths: list[Path], sources: Path | None) -> list[FileReport]:
+    files: list[Path] = []
+    for p in paths:
+        files.extend(policy_files(p) if p.is_dir() else [p])
+    reports = []
+    for f in files:
+        try:
+            policy = load_policy_file(f)
+        except PriorAuthError as exc:
+            reports.append(FileReport(f, errors=[str(exc)]))
+            continue
+        reports.append(lint_policy(policy, f, sources))
+    return reports
