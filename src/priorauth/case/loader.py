@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from priorauth.case.model import Case
 from priorauth.errors import CaseError
+from priorauth.yamlio import load_yaml
 
 
 def load_case(path: str | Path) -> Case:
@@ -29,7 +30,7 @@ def parse_case(text: str | bytes, name: str = "case", yaml_syntax: bool = False)
     """Parse a case document. YAML is converted to JSON first so both go through the same strict path."""
     if yaml_syntax:
         try:
-            data = yaml.safe_load(text)
+            data = load_yaml(text)
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             where = f"{name}:{mark.line + 1}" if mark else name

@@ -31,12 +31,13 @@ def list_(policies: PoliciesDir = None) -> None:
     """One line per policy version: id, payer, number, dates in force, criteria count."""
     ps = load_policies(policies)
     table = Table(title="Policies")
-    for col in ("id", "payer", "number", "title", "version", "in force", "criteria"):
+    table.add_column("id", no_wrap=True)
+    for col in ("payer", "number", "in force", "criteria"):
         table.add_column(col)
     for pid in ps.ids:
         for p in ps.versions[pid]:
-            table.add_row(p.id, p.payer_name, p.number, p.title, p.version,
-                          f"{p.effective} – {p.end or 'open'}", str(sum(1 for _ in p.criteria.walk())))
+            table.add_row(p.id, p.payer_name, p.number, f"{p.effective} – {p.end or 'open'}",
+                          str(sum(1 for _ in p.criteria.walk())))
     Console().print(table)
 
 

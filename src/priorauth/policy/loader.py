@@ -14,6 +14,7 @@ from pydantic import ValidationError
 from priorauth.case.loader import field_path
 from priorauth.errors import NOT_FOUND, PolicyError, PriorAuthError
 from priorauth.policy.model import Policy
+from priorauth.yamlio import load_yaml
 
 POLICY_GLOB = "policy*.yaml"
 
@@ -48,7 +49,7 @@ def load_policy_file(path: Path) -> Policy:
         raise PolicyError(str(path), f"cannot read: {exc.strerror or exc}") from None
     try:
         root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)

@@ -20,6 +20,7 @@ from priorauth.engine.facts import facts_for
 from priorauth.errors import PolicyError, PriorAuthError
 from priorauth.policy.loader import PolicySet
 from priorauth.policy.model import Policy
+from priorauth.yamlio import load_yaml
 
 REQUIRED_DECISIONS = ("approve", "pend", "deny")
 
@@ -81,7 +82,7 @@ def run_policy_cases(policies: PolicySet, policy_id: str) -> PolicyReport:
         report.missing_decisions = list(REQUIRED_DECISIONS)
         return report
     try:
-        expected: dict[str, Any] = yaml.safe_load(expected_file.read_text(encoding="utf-8")) or {}
+        expected: dict[str, Any] = load_yaml(expected_file.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise PolicyError(str(expected_file), f"not valid YAML: {exc}") from None
     waivers = expected.pop("_waivers", {}) or {}

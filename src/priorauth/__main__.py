@@ -1,0 +1,3 @@
+from priorauth.cli.main import main
+
+main()

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = (REPO / ".." / "shared").resolve()
+CASES = SHARED / "cases"
+SEEDS = SHARED / "seeds"
+
+needs_shared = pytest.mark.skipif(not CASES.is_dir(), reason="../shared is not beside the checkout")
+
+
+def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a subprocess, as a user would."""
+    proc = subprocess.run([sys.executable, "-m", "priorauth", *args], capture_output=True, text=True,
+                          timeout=120, cwd=REPO)
+    if check and proc.returncode != 0:
+        raise AssertionError(f"priorauth {' '.join(args)} exited {proc.returncode}: {proc.stderr}")
+    return proc
+
+
+def example_case(name: str) -> dict:
+    return json.loads((CASES / f"{name}.json").read_text())
+
+
+@pytest.fixture(scope="session")
+def policies():
+    from priorauth.policy.loader import load_policies
+
+    return load_policies()

@@ -1,0 +1,106 @@
+"""The case reader: strict types, closed keys, and errors that name the file, the field and the problem."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import CASES, needs_shared
+from priorauth.case import load_case, parse_case
+from priorauth.errors import CaseError
+
+MINIMAL = {
+    "format": "priorauth-case/1", "id": "t1", "submitted": "2025-06-02",
+    "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"},
+}
+
+
+def with_(path: str, value) -> str:
+    doc = json.loads(json.dumps(MINIMAL))
+    node = doc
+    keys = path.split(".")
+    for k in keys[:-1]:
+        node = node.setdefault(k, {})
+    node[keys[-1]] = value
+    return json.dumps(doc)
+
+
+def error_of(text: str, name: str = "case.json") -> str:
+    with pytest.raises(CaseError) as exc:
+        parse_case(text, name)
+    return str(exc.value)
+
+
+@needs_shared
+def test_every_example_case_loads():
+    files = [p for p in CASES.glob("*.json") if p.name != "expected.json"]
+    assert files
+    for p in files:
+        assert load_case(p).id == p.stem
+
+
+def test_bad_date_names_field_path_and_value():
+    text = with_("clinical.treatments", [{"type": "rest"}, {"type": "rest"}, {"type": "rest", "start": "2024-13-01"}])
+    assert error_of(text) == 'case.json: clinical.treatments[2].start: not a date: "2024-13-01"'
+
+
+@pytest.mark.parametrize("path,value,message", [
+    ("request.facility_experienced", 0, "request.facility_experienced: not true or false: 0"),
+    ("request.trial_observation_days", "3", 'request.trial_observation_days: not a number: "3"'),
+    ("clinical.findings.sepsis", "no", 'clinical.findings.sepsis: not true or false: "no"'),
+    ("clinical.life_expectancy_months", False, "clinical.life_expectancy_months: not a number: false"),
+])
+def test_types_are_strict(path, value, message):
+    assert message in error_of(with_(path, value))
+
+
+def test_unknown_keys_are_errors():
+    assert "clinical.pain_onsett: unknown field" in error_of(with_("clinical.pain_onsett", "2024-01-01"))
+    assert "bogus: unknown field" in error_of(with_("bogus", 1))
+
+
+def test_enumerations_are_checked():
+    msg = error_of(with_("request.kind", "implantation"))
+    assert msg.startswith("case.json: request.kind:") and "implantation" in msg
+
+
+def test_missing_required_field():
+    doc = dict(MINIMAL)
+    del doc["submitted"]
+    assert error_of(json.dumps(doc)) == "case.json: submitted: required field is missing"
+
+
+def test_trial_scores_must_agree_with_percentage():
+    msg = error_of(with_("clinical.trial_result", {"pain_before": 8, "pain_after": 4, "pain_reduction_percent": 70}))
+    assert "clinical.trial_result" in msg and "disagrees" in msg
+
+
+def test_null_means_not_documented():
+    case = parse_case(with_("clinical.surgery_indicated", None))
+    assert case.clinical.surgery_indicated is None
+
+
+def test_invalid_json_and_yaml():
+    assert error_of("{not json").startswith("case.json: not valid JSON")
+    with pytest.raises(CaseError) as exc:
+        parse_case("a: [1, 2\nb: 3", "case.yaml", yaml_syntax=True)
+    assert str(exc.value).startswith("case.yaml:")
+
+
+def test_yaml_reads_like_json(tmp_path):
+    p = tmp_path / "case.yaml"
+    p.write_text(
+        "format: priorauth-case/1\nid: y1\nsubmitted: 2025-06-02\n"
+        "request: {kind: trial, indication: noncancer_pain, service_date: 2025-06-20}\n"
+        "clinical:\n  treatments:\n    - {type: rest, start: 2025-13-01}\n"
+    )
+    with pytest.raises(CaseError) as exc:
+        load_case(p)
+    assert str(exc.value) == f'{p}: clinical.treatments[0].start: not a date: "2025-13-01"'
+
+
+def test_unreadable_file(tmp_path):
+    with pytest.raises(CaseError) as exc:
+        load_case(tmp_path / "missing.json")
+    assert "cannot read" in str(exc.value)

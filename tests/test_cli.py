@@ -1,0 +1,105 @@
+"""The CLI as a user runs it: a subprocess, real files, exit codes and messages."""
+
+from __future__ import annotations
+
+import json
+
+from conftest import CASES, SHARED, needs_shared, run_cli
+
+POLICY_IDS = {"moda-hcs-0044a", "floridablue-09-j1000-31", "caresource-ar-mm-1502", "uhc-2022t0626c",
+              "hcsc-sur707-008"}
+
+
+@needs_shared
+def test_every_example_case_matches_expected_json():
+    """The acceptance tests: shared/tools/check-examples against the installed CLI."""
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, str(SHARED / "tools" / "check-examples"),
+                           f"{sys.executable} -m priorauth"], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "30 of 30 expected decisions agree" in proc.stdout
+
+
+@needs_shared
+def test_json_output_contract():
+    out = json.loads(run_cli("check", str(CASES / "noncancer-trial-complete.json"), "--format", "json",
+                             check=True).stdout)
+    assert out["case"] == "noncancer-trial-complete"
+    assert {d["policy"] for d in out["determinations"]} == POLICY_IDS
+    for d in out["determinations"]:
+        assert d["decision"] in {"approve", "deny", "pend", "refer", "not_applicable"}
+
+
+@needs_shared
+def test_text_view_shows_tree_citations_and_requests():
+    out = run_cli("check", str(CASES / "noncancer-trial-missing-documents.json"), "-p", "caresource-ar-mm-1502",
+                  check=True).stdout
+    assert "✓" in out and "?" in out
+    assert "CareSource D.IV.E" in out
+    assert "Documentation to request:" in out
+    assert "negative drug test result from within the last 3 months" in out
+
+
+@needs_shared
+def test_several_cases_give_a_json_list():
+    out = json.loads(run_cli("check", str(CASES / "noncancer-trial-complete.json"),
+                             str(CASES / "spasticity-baclofen-test-dose.json"), "-f", "json",
+                             "--explain", "summary", check=True).stdout)
+    assert [r["case"] for r in out] == ["noncancer-trial-complete", "spasticity-baclofen-test-dose"]
+    assert "criteria" not in out[0]["determinations"][0]
+
+
+def test_bad_case_exits_2_with_field_path_and_no_traceback(tmp_path):
+    bad = tmp_path / "case.json"
+    bad.write_text(json.dumps({"format": "priorauth-case/1", "id": "x", "submitted": "2024-13-01",
+                               "request": {"kind": "trial", "indication": "noncancer_pain",
+                                           "service_date": "2025-01-01"}}))
+    proc = run_cli("check", str(bad))
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    assert f'{bad}: submitted: not a date: "2024-13-01"' in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_usage_errors_exit_2():
+    assert run_cli("check", "--as-of", "yesterday", "x.json").returncode == 2
+    proc = run_cli("check", "nope.json")
+    assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
+    assert run_cli("frobnicate").returncode == 2
+
+
+@needs_shared
+def test_unknown_policy_id_suggests():
+    proc = run_cli("check", str(CASES / "noncancer-trial-complete.json"), "-p", "hcsc-sur707-08")
+    assert proc.returncode == 2 and "did you mean hcsc-sur707-008" in proc.stderr
+
+
+def test_schema_case_is_published():
+    schema = json.loads(run_cli("schema", "case", check=True).stdout)
+    assert schema["title"].startswith("priorauth case")
+    assert {"format", "id", "submitted", "request"} <= set(schema["required"])
+
+
+def test_policies_commands():
+    assert "hcsc-sur707-008" in run_cli("policies", "list", check=True).stdout
+    shown = run_cli("policies", "show", "hcsc-sur707-008", check=True).stdout
+    assert "B.2-greater-than-50" in shown and "NOTE 2" in shown
+    as_json = json.loads(run_cli("policies", "show", "uhc-2022t0626c", "-f", "json", check=True).stdout)
+    assert as_json["id"] == "uhc-2022t0626c"
+
+
+@needs_shared
+def test_policies_lint_passes():
+    proc = run_cli("policies", "lint", check=True)
+    assert "5 policy file(s), 0 error(s)" in proc.stdout
+
+
+def test_help_explains_each_command():
+    out = run_cli("--help", check=True).stdout
+    for verb in ("check", "demo", "policies", "schema"):
+        assert verb in out
+    check_help = run_cli("check", "--help", check=True).stdout
+    for option in ("--policy", "--as-of", "--format", "--explain"):
+        assert option in check_help

@@ -1,0 +1,132 @@
+"""The policy format: load-time validation with line numbers, the linter, and a sixth payer as data only."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from conftest import SEEDS, needs_shared
+from priorauth.case import parse_case
+from priorauth.engine.evaluate import evaluate_case
+from priorauth.errors import PolicyError
+from priorauth.policy.lint import lint_paths
+from priorauth.policy.loader import default_policy_dir, load_policies, load_policy_file
+
+SOURCE_TEXT = "Section 1. Members must be at least 21 years old.\nSection 2. No active infection.\n"
+
+SIXTH = textwrap.dedent("""\
+    id: acme-ip-001
+    payer: acme
+    payer_name: Acme Health
+    number: IP-001
+    title: Intrathecal pumps
+    version: "2025-01-01"
+    effective: 2025-01-01
+    source: {{file: acme.txt, sha256: {sha}}}
+    covered_kinds: [trial]
+    approval_duration: {{trial: 2 weeks}}
+    criteria:
+      id: acme
+      section: Acme 1
+      quote: Members must be at least 21 years old.
+      all:
+        - id: age-21
+          section: Acme 1
+          quote: at least 21 years old
+          request: Provide the date of birth.
+          test: {{fact: member.age_years, gte: 21}}
+        - id: no-infection
+          section: Acme 2
+          quote: No active infection.
+          request: State whether there is an active infection.
+          test: {{none_present: [clinical.findings.active_infection], undocumented: absent}}
+    """)
+
+
+def write_sixth(folder: Path, body: str | None = None) -> Path:
+    sha = hashlib.sha256(SOURCE_TEXT.encode()).hexdigest()
+    d = folder / "acme" / "ip-001"
+    d.mkdir(parents=True, exist_ok=True)
+    (d / "NOTES.md").write_text("# Acme\n")
+    p = d / "policy.yaml"
+    p.write_text(body if body is not None else SIXTH.format(sha=sha))
+    return p
+
+
+CASE = {"format": "priorauth-case/1", "id": "c6", "submitted": "2025-06-02",
+        "member": {"birth_date": "2000-01-01"},
+        "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"}}
+
+
+def test_a_sixth_payer_needs_no_engine_code(tmp_path):
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    write_sixth(folder)
+    policies = load_policies(folder)
+    assert "acme-ip-001" in policies.ids and len(policies.ids) == 6
+    young = evaluate_case(parse_case(json.dumps(CASE)), policies, only=["acme-ip-001"])[0]
+    assert young.decision == "approve" and young.approval_duration == "2 weeks"
+    older = dict(CASE, member={"birth_date": "2010-01-01"})
+    assert evaluate_case(parse_case(json.dumps(older)), policies, only=["acme-ip-001"])[0].decision == "deny"
+
+
+def test_schema_errors_carry_line_numbers(tmp_path):
+    body = SIXTH.format(sha="a" * 64).replace("test: {fact: member.age_years, gte: 21}",
+                                              "test: {fact: member.age_yeers, gte: 21}")
+    p = write_sixth(tmp_path, body)
+    with pytest.raises(PolicyError) as exc:
+        load_policy_file(p)
+    msg = str(exc.value)
+    assert msg.startswith(f"{p}:15:") or msg.startswith(f"{p}:16:"), msg
+    assert "did you mean member.age_years" in msg
+
+
+def test_duplicate_ids_and_unknown_keys_rejected(tmp_path):
+    dup = SIXTH.format(sha="a" * 64).replace("id: no-infection", "id: age-21")
+    with pytest.raises(PolicyError, match="duplicate id 'age-21'"):
+        load_policy_file(write_sixth(tmp_path, dup))
+    extra = SIXTH.format(sha="a" * 64).replace("covered_kinds:", "colour: blue\ncovered_kinds:")
+    with pytest.raises(PolicyError, match="colour"):
+        load_policy_file(write_sixth(tmp_path, extra))
+
+
+def test_leaf_without_request_is_rejected(tmp_path):
+    body = SIXTH.format(sha="a" * 64).replace("      request: Provide the date of birth.\n", "")
+    with pytest.raises(PolicyError, match="needs `request`"):
+        load_policy_file(write_sixth(tmp_path, body))
+
+
+def test_lint_checks_quotes_and_hash(tmp_path):
+    sources = tmp_path / "seeds"
+    sources.mkdir()
+    (sources / "acme.txt").write_text(SOURCE_TEXT)
+    good = write_sixth(tmp_path / "p")
+    [report] = lint_paths([good], sources)
+    assert report.errors == [] and report.quotes_checked == 3
+    misquoted = SIXTH.format(sha=hashlib.sha256(SOURCE_TEXT.encode()).hexdigest()).replace(
+        "quote: No active infection.", "quote: No infection of any kind.")
+    [report] = lint_paths([write_sixth(tmp_path / "q", misquoted)], sources)
+    assert any("no-infection: quote not found verbatim" in e for e in report.errors)
+    (sources / "acme.txt").write_text(SOURCE_TEXT + "changed")
+    [report] = lint_paths([good], sources)
+    assert any("sha256 does not match" in e for e in report.errors)
+
+
+def test_lint_says_plainly_when_source_is_not_at_hand(tmp_path):
+    [report] = lint_paths([write_sixth(tmp_path)], tmp_path / "nowhere")
+    assert report.errors == []
+    assert "not at hand" in report.notes[0]
+
+
+@needs_shared
+def test_shipped_policies_lint_clean():
+    reports = lint_paths([default_policy_dir()], SEEDS)
+    assert len(reports) == 5
+    for r in reports:
+        assert r.errors == [], r.errors
+        assert r.quotes_checked > 5

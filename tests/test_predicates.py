@@ -1,0 +1,138 @@
+"""Each leaf predicate decides met, not met and unknown as case-format.md defines them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from priorauth.case import parse_case
+from priorauth.engine.facts import facts_for
+from priorauth.engine.predicates import compile_test, parse_test
+
+BASE = {
+    "format": "priorauth-case/1", "id": "p1", "submitted": "2025-06-02",
+    "member": {"birth_date": "1970-01-01"},
+    "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"},
+}
+
+
+def verdict(test: dict, clinical: dict | None = None, request: dict | None = None, as_of=None) -> str:
+    doc = json.loads(json.dumps(BASE))
+    doc["clinical"] = clinical or {}
+    doc["request"].update(request or {})
+    facts = facts_for(parse_case(json.dumps(doc)), as_of)
+    return compile_test(*parse_test(test))(facts).verdict
+
+
+def test_fact_comparisons_and_undocumented():
+    t = {"fact": "clinical.life_expectancy_months", "gte": 3}
+    assert verdict(t, {"life_expectancy_months": 3}) == "met"
+    assert verdict(t, {"life_expectancy_months": 2.9}) == "not_met"
+    assert verdict(t) == "unknown"
+    strict = {"fact": "clinical.trial_result.pain_reduction", "gt": 50}
+    assert verdict(strict, {"trial_result": {"pain_before": 8, "pain_after": 4}}) == "not_met"
+    assert verdict(strict, {"trial_result": {"pain_reduction_percent": 51}}) == "met"
+    assert verdict({"fact": "clinical.substance_use", "ne": "active", "undocumented": "met"}) == "met"
+    assert verdict({"fact": "clinical.pain_etiology", "present": True}, {"pain_etiology": "CRPS"}) == "met"
+    assert verdict({"fact": "request.trial_observation_days", "between": [1, 2]}, None,
+                   {"trial_observation_days": 3}) == "not_met"
+
+
+def test_none_present_exclusion_vs_eliminated():
+    excl = {"none_present": ["clinical.findings.coagulopathy"], "undocumented": "absent"}
+    elim = {"none_present": ["clinical.findings.coagulopathy"], "undocumented": "unknown"}
+    assert verdict(excl) == "met"
+    assert verdict(elim) == "unknown"
+    assert verdict(elim, {"findings": {"coagulopathy": False}}) == "met"
+    assert verdict(excl, {"findings": {"coagulopathy": True}}) == "not_met"
+
+
+OPIOIDS = {"treatment": {"types": ["systemic_opioids"], "schedule": "fixed", "min_days": 42,
+                         "qualify_without_trial": ["contraindicated"]}}
+
+
+@pytest.mark.parametrize("treatment,expected", [
+    ({"start": "2025-01-01", "end": "2025-02-11", "schedule": "fixed", "outcome": "failed"}, "met"),  # 42 days
+    ({"start": "2025-01-01", "end": "2025-02-10", "schedule": "fixed", "outcome": "failed"}, "unknown"),  # 41
+    ({"start": "2025-01-01", "end": "2025-04-01", "schedule": "prn", "outcome": "failed"}, "unknown"),
+    ({"start": "2025-01-01", "end": "2025-04-01", "schedule": "fixed", "outcome": "effective"}, "not_met"),
+    ({"outcome": "contraindicated"}, "met"),
+    ({"start": "2025-01-01", "schedule": "fixed", "outcome": "ongoing"}, "unknown"),
+])
+def test_treatment(treatment, expected):
+    assert verdict(OPIOIDS, {"treatments": [{"type": "systemic_opioids", **treatment}]}) == expected
+
+
+def test_treatment_absent_is_unknown():
+    assert verdict(OPIOIDS) == "unknown"
+
+
+ACTIVE = {"therapy_duration": {"types": ["physical_therapy", "home_exercise_program"], "min_months": 6,
+                               "within_months": 12}}
+
+
+def test_therapy_duration_window_and_union():
+    # Submitted 2025-06-02: the window starts 2024-06-02; 183 days are needed.
+    inside = [{"type": "physical_therapy", "start": "2024-07-01", "end": "2024-10-15", "outcome": "failed"},
+              {"type": "home_exercise_program", "start": "2024-09-01", "end": "2025-01-15", "outcome": "failed"}]
+    assert verdict(ACTIVE, {"treatments": inside}) == "met"
+    old = [{"type": "physical_therapy", "start": "2023-01-01", "end": "2024-05-01", "outcome": "failed"}]
+    assert verdict(ACTIVE, {"treatments": old}) == "unknown"
+    short = [{"type": "physical_therapy", "start": "2025-01-01", "end": "2025-05-01", "outcome": "failed"}]
+    assert verdict(ACTIVE, {"treatments": short}) == "unknown"
+    worked = [{"type": "physical_therapy", "start": "2024-07-01", "end": "2025-05-01", "outcome": "effective"}]
+    assert verdict(ACTIVE, {"treatments": worked}) == "not_met"
+    straddling = [{"type": "physical_therapy", "start": "2024-01-01", "end": "2024-12-01", "outcome": "failed"}]
+    assert verdict(ACTIVE, {"treatments": straddling}) == "met"  # 2024-06-02..2024-12-01 = 183 days
+
+
+def test_ongoing_therapy_counts_to_as_of():
+    ongoing = [{"type": "physical_therapy", "start": "2024-12-01", "outcome": "ongoing"}]
+    t = {"therapy_duration": {"types": ["physical_therapy"], "outcomes": ["ongoing"], "min_months": 6}}
+    assert verdict(t, {"treatments": ongoing}) == "met"
+    assert verdict(t, {"treatments": ongoing}, as_of=dt.date(2025, 5, 1)) == "unknown"
+
+
+def test_evaluation():
+    t = {"evaluation": {"type": "mental_health", "met": ["cleared"], "not_met": ["not_cleared"]}}
+    assert verdict(t, {"evaluations": [{"type": "mental_health", "result": "cleared"}]}) == "met"
+    assert verdict(t, {"evaluations": [{"type": "mental_health", "result": "not_cleared"}]}) == "not_met"
+    assert verdict(t, {"evaluations": [{"type": "specialist", "result": "other_treatments_failed"}]}) == "unknown"
+
+
+def test_elapsed_since_is_not_met_when_too_recent():
+    t = {"elapsed_since": {"fact": "clinical.pain_onset", "min_months": 6}}
+    assert verdict(t, {"pain_onset": "2024-12-02"}) == "met"
+    assert verdict(t, {"pain_onset": "2025-02-02"}) == "not_met"  # 4 months
+    assert verdict(t) == "unknown"
+
+
+def test_drug_test_window():
+    t = {"drug_test": {"within_months": 3}}
+    assert verdict(t, {"drug_screens": [{"date": "2025-03-02", "result": "negative"}]}) == "met"
+    assert verdict(t, {"drug_screens": [{"date": "2025-03-01", "result": "negative"}]}) == "unknown"
+    assert verdict(t, {"drug_screens": [{"date": "2025-05-01", "result": "negative"},
+                                        {"date": "2025-05-20", "result": "positive"}]}) == "not_met"
+
+
+def test_drugs_allowed_or_compounded():
+    t = {"drugs": {"allowed": ["morphine"], "or_compounded": True}}
+    assert verdict(t) == "unknown"
+    assert verdict(t, None, {"drugs": [{"name": "morphine"}]}) == "met"
+    assert verdict(t, None, {"drugs": [{"name": "hydromorphone", "compounded": False}]}) == "not_met"
+    assert verdict(t, None, {"drugs": [{"name": "hydromorphone", "compounded": True}]}) == "met"
+
+
+@pytest.mark.parametrize("bad,message", [
+    ({"fact": "clinical.pain_onsett", "present": True}, "did you mean clinical.pain_onset"),
+    ({"fact": "clinical.pain_onset"}, "exactly one of"),
+    ({"treatmnt": {"types": ["rest"]}}, "did you mean treatment"),
+    ({"treatment": {"types": ["massage"]}}, "types"),
+    ({"drug_test": {"within_months": 3}, "extra": 1}, "unexpected keys"),
+])
+def test_bad_tests_are_rejected_at_load(bad, message):
+    with pytest.raises(ValueError) as exc:
+        parse_test(bad)
+    assert message in str(exc.value)
