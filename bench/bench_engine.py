@@ -28,7 +28,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from generate import DEFAULT_SEED, generate_json
-
 from priorauth.case.model import Case
 from priorauth.engine.evaluate import determine, evaluate_case
 from priorauth.engine.facts import facts_for
@@ -303,7 +302,8 @@ def main() -> int:
     count, elapsed, passes = timed(pass_all, args.seconds, warmup)
     rate = count / elapsed
     print()
-    print("a. Engine throughput, all policies: evaluate_case(case, policies) + to_dict('full') per determination")
+    print("a. Engine throughput, all policies: "
+          "evaluate_case(case, policies) + to_dict('full') per determination")
     print(f"   {count:,} determinations in {elapsed:.2f} s ({passes} passes over {len(cases)} cases; "
           f"{count / passes / len(cases):.2f} policies per case)")
     print(f"   throughput: {rate:,.0f} determinations/s on one core      target: >= {TARGET_RATE:,}/s")
@@ -334,7 +334,8 @@ def main() -> int:
         return len(subset)
 
     print()
-    print(f"b. CareSource AR PASSE-MM-1502, non-malignant TRIAL requests: {len(subset)} of {len(cases)} cases")
+    print(f"b. CareSource AR PASSE-MM-1502, non-malignant TRIAL requests: "
+          f"{len(subset)} of {len(cases)} cases")
     if not subset:
         print("   no such case in the mix; nothing measured")
     else:

@@ -67,8 +67,9 @@ ETIOLOGY = {
     "noncancer_pain": ("failed back surgery syndrome after L4-S1 fusion", "lumbar spinal stenosis",
                        "complex regional pain syndrome, right lower limb", "degenerative disc disease",
                        "post-herpetic neuralgia", "chronic pancreatitis"),
-    "cancer_pain": ("pancreatic adenocarcinoma with celiac plexus invasion", "metastatic breast cancer to bone",
-                    "prostate cancer with vertebral metastases", "non-small cell lung cancer, chest wall",
+    "cancer_pain": ("pancreatic adenocarcinoma with celiac plexus invasion",
+                    "metastatic breast cancer to bone", "prostate cancer with vertebral metastases",
+                    "non-small cell lung cancer, chest wall",
                     "colorectal cancer with pelvic recurrence"),
     "spasticity": ("spastic diplegic cerebral palsy", "multiple sclerosis", "spinal cord injury, C6",
                    "traumatic brain injury", "hereditary spastic paraplegia"),
@@ -154,7 +155,8 @@ def _drugs(rng: random.Random, indication: str, state: str) -> list[dict[str, An
     if state == "weak":  # a compounded admixture with bupivacaine
         return [drug("morphine", 10, "mg/mL", 2, "mg", True), drug("bupivacaine", 0.5, "%", 4, "mg", True)]
     if state == "bad":
-        return [rng.choice([drug("hydromorphone", 2, "mg/mL", 1, "mg"), drug("fentanyl", 50, "mcg/mL", 100, "mcg"),
+        return [rng.choice([drug("hydromorphone", 2, "mg/mL", 1, "mg"),
+                            drug("fentanyl", 50, "mcg/mL", 100, "mcg"),
                             drug("clonidine", 1, "mg/mL", 0.2, "mg")])]
     return rng.choice([[morphine], [morphine], [ziconotide], [morphine, ziconotide]])
 
@@ -195,8 +197,8 @@ def _treatments(rng: random.Random, plan: _Plan, indication: str, submitted: dt.
     s = plan.state()
     if s == "good":
         for kind in rng.sample(["rest", "ice_heat", "tens"], rng.randint(1, 3)):
-            out.append(_treatment(kind, _ago(submitted, rng.randint(220, 800)), _ago(submitted, rng.randint(1, 30)),
-                                  "failed"))
+            out.append(_treatment(kind, _ago(submitted, rng.randint(220, 800)),
+                                  _ago(submitted, rng.randint(1, 30)), "failed"))
     elif s == "weak":
         out.append(_treatment("tens", _ago(submitted, 100), _ago(submitted, 20), "failed"))
     elif s == "bad":
@@ -204,8 +206,8 @@ def _treatments(rng: random.Random, plan: _Plan, indication: str, submitted: dt.
 
     s = plan.state(weak=False)
     if s != "absent":
-        out.append(_treatment("relaxation", _ago(submitted, rng.randint(90, 400)), _ago(submitted, rng.randint(5, 60)),
-                              "failed" if s == "good" else "effective"))
+        out.append(_treatment("relaxation", _ago(submitted, rng.randint(90, 400)),
+                              _ago(submitted, rng.randint(5, 60)), "failed" if s == "good" else "effective"))
 
     # Systemic opioids.
     s = plan.state()
@@ -217,13 +219,10 @@ def _treatments(rng: random.Random, plan: _Plan, indication: str, submitted: dt.
                                   _ago(submitted, rng.randint(5, 40)),
                                   rng.choice(["failed", "intolerable_side_effects"]), "fixed"))
     elif s == "weak":  # PRN only, or a short fixed trial, or outcome not documented
-        choice = rng.randrange(3)
-        if choice == 0:
-            out.append(_treatment("systemic_opioids", _ago(submitted, 200), _ago(submitted, 10), "failed", "prn"))
-        elif choice == 1:
-            out.append(_treatment("systemic_opioids", _ago(submitted, 40), _ago(submitted, 10), "failed", "fixed"))
-        else:
-            out.append(_treatment("systemic_opioids", _ago(submitted, 300), _ago(submitted, 10), None, "fixed"))
+        days, outcome, schedule = rng.choice([(200, "failed", "prn"), (40, "failed", "fixed"),
+                                              (300, None, "fixed")])
+        out.append(_treatment("systemic_opioids", _ago(submitted, days), _ago(submitted, 10), outcome,
+                              schedule))
     elif s == "bad":
         out.append(_treatment("systemic_opioids", _ago(submitted, 300), None, "effective", "fixed"))
 
@@ -235,7 +234,8 @@ def _treatments(rng: random.Random, plan: _Plan, indication: str, submitted: dt.
             continue
         kind = rng.choice(group)
         start = _ago(submitted, rng.randint(60, 700))
-        end = start if group[0] == "nerve_block" else min(_ago(submitted, 1), start + dt.timedelta(rng.randint(1, 400)))
+        end = start if group[0] == "nerve_block" else min(_ago(submitted, 1),
+                                                          start + dt.timedelta(days=rng.randint(1, 400)))
         schedule = rng.choice(["fixed", "prn"]) if group[0] == "nsaids" else None
         out.append(_treatment(kind, start, end, "failed" if s == "good" else "effective", schedule))
 
@@ -245,7 +245,8 @@ def _treatments(rng: random.Random, plan: _Plan, indication: str, submitted: dt.
     return out
 
 
-def _evaluations(rng: random.Random, plan: _Plan, indication: str, submitted: dt.date) -> list[dict[str, Any]]:
+def _evaluations(rng: random.Random, plan: _Plan, indication: str,
+                 submitted: dt.date) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     specialty = {"noncancer_pain": ["neurosurgery", "orthopedic_surgery", "pain_management", "physiatry"],
                  "cancer_pain": ["oncology", "pain_management"],
@@ -253,7 +254,8 @@ def _evaluations(rng: random.Random, plan: _Plan, indication: str, submitted: dt
     s = plan.state()
     if s != "absent":
         result = {"good": "other_treatments_failed", "weak": None, "bad": "other_options_remain"}[s]
-        e = {"type": "specialist", "specialty": rng.choice(specialty), "date": _iso(_ago(submitted, rng.randint(5, 200)))}
+        e = {"type": "specialist", "specialty": rng.choice(specialty),
+             "date": _iso(_ago(submitted, rng.randint(5, 200)))}
         if result:
             e["result"] = result
         out.append(e)
@@ -336,7 +338,7 @@ def case_dict(rng: random.Random, index: int) -> dict[str, Any]:
     if kind == "trial":
         s = plan.state(weak=False)
         if s != "absent":
-            request["trial_observation_days"] = rng.choice([1, 2, 2]) if s == "good" else rng.choice([0, 3, 5])
+            request["trial_observation_days"] = rng.choice([1, 2, 2] if s == "good" else [0, 3, 5])
     s = plan.state(weak=False)
     if s != "absent":
         request["facility_experienced"] = s == "good"
@@ -391,8 +393,9 @@ def case_dict(rng: random.Random, index: int) -> dict[str, Any]:
         if s != "absent":
             before = rng.choice([7, 8, 9, 10])
             after = rng.randint(1, before // 2) if s != "bad" else rng.randint(before - 3, before)
-            trial: dict[str, Any] = {"date": _iso(_ago(submitted, rng.randint(10, 90))), "pain_before": before,
-                                     "pain_after": after, "observation_days": rng.choice([1, 2])}
+            trial: dict[str, Any] = {"date": _iso(_ago(submitted, rng.randint(10, 90))),
+                                     "pain_before": before, "pain_after": after,
+                                     "observation_days": rng.choice([1, 2])}
             if s == "good":
                 trial |= {"function_improved": True, "adl_improved": True,
                           "side_effects": rng.choice(["none", "minimal"])}
@@ -405,8 +408,9 @@ def case_dict(rng: random.Random, index: int) -> dict[str, Any]:
     if indication == "spasticity":
         s = plan.state()
         if s != "absent":
-            sp: dict[str, Any] = {"origin": rng.choice(["cerebral", "spinal"]), "ashworth": rng.choice([3, 4]),
-                                  "penn": rng.choice([2, 3, 4]), "oral_baclofen_weeks": rng.randint(6, 52)}
+            sp: dict[str, Any] = {"origin": rng.choice(["cerebral", "spinal"]),
+                                  "ashworth": rng.choice([3, 4]), "penn": rng.choice([2, 3, 4]),
+                                  "oral_baclofen_weeks": rng.randint(6, 52)}
             if s == "good":
                 sp["oral_response"] = rng.choice(["unresponsive", "intolerant"])
                 sp["test_dose_response"] = "favorable"
@@ -415,8 +419,8 @@ def case_dict(rng: random.Random, index: int) -> dict[str, Any]:
                 sp["test_dose_response"] = "unfavorable"
             clinical["spasticity"] = sp
 
-    notes = [{"date": _iso(_ago(submitted, rng.randint(0, 60))), "author": "treating physician", "kind": "progress",
-              "text": rng.choice(NOTE_TEXTS)} for _ in range(rng.randint(0, 2))]
+    notes = [{"date": _iso(_ago(submitted, rng.randint(0, 60))), "author": "treating physician",
+              "kind": "progress", "text": rng.choice(NOTE_TEXTS)} for _ in range(rng.randint(0, 2))]
     case: dict[str, Any] = {"format": "priorauth-case/1", "id": f"bench-{index:06d}-{profile}",
                             "submitted": _iso(submitted), "member": member, "request": request,
                             "clinical": clinical}

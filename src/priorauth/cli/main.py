@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -34,12 +34,12 @@ schema_app = typer.Typer(help="Publish JSON Schemas of the input formats.", no_a
 app.add_typer(schema_app, name="schema")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
 
 
-class Explain(str, Enum):
+class Explain(StrEnum):
     summary = "summary"
     fails = "fails"
     full = "full"

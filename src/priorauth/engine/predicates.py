@@ -229,7 +229,8 @@ def _compile_fact(spec: FactSpec) -> Predicate:
         if value is None:
             return Outcome(missing, {path: None}, f"{path} not documented")
         ok = check(value)
-        return Outcome(MET if ok else NOT_MET, {path: value}, f"{path} = {_show(value)} ({'' if ok else 'not '}{label})")
+        shown = f"{path} = {_show(value)} ({'' if ok else 'not '}{label})"
+        return Outcome(MET if ok else NOT_MET, {path: value}, shown)
 
     return run
 

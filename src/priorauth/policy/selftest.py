@@ -9,7 +9,6 @@ where it came out not met or unknown.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import yaml
