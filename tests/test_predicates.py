@@ -23,7 +23,11 @@ def verdict(test: dict, clinical: dict | None = None, request: dict | None = Non
     doc["clinical"] = clinical or {}
     doc["request"].update(request or {})
     facts = facts_for(parse_case(json.dumps(doc)), as_of)
-    return compile_test(*parse_test(test))(facts).verdict
+    predicate = compile_test(*parse_test(test))
+    fast, detail, full = predicate(facts), predicate(facts, 1), predicate(facts, 2)
+    assert fast == detail.verdict == full.verdict  # the fast and explaining paths never disagree
+    assert detail.detail == full.detail and full.detail
+    return fast
 
 
 def test_fact_comparisons_and_undocumented():

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+from functools import lru_cache
 
 # A month of *duration* (e.g. "at least 6 months of therapy") in days: the mean Gregorian month.
 DAYS_PER_MONTH = 365.2425 / 12
 
 
+@lru_cache(maxsize=8192)
 def add_months(day: dt.date, months: int) -> dt.date:
     """Same day of month `months` later (or earlier when negative), clamped to the month's end."""
     index = day.year * 12 + (day.month - 1) + months

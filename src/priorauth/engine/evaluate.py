@@ -14,24 +14,15 @@ from typing import Any
 
 from priorauth import __version__
 from priorauth.case.model import Case
+from priorauth.engine.compiled import SKIPPED, Trace, compiled, evaluate, holds
 from priorauth.engine.facts import Facts, facts_for
-from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict, all_of, any_of, at_least, not_
+from priorauth.engine.logic import MET, NOT_MET, UNKNOWN
+from priorauth.engine.predicates import DETAIL, FULL, Outcome
 from priorauth.policy.loader import PolicySet
-from priorauth.policy.model import Node, Policy, When
-
-SKIPPED = "not_applicable"  # a criterion whose `when` does not hold for this request
+from priorauth.policy.model import Node, Policy
 
 REVIEW_NOTICE = ("Recommendation only: an adverse outcome must be reviewed and finalized by a clinical "
                  "reviewer; the engine never issues a denial on its own.")
-
-
-@dataclass(frozen=True, slots=True)
-class Trace:
-    node: Node
-    verdict: str
-    facts: dict[str, Any]
-    detail: str
-    children: tuple[Trace, ...]
 
 
 @dataclass
@@ -45,6 +36,7 @@ class Determination:
     documentation_checklist: list[dict[str, Any]] = field(default_factory=list)
     approval_duration: str | None = None
     trace: Trace | None = None
+    facts: Facts | None = None
 
     def to_dict(self, explain: str = "full") -> dict[str, Any]:
         out: dict[str, Any] = {"policy": self.policy, "decision": self.decision, "summary": self.summary}
@@ -56,27 +48,35 @@ class Determination:
         out["documentation_requests"] = self.documentation_requests
         out["documentation_checklist"] = self.documentation_checklist
         out["approval_duration"] = self.approval_duration
-        if self.trace is not None and explain != "summary":
-            out["criteria"] = trace_to_dict(self.trace, only_failing=explain == "fails")
+        if self.trace is not None and self.facts is not None and explain != "summary":
+            out["criteria"] = trace_to_dict(self.trace, self.facts, only_failing=explain == "fails")
         return out
 
 
-def trace_to_dict(t: Trace, only_failing: bool = False) -> dict[str, Any]:
+def _explained(t: Trace, facts: Facts, level: int = DETAIL) -> Outcome | None:
+    return t.predicate(facts, level) if t.predicate is not None and t.verdict != SKIPPED else None
+
+
+def trace_to_dict(t: Trace, facts: Facts, only_failing: bool = False) -> dict[str, Any]:
     n = t.node
     out: dict[str, Any] = {"id": n.id, "verdict": t.verdict, "section": n.section, "quote": n.quote}
     if n.title:
         out["title"] = n.title
     if n.operator != "test":
         out["operator"] = f"at_least {n.at_least}" if n.operator == "at_least" else n.operator
-    if t.detail:
-        out["detail"] = t.detail
-    if t.facts:
-        out["facts"] = {k: _jsonable(v) for k, v in t.facts.items()}
+    outcome = _explained(t, facts, FULL)
+    if outcome is not None:
+        if outcome.detail:
+            out["detail"] = outcome.detail
+        if outcome.facts:
+            out["facts"] = {k: _jsonable(v) for k, v in outcome.facts.items()}
+    elif t.verdict == SKIPPED:
+        out["detail"] = "does not apply to this request"
     if n.interpretation:
         out["interpretation"] = n.interpretation
     children = [c for c in t.children if not only_failing or c.verdict in (NOT_MET, UNKNOWN)]
     if children:
-        out["children"] = [trace_to_dict(c, only_failing) for c in children]
+        out["children"] = [trace_to_dict(c, facts, only_failing) for c in children]
     return out
 
 
@@ -88,79 +88,58 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-class _Request:
-    """The request-level facts a `When` condition reads, computed once per case."""
-
-    __slots__ = ("kind", "indication", "route", "lob", "age", "drugs")
-
-    def __init__(self, facts: Facts):
-        r = facts.case.request
-        self.kind, self.indication, self.route = r.kind, r.indication, r.route
-        self.lob = facts.case.member.line_of_business
-        self.age = facts.values.get("member.age_years")
-        self.drugs = tuple(d.name for d in r.drugs)
-
-    def holds(self, when: When | None) -> bool:
-        return when is None or when.holds(self.kind, self.indication, self.route, self.lob, self.age, self.drugs)
-
-
-def _evaluate(node: Node, facts: Facts, req: _Request) -> Trace:
-    if not req.holds(node.when):
-        return Trace(node, SKIPPED, {}, "does not apply to this request", ())
-    if node.test is not None:
-        out = node.predicate(facts)
-        return Trace(node, out.verdict, out.facts, out.detail, ())
-    children = tuple(_evaluate(c, facts, req) for c in node.children)
-    verdicts = [c.verdict for c in children if c.verdict != SKIPPED]
-    verdict: Verdict
-    if node.all is not None:
-        verdict = all_of(verdicts)
-    elif node.any is not None:
-        verdict = any_of(verdicts)
-    elif node.not_ is not None:
-        verdict = not_(verdicts[0]) if verdicts else MET
-    else:
-        verdict = at_least(node.at_least or 0, verdicts)
-    return Trace(node, verdict, {}, "", children)
-
-
 def _cite(node: Node) -> dict[str, Any]:
     return {"criterion": node.id, "section": node.section, "quote": node.quote}
 
 
-def deny_reasons(t: Trace) -> list[dict[str, Any]]:
+def deny_reasons(t: Trace, facts: Facts) -> list[dict[str, Any]]:
     """The not-met criteria on the decisive path, deepest first."""
-    n = t.node
-    if t.verdict != NOT_MET:
-        return []
-    if n.test is not None or n.not_ is not None:
-        reason = _cite(n) | {"finding": t.detail}
-        if n.contraindication:
-            reason["contraindication"] = True
-        return [reason]
+    program, verdicts = t.program, t.verdicts
     out: list[dict[str, Any]] = []
-    for c in t.children:
-        out.extend(deny_reasons(c))
-    if n.contraindication and not out:
-        out.append(_cite(n) | {"contraindication": True})
+
+    def visit(i: int) -> None:
+        n = program.nodes[i]
+        if n.test is not None or n.not_ is not None:
+            outcome = _explained(Trace(program, i, verdicts), facts)
+            reason = _cite(n) | {"finding": outcome.detail if outcome else f"{n.title or n.id} is not met"}
+            if n.contraindication:
+                reason["contraindication"] = True
+            out.append(reason)
+            return
+        before = len(out)
+        for k in program.kids[i]:
+            if verdicts[k] == NOT_MET:
+                visit(k)
+        if n.contraindication and len(out) == before:
+            out.append(_cite(n) | {"contraindication": True})
+
+    if t.verdict == NOT_MET:
+        visit(t.index)
     return out
 
 
-def documentation_requests(t: Trace) -> list[dict[str, Any]]:
+def documentation_requests(t: Trace, facts: Facts) -> list[dict[str, Any]]:
     """Unknown criteria that could still lead to approval, each phrased as an actionable request."""
-    n = t.node
-    if t.verdict != UNKNOWN:
-        return []
-    if n.test is not None:
-        return [_cite(n) | {"request": n.request, "finding": t.detail}]
-    if n.not_ is not None:
-        return [_cite(n) | {"request": n.request or f"documentation for {n.title or n.id}"}]
-    unknown = [c for c in t.children if c.verdict == UNKNOWN]
-    if n.any is not None and len(unknown) > 1:
-        options = [r for c in unknown for r in documentation_requests(c)]
-        return [{"criterion": n.id, "section": n.section, "one_of": options,
-                 "request": "Any one of: " + "; or ".join(o["request"] for o in options if "request" in o)}]
-    return [r for c in unknown for r in documentation_requests(c)]
+    program, verdicts = t.program, t.verdicts
+
+    def visit(i: int) -> list[dict[str, Any]]:
+        n = program.nodes[i]
+        if n.test is not None:
+            outcome = _explained(Trace(program, i, verdicts), facts)
+            return [_cite(n) | {"request": n.request, "finding": outcome.detail if outcome else ""}]
+        if n.not_ is not None:
+            return [_cite(n) | {"request": n.request or f"documentation for {n.title or n.id}"}]
+        unknown = [k for k in program.kids[i] if verdicts[k] == UNKNOWN]
+        if n.any is not None and len(unknown) > 1:
+            options = [r for k in unknown for r in visit(k)]
+            return [{"criterion": n.id, "section": n.section, "one_of": options,
+                     "request": "Any one of: " + "; or ".join(o["request"] for o in options if "request" in o)}]
+        return [r for k in unknown for r in visit(k)]
+
+    return visit(t.index) if t.verdict == UNKNOWN else []
+
+
+_VERSION_INFO: dict[tuple[int, str | None], dict[str, Any]] = {}
 
 
 def _version_info(policy: Policy, content_hash: str | None) -> dict[str, Any]:
@@ -182,35 +161,38 @@ def determine(facts: Facts, policy_id: str, versions: list[Policy],
         return Determination(policy_id, "not_applicable",
                              f"No version of {policy_id} is in force on the date of service {day} "
                              f"(known versions: {spans}).")
-    info = _version_info(policy, (hashes or {}).get((policy.id, policy.version)))
-    req = _Request(facts)
+    content_hash = (hashes or {}).get((policy.id, policy.version))
+    info = _VERSION_INFO.get((id(policy), content_hash))
+    if info is None:  # computed once per loaded policy version
+        info = _VERSION_INFO[(id(policy), content_hash)] = _version_info(policy, content_hash)
+    kind = facts.kind
     checklist = [{"id": d.id, "section": d.section, "text": d.text}
-                 for d in policy.documentation if req.holds(d.when)]
+                 for d in policy.documentation if holds(d.when, facts)]
     for rule in policy.scope:
-        if req.holds(rule.when):
+        if holds(rule.when, facts):
             reason = {"rule": rule.id, "section": rule.section, "quote": rule.quote, "finding": rule.reason}
             return Determination(policy.id, rule.decision, rule.reason, info, reasons=[reason],
-                                 approval_duration=policy.approval_duration.get(req.kind)
+                                 approval_duration=policy.approval_duration.get(kind)
                                  if rule.decision == "approve" else None)
-    if req.kind not in policy.covered_kinds:
+    if kind not in policy.covered_kinds:
         return Determination(policy.id, "refer",
-                             f"{policy.payer_name} {policy.number} states no criteria for a {req.kind} request; "
+                             f"{policy.payer_name} {policy.number} states no criteria for a {kind} request; "
                              "refer for manual review.", info, documentation_checklist=checklist)
-    trace = _evaluate(policy.criteria, facts, req)
+    trace = evaluate(compiled(policy.criteria), facts)
     if trace.verdict == MET:
-        duration = policy.approval_duration.get(req.kind)
+        duration = policy.approval_duration.get(kind)
         summary = "Every applicable criterion is met on documented facts."
         return Determination(policy.id, "approve", summary, info, documentation_checklist=checklist,
-                             approval_duration=duration, trace=trace)
+                             approval_duration=duration, trace=trace, facts=facts)
     if trace.verdict == NOT_MET:
-        reasons = deny_reasons(trace)
+        reasons = deny_reasons(trace, facts)
         summary = "Not met: " + "; ".join(f"{r['section']} ({r['criterion']})" for r in reasons)
         return Determination(policy.id, "deny", summary, info, reasons=reasons,
-                             documentation_checklist=checklist, trace=trace)
-    requests = documentation_requests(trace)
+                             documentation_checklist=checklist, trace=trace, facts=facts)
+    requests = documentation_requests(trace, facts)
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return Determination(policy.id, "pend", summary, info, documentation_requests=requests,
-                         documentation_checklist=checklist, trace=trace)
+                         documentation_checklist=checklist, trace=trace, facts=facts)
 
 
 def evaluate_case(case: Case, policies: PolicySet, as_of: dt.date | None = None,

@@ -1,7 +1,8 @@
 """The leaf-predicate vocabulary: each policy criterion's `test` is one of these, compiled at load time.
 
-A compiled predicate is a pure function `Facts -> Outcome`: a verdict, the facts it read (path ->
-value, for the trace) and a one-line explanation. The vocabulary (documented in docs/predicates.md):
+A compiled predicate is a pure function of the case's facts: the verdict, or with `explain=True` an
+Outcome with the facts it read (path -> value, for the trace) and a one-line explanation. The
+vocabulary (documented in docs/policy-format.md):
 
 - `fact`: compare one fact (`eq`, `ne`, `in`, `not_in`, `gte`, `gt`, `lte`, `lt`, `between`,
   `present`); `undocumented` says what an absent fact means (default `unknown`).
@@ -28,8 +29,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from priorauth.case.model import Outcome as TreatmentOutcome
 from priorauth.case.model import Treatment, TreatmentType
 from priorauth.engine.dates import add_months, covered_days, months_to_days
-from priorauth.engine.facts import Facts, fact_paths
+from priorauth.engine.facts import Facts, accessor, fact_paths
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
+
+DETAIL, FULL = 1, 2
 
 FAILURE_OUTCOMES: list[TreatmentOutcome] = ["failed", "intolerable_side_effects", "unable_to_complete"]
 
@@ -41,7 +44,8 @@ class Outcome:
     detail: str = ""
 
 
-Predicate = Callable[[Facts], Outcome]
+# run(facts) -> verdict; run(facts, DETAIL or FULL) -> Outcome
+Predicate = Callable[..., Any]
 
 
 class Spec(BaseModel):
@@ -182,10 +186,14 @@ def compile_test(kind: str, spec: Spec) -> Predicate:
 
 
 # --- compilers -----------------------------------------------------------------------------------
+# Each compiled predicate is `run(facts, explain=0)`: the verdict alone on the fast path; with
+# explain=DETAIL an Outcome with a one-line explanation (for deny reasons and pend requests); with
+# explain=FULL also the facts read (for the rendered trace). Every level gives the same verdict.
 
 
 def _compile_fact(spec: FactSpec) -> Predicate:
     path = spec.fact
+    get = accessor(path)
     missing: Verdict = {"unknown": UNKNOWN, "met": MET, "not_met": NOT_MET}[spec.undocumented]
     if spec.present:
         def check(v: Any) -> bool:
@@ -224,32 +232,46 @@ def _compile_fact(spec: FactSpec) -> Predicate:
             return cmp(float(v), bound)
         label = f"{symbol} {bound:g}"
 
-    def run(facts: Facts) -> Outcome:
-        value = facts.values.get(path)
+    def run(facts: Facts, explain: int = 0):
+        value = get(facts.case)
         if value is None:
-            return Outcome(missing, {path: None}, f"{path} not documented")
-        ok = check(value)
-        shown = f"{path} = {_show(value)} ({'' if ok else 'not '}{label})"
-        return Outcome(MET if ok else NOT_MET, {path: value}, shown)
+            return Outcome(missing, {path: None}, f"{path} not documented") if explain else missing
+        verdict = MET if check(value) else NOT_MET
+        if not explain:
+            return verdict
+        shown = f"{path} = {_show(value)} ({'' if verdict == MET else 'not '}{label})"
+        return Outcome(verdict, {path: value}, shown)
 
     return run
 
 
 def _compile_none_present(spec: NonePresentSpec) -> Predicate:
     paths = tuple(spec.none_present)
+    getters = tuple(accessor(p) for p in paths)
     absent_if_missing = spec.undocumented == "absent"
 
-    def run(facts: Facts) -> Outcome:
-        used = {p: facts.values.get(p) for p in paths}
-        present = [p for p, v in used.items() if v is True]
+    def run(facts: Facts, explain: int = 0):
+        values = [g(facts.case) for g in getters]
+        if True in values:
+            verdict = NOT_MET
+        elif None in values and not absent_if_missing:
+            verdict = UNKNOWN
+        else:
+            verdict = MET
+        if not explain:
+            return verdict
+        used = dict(zip(paths, values, strict=True))
+        present = [_leaf(p) for p, v in used.items() if v is True]
+        missing = [_leaf(p) for p, v in used.items() if v is None]
         if present:
-            return Outcome(NOT_MET, used, "documented present: " + ", ".join(_leaf(p) for p in present))
-        missing = [p for p, v in used.items() if v is None]
-        if missing and not absent_if_missing:
-            return Outcome(UNKNOWN, used, "not documented as absent: " + ", ".join(_leaf(p) for p in missing))
-        if missing:
-            return Outcome(MET, used, "none documented present (undocumented counts as absent here)")
-        return Outcome(MET, used, "all documented absent")
+            detail = "documented present: " + ", ".join(present)
+        elif missing and not absent_if_missing:
+            detail = "not documented as absent: " + ", ".join(missing)
+        elif missing:
+            detail = "none documented present (undocumented counts as absent here)"
+        else:
+            detail = "all documented absent"
+        return Outcome(verdict, used, detail)
 
     return run
 
@@ -279,44 +301,57 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
     min_days = spec.min_days if spec.min_days is not None else (
         months_to_days(spec.min_months) if spec.min_months is not None else None)
 
-    def run(facts: Facts) -> Outcome:
-        used: dict[str, Any] = {}
-        short: list[str] = []
-        candidates = 0
-        contradicted = 0
+    def shortfall(t: Treatment, facts: Facts, window_start: dt.date | None) -> str | None:
+        """Why a candidate treatment does not qualify, or None when it does."""
+        if t.outcome in free:
+            return None
+        if t.outcome not in outcomes:
+            return f"{t.type}: outcome {t.outcome or 'not documented'}"
+        if spec.schedule and t.schedule != spec.schedule:
+            return f"{t.type}: schedule {t.schedule or 'not documented'}, {spec.schedule} required"
+        interval = _treatment_interval(t, facts.as_of) if (window_start or min_days) else None
+        if window_start is not None and (interval is None or interval[1] < window_start):
+            return f"{t.type}: not within the past {spec.within_months} months"
+        if min_days is not None:
+            days = (interval[1] - interval[0]).days + 1 if interval else 0
+            if days < min_days:
+                return f"{t.type}: {days} days documented, {min_days} required"
+        return None
+
+    def run(facts: Facts, explain: int = 0):
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
-        for i, t in enumerate(facts.case.clinical.treatments):
+        candidates = contradicted = 0
+        met = None
+        for t in facts.case.clinical.treatments:
             if t.type not in types:
                 continue
             candidates += 1
-            key = f"clinical.treatments[{i}]"
-            used[key] = _describe_treatment(t)
             if t.outcome in contradicting:
                 contradicted += 1
-                continue
-            if t.outcome in free:
-                return Outcome(MET, used, f"{t.type}: {t.outcome}")
-            if t.outcome not in outcomes:
-                short.append(f"{t.type}: outcome {t.outcome or 'not documented'}")
-                continue
-            if spec.schedule and t.schedule != spec.schedule:
-                short.append(f"{t.type}: schedule {t.schedule or 'not documented'}, {spec.schedule} required")
-                continue
-            interval = _treatment_interval(t, facts.as_of)
-            if window_start is not None and (interval is None or interval[1] < window_start):
-                short.append(f"{t.type}: not within the past {spec.within_months} months")
-                continue
-            if min_days is not None:
-                days = (interval[1] - interval[0]).days + 1 if interval else 0
-                if days < min_days:
-                    short.append(f"{t.type}: {days} days documented, {min_days} required")
-                    continue
-            return Outcome(MET, used, f"{_describe_treatment(t)}")
-        if candidates and contradicted == candidates:
-            return Outcome(NOT_MET, used, "documented as " + ", ".join(sorted(contradicting)))
-        if not candidates:
-            return Outcome(UNKNOWN, used, "no " + " / ".join(sorted(types)) + " documented")
-        return Outcome(UNKNOWN, used, "; ".join(short) or "no qualifying treatment documented")
+            elif shortfall(t, facts, window_start) is None:
+                met = t
+                break
+        if met is not None:
+            verdict = MET
+        elif candidates and contradicted == candidates:
+            verdict = NOT_MET
+        else:
+            verdict = UNKNOWN
+        if not explain:
+            return verdict
+        used = {f"clinical.treatments[{i}]": _describe_treatment(t)
+                for i, t in enumerate(facts.case.clinical.treatments) if t.type in types} if explain == FULL else {}
+        if met is not None:
+            detail = _describe_treatment(met)
+        elif verdict == NOT_MET:
+            detail = "documented as " + ", ".join(sorted(contradicting))
+        elif not candidates:
+            detail = "no " + " / ".join(sorted(types)) + " documented"
+        else:
+            reasons = [shortfall(t, facts, window_start) for t in facts.case.clinical.treatments
+                       if t.type in types and t.outcome not in contradicting]
+            detail = "; ".join(r for r in reasons if r) or "no qualifying treatment documented"
+        return Outcome(verdict, used, detail)
 
     return run
 
@@ -327,9 +362,9 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
     contradicting = frozenset(spec.contradicted_by)
     need = months_to_days(spec.min_months)
 
-    def run(facts: Facts) -> Outcome:
-        used: dict[str, Any] = {}
+    def run(facts: Facts, explain: int = 0):
         intervals = []
+        counted = []
         candidates = contradicted = 0
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
         for i, t in enumerate(facts.case.clinical.treatments):
@@ -338,7 +373,6 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
             candidates += 1
             if t.outcome in contradicting:
                 contradicted += 1
-                used[f"clinical.treatments[{i}]"] = _describe_treatment(t)
                 continue
             if t.outcome not in outcomes:
                 continue
@@ -350,16 +384,25 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
                 if end < window_start:
                     continue
                 start = max(start, window_start)
-            used[f"clinical.treatments[{i}]"] = _describe_treatment(t)
             intervals.append((start, end))
+            counted.append(i)
         days = covered_days(intervals)
-        where = f" within the past {spec.within_months} months" if spec.within_months else ""
-        text = f"{days} days of qualifying therapy{where}; {need} days ({spec.min_months:g} months) required"
         if days >= need:
-            return Outcome(MET, used, text)
-        if candidates and contradicted == candidates:
-            return Outcome(NOT_MET, used, "documented as " + ", ".join(sorted(contradicting)))
-        return Outcome(UNKNOWN, used, text)
+            verdict = MET
+        elif candidates and contradicted == candidates:
+            verdict = NOT_MET
+        else:
+            verdict = UNKNOWN
+        if not explain:
+            return verdict
+        treatments = facts.case.clinical.treatments
+        used = {f"clinical.treatments[{i}]": _describe_treatment(treatments[i])
+                for i in counted} if explain == FULL else {}
+        if verdict == NOT_MET:
+            return Outcome(verdict, used, "documented as " + ", ".join(sorted(contradicting)))
+        where = f" within the past {spec.within_months} months" if spec.within_months else ""
+        return Outcome(verdict, used, f"{days} days of qualifying therapy{where}; "
+                                      f"{need} days ({spec.min_months:g} months) required")
 
     return run
 
@@ -369,56 +412,80 @@ def _compile_evaluation(spec: EvaluationSpec) -> Predicate:
     bad = frozenset(spec.not_met)
     specialties = frozenset(spec.specialties) if spec.specialties else None
 
-    def run(facts: Facts) -> Outcome:
-        used: dict[str, Any] = {}
+    def matching(facts: Facts):
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
-        results = []
         for i, e in enumerate(facts.case.clinical.evaluations):
             if e.type != spec.type or (specialties is not None and e.specialty not in specialties):
                 continue
             if window_start is not None and (e.date is None or e.date < window_start):
                 continue
-            used[f"clinical.evaluations[{i}]"] = " ".join(str(x) for x in (e.type, e.specialty, e.date, e.result) if x)
-            results.append(e.result)
+            yield i, e
+
+    def run(facts: Facts, explain: int = 0):
+        results = [e.result for _, e in matching(facts)]
         if any(r in good for r in results):
-            return Outcome(MET, used, f"{spec.type} evaluation: " + ", ".join(r for r in results if r in good))
-        if results and all(r in bad for r in results):
-            return Outcome(NOT_MET, used, f"{spec.type} evaluation: " + ", ".join(results))  # type: ignore[arg-type]
-        return Outcome(UNKNOWN, used, f"no qualifying {spec.type.replace('_', '-')} evaluation documented")
+            verdict = MET
+        elif results and all(r in bad for r in results):
+            verdict = NOT_MET
+        else:
+            verdict = UNKNOWN
+        if not explain:
+            return verdict
+        used = {f"clinical.evaluations[{i}]": " ".join(str(x) for x in (e.type, e.specialty, e.date, e.result) if x)
+                for i, e in matching(facts)} if explain == FULL else {}
+        if verdict == UNKNOWN:
+            return Outcome(verdict, used, f"no qualifying {spec.type.replace('_', '-')} evaluation documented")
+        shown = [str(r) for r in results if verdict == NOT_MET or r in good]
+        return Outcome(verdict, used, f"{spec.type.replace('_', '-')} evaluation: " + ", ".join(shown))
 
     return run
 
 
 def _compile_elapsed(spec: ElapsedSpec) -> Predicate:
     path = spec.fact
+    get = accessor(path)
 
-    def run(facts: Facts) -> Outcome:
-        since = facts.values.get(path)
+    def cutoff_for(as_of: dt.date) -> dt.date:
+        if spec.min_months == int(spec.min_months):
+            return add_months(as_of, -int(spec.min_months))
+        return as_of - dt.timedelta(days=months_to_days(spec.min_months))
+
+    def run(facts: Facts, explain: int = 0):
+        since = get(facts.case)
         if since is None:
-            return Outcome(UNKNOWN, {path: None}, f"{path} not documented")
-        cutoff = add_months(facts.as_of, -int(spec.min_months)) if spec.min_months == int(spec.min_months) \
-            else facts.as_of - dt.timedelta(days=months_to_days(spec.min_months))
-        ok = since <= cutoff
-        return Outcome(MET if ok else NOT_MET, {path: since},
+            return Outcome(UNKNOWN, {path: None}, f"{path} not documented") if explain else UNKNOWN
+        cutoff = cutoff_for(facts.as_of)
+        verdict = MET if since <= cutoff else NOT_MET
+        if not explain:
+            return verdict
+        return Outcome(verdict, {path: since},
                        f"{path} = {since}; on or before {cutoff} needed for {spec.min_months:g} months")
 
     return run
 
 
 def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
-    def run(facts: Facts) -> Outcome:
+    def run(facts: Facts, explain: int = 0):
         start = add_months(facts.as_of, -spec.within_months)
-        used = {}
-        recent = []
-        for i, s in enumerate(facts.case.clinical.drug_screens):
-            used[f"clinical.drug_screens[{i}]"] = f"{s.date} {s.result}"
-            if start <= s.date <= facts.as_of:
-                recent.append(s)
+        screens = facts.case.clinical.drug_screens
+        recent = [s for s in screens if start <= s.date <= facts.as_of]
         if any(s.result == "positive" for s in recent):
-            return Outcome(NOT_MET, used, f"positive drug screen within the last {spec.within_months} months")
-        if recent:
-            return Outcome(MET, used, f"negative drug screen on {max(s.date for s in recent)}")
-        return Outcome(UNKNOWN, used, f"no drug screen between {start} and {facts.as_of}")
+            verdict = NOT_MET
+        elif recent:
+            verdict = MET
+        else:
+            verdict = UNKNOWN
+        if not explain:
+            return verdict
+        used = {f"clinical.drug_screens[{i}]": f"{s.date} {s.result}"
+                for i, s in enumerate(screens)} if explain == FULL else {}
+        if verdict == NOT_MET:
+            detail = f"positive drug screen within the last {spec.within_months} months"
+        elif verdict == MET:
+            detail = f"negative drug screen on {max(s.date for s in recent)}"
+        else:
+            detail = f"no drug screen between {start} and {facts.as_of}"
+        return Outcome(verdict, used, detail)
 
     return run
 
@@ -426,15 +493,19 @@ def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
 def _compile_drugs(spec: DrugsSpec) -> Predicate:
     allowed = frozenset(spec.allowed)
 
-    def run(facts: Facts) -> Outcome:
+    def run(facts: Facts, explain: int = 0):
         drugs = facts.case.request.drugs
         if not drugs:
-            return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request")
-        used = {"request.drug_names": tuple(d.name for d in drugs)}
+            return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request") \
+                if explain else UNKNOWN
         bad = [d.name for d in drugs if d.name not in allowed and not (spec.or_compounded and d.compounded)]
+        verdict = NOT_MET if bad else MET
+        if not explain:
+            return verdict
+        names = tuple(d.name for d in drugs)
         if bad:
-            return Outcome(NOT_MET, used, "not in the accepted list: " + ", ".join(bad))
-        return Outcome(MET, used, "all requested drugs accepted: " + ", ".join(used["request.drug_names"]))
+            return Outcome(verdict, {"request.drug_names": names}, "not in the accepted list: " + ", ".join(bad))
+        return Outcome(verdict, {"request.drug_names": names}, "all requested drugs accepted: " + ", ".join(names))
 
     return run
 

@@ -1,0 +1,1 @@
+"""Clinical knowledge: code sets, intrathecal drugs and dose limits, and the findings they give."""

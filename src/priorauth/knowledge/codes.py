@@ -1,0 +1,66 @@
+"""Code sets: ICD-10-CM from the official release (simple-icd-10-cm), HCPCS and CPT from codes.yaml."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from priorauth.yamlio import load_yaml
+
+ICD10_RELEASE = "ICD-10-CM April 2026 (simple-icd-10-cm 1.5.0)"
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    code: str
+    system: str  # ICD-10-CM, HCPCS, CPT or unknown
+    valid: bool
+    billable: bool
+    description: str | None
+    children: tuple[str, ...] = ()
+
+
+@cache
+def _icd():
+    """The ICD-10-CM tables load in ~2 s (XML): import lazily, once."""
+    import simple_icd_10_cm as cm
+
+    return cm
+
+
+@cache
+def code_tables() -> dict[str, Any]:
+    return load_yaml(Path(__file__).with_name("codes.yaml").read_text(encoding="utf-8"))
+
+
+@cache
+def diagnosis(code: str) -> CodeInfo:
+    cm = _icd()
+    if not cm.is_valid_item(code) or cm.is_chapter_or_block(code):
+        return CodeInfo(code, "ICD-10-CM", False, False, None)
+    leaf = cm.is_leaf(code)
+    children = () if leaf else tuple(cm.get_children(code))
+    return CodeInfo(code, "ICD-10-CM", True, leaf, cm.get_description(code), children)
+
+
+def procedure(code: str) -> CodeInfo:
+    tables = code_tables()
+    if code in tables["cpt"]:
+        return CodeInfo(code, "CPT", True, True, tables["cpt"][code])
+    if code in tables["hcpcs"]:
+        return CodeInfo(code, "HCPCS", True, True, tables["hcpcs"][code])
+    system = "CPT" if code.isdigit() and len(code) == 5 else "HCPCS" if code[:1].isalpha() else "unknown"
+    return CodeInfo(code, system, False, False, None)
+
+
+def lookup(code: str) -> CodeInfo:
+    """Any code: procedure tables first (CPT numbers, HCPCS letters+4 digits), else ICD-10-CM."""
+    code = code.strip().upper()
+    info = procedure(code)
+    if info.valid:
+        return info
+    if len(code) == 5 and (code.isdigit() or (code[0].isalpha() and code[1:].isdigit())):
+        return info  # shaped like CPT/HCPCS, not in our reviewed table
+    return diagnosis(code)

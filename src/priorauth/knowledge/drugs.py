@@ -1,0 +1,85 @@
+"""Intrathecal drug knowledge (drugs.yaml): FDA status, dose limits, lines of therapy, unit conversion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from priorauth.case.model import Quantity
+from priorauth.yamlio import load_yaml
+
+# Concentrations are compared in mg/mL and daily doses in mg.
+_TO_MG_PER_ML = {"mg/mL": 1.0, "mcg/mL": 0.001, "%": 10.0}  # 1% = 1 g/100 mL = 10 mg/mL
+_TO_MG = {"mg": 1.0, "mcg": 0.001}
+
+
+def concentration_mg_per_ml(q: Quantity) -> float:
+    if q.unit not in _TO_MG_PER_ML:
+        raise ValueError(f"{q.unit} is not a concentration unit")
+    return q.value * _TO_MG_PER_ML[q.unit]
+
+
+def dose_mg(q: Quantity) -> float:
+    if q.unit not in _TO_MG:
+        raise ValueError(f"{q.unit} is not a dose unit")
+    return q.value * _TO_MG[q.unit]
+
+
+@dataclass(frozen=True)
+class DrugInfo:
+    name: str
+    drug_class: str
+    used_for: frozenset[str]
+    fda_approved: dict[str, frozenset[str]]  # route -> indications
+    max_concentration_mg_per_ml: float | None
+    max_daily_dose_mg: float | None
+
+    def fda_approved_for(self, route: str | None, indication: str) -> bool:
+        """Approved for this route and indication; `pain` labeling covers cancer and non-cancer pain."""
+        routes = [route] if route else ["intrathecal"]
+        for r in routes:
+            approved = self.fda_approved.get(r, frozenset())
+            if indication in approved or (indication.endswith("_pain") and "pain" in approved):
+                return True
+        return False
+
+    @property
+    def fda_intrathecal(self) -> bool:
+        return bool(self.fda_approved.get("intrathecal"))
+
+
+@dataclass(frozen=True)
+class DrugTable:
+    drugs: dict[str, DrugInfo]
+    lines: dict[str, tuple[frozenset[str], ...]]
+    source_limits: str
+
+    def line_of(self, names: list[str]) -> str | None:
+        combo = frozenset(names)
+        for line, combos in self.lines.items():
+            if combo in combos:
+                return line
+        return None
+
+
+def _quantity(raw: dict | None, convert) -> float | None:
+    return None if raw is None else convert(Quantity(**raw))
+
+
+@cache
+def drug_table(path: Path | None = None) -> DrugTable:
+    data = load_yaml((path or Path(__file__).with_name("drugs.yaml")).read_text(encoding="utf-8"))
+    drugs = {
+        name: DrugInfo(
+            name=name,
+            drug_class=d["class"],
+            used_for=frozenset(d.get("used_for", [])),
+            fda_approved={r: frozenset(i) for r, i in (d.get("fda_approved") or {}).items()},
+            max_concentration_mg_per_ml=_quantity(d.get("max_concentration"), concentration_mg_per_ml),
+            max_daily_dose_mg=_quantity(d.get("max_daily_dose"), dose_mg),
+        )
+        for name, d in data["drugs"].items()
+    }
+    lines = {line: tuple(frozenset(c) for c in combos) for line, combos in data["lines"].items()}
+    return DrugTable(drugs=drugs, lines=lines, source_limits=data["source_limits"])

@@ -1,0 +1,110 @@
+"""Database engines and transactions for SQLite (WAL, serialized writers) and PostgreSQL.
+
+Reads run in ordinary transactions. Writes run in `writing()`: on SQLite that is `BEGIN IMMEDIATE`, so
+writers queue on the database lock (with a busy timeout) instead of failing when a read snapshot turns
+stale; on PostgreSQL the audit chain head row is locked last in every write (see audit.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import make_url
+
+from priorauth.errors import USAGE, PriorAuthError
+from priorauth.service.config import database_url
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+_WRITE = "priorauth_write"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = url or database_url()
+    try:
+        parsed = make_url(url)
+    except Exception:  # noqa: BLE001 - any parse failure is a usage error
+        raise PriorAuthError(USAGE, "PRIORAUTH_DATABASE_URL", "not a database URL") from None
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(url)
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    raise PriorAuthError(USAGE, "PRIORAUTH_DATABASE_URL",
+                         f"unsupported database {parsed.get_backend_name()!r} (sqlite or postgresql+psycopg)")
+
+
+def _sqlite_engine(url: str) -> Engine:
+    engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=30,
+                           connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves (see _begin)
+        cur = dbapi_connection.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
+
+    return engine
+
+
+@contextmanager
+def writing(engine: Engine) -> Iterator[Connection]:
+    """A write transaction: committed on success, rolled back on any exception."""
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        with conn.begin():
+            yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    with engine.connect() as conn, conn.begin():
+        yield conn
+
+
+def _alembic_config(conn: Connection):
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    from alembic import command
+
+    with engine.connect() as conn:
+        conn.execution_options(**{_WRITE: True})
+        command.upgrade(_alembic_config(conn), "head")
+        conn.commit()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(_alembic_config(None)).get_heads())  # type: ignore[arg-type]
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads()) == heads
+
+
+def check_database(engine: Engine) -> None:
+    """Raise a usage error naming the (masked) URL if the database cannot be reached."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except Exception as exc:  # noqa: BLE001 - reported as one line, never with parameters
+        raise PriorAuthError(USAGE, engine.url.render_as_string(hide_password=True),
+                             f"cannot open the database ({type(exc).__name__})") from None

@@ -1,0 +1,67 @@
+"""The adapter between the service and the engine: evaluate a case, read criteria from a stored result."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from priorauth import __version__
+from priorauth.case.model import Case
+from priorauth.engine.evaluate import evaluate_case
+from priorauth.policy.loader import PolicySet
+from priorauth.service.audit import sha256_text
+
+NOT_MET = "not_met"
+
+
+def evaluate(case: Case, policies: PolicySet, as_of: dt.date | None = None,
+             only: list[str] | None = None, explain: str = "full") -> list[dict[str, Any]]:
+    """Determinations as `priorauth check --format json` prints them (one dict per policy)."""
+    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only)]
+
+
+def determination_rows(case_id: str, revision: int, results: list[dict[str, Any]],
+                       at: dt.datetime) -> list[dict[str, Any]]:
+    """Immutable rows recording policy id, version and content hash, and the engine version."""
+    rows = []
+    for result in results:
+        version = result.get("policy_version") or {}
+        text = json.dumps(result, separators=(",", ":"))  # ASCII: no NUL or lone surrogate reaches the DB
+        rows.append({"case_id": case_id, "revision": revision, "policy_id": result["policy"],
+                     "policy_version": version.get("version"), "policy_sha256": version.get("content_sha256"),
+                     "engine_version": version.get("engine_version") or __version__,
+                     "decision": result["decision"], "result": text, "result_sha256": sha256_text(text),
+                     "created_at": at})
+    return rows
+
+
+def _walk(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    yield node
+    for child in node.get("children", ()):
+        yield from _walk(child)
+
+
+def criteria_ids(result: dict[str, Any]) -> set[str]:
+    """Every criterion and scope rule a determination names."""
+    ids = {n["id"] for n in _walk(result["criteria"])} if result.get("criteria") else set()
+    for reason in result.get("reasons", ()):
+        ids.update(reason[k] for k in ("criterion", "rule") if k in reason)
+    return ids
+
+
+def not_met_criteria(result: dict[str, Any]) -> list[str]:
+    """The criteria of a determination that are documented as not met (what a denial may cite).
+
+    Every not-met node of the criteria tree, and the deny reasons (a scope rule's exclusion has no tree).
+    """
+    out: list[str] = []
+    if result.get("criteria"):
+        out.extend(n["id"] for n in _walk(result["criteria"]) if n.get("verdict") == NOT_MET)
+    if result.get("decision") == "deny":
+        for reason in result.get("reasons", ()):
+            for key in ("criterion", "rule"):
+                if key in reason and reason[key] not in out:
+                    out.append(reason[key])
+    return out

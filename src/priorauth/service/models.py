@@ -1,0 +1,153 @@
+"""The store's tables (SQLAlchemy Core). The schema itself is created by the Alembic migrations.
+
+Rows of `case_revisions`, `determinations`, `reviews` and `audit_events` are never updated or deleted
+(the migrations add database triggers that refuse it); a case's mutable state is its `cases` row, guarded
+by the `version` column (optimistic concurrency).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+UTC = dt.UTC
+
+
+class UTCDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes on every backend (SQLite hands back naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use timezone-aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def now() -> dt.datetime:
+    return dt.datetime.now(UTC)
+
+
+def iso(value: dt.datetime) -> str:
+    """The one text form of a timestamp: UTC, microseconds, `Z`."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+metadata = MetaData()
+
+users = Table(
+    "users", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("role", String(20), nullable=False),
+    Column("org", String(100)),
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime()),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("ref", String(200), nullable=False),
+    Column("org", String(100), index=True),
+    Column("payer", String(40), index=True),
+    Column("status", String(30), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("revision", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+)
+
+case_revisions = Table(
+    "case_revisions", metadata,
+    Column("case_id", String(32), ForeignKey("cases.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("body", Text, nullable=False),
+    Column("body_sha256", String(64), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+determinations = Table(
+    "determinations", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("revision", Integer, nullable=False),
+    Column("policy_id", String(100), nullable=False),
+    Column("policy_version", String(50)),
+    Column("policy_sha256", String(64)),
+    Column("engine_version", String(30), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("result", Text, nullable=False),
+    Column("result_sha256", String(64), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+reviews = Table(
+    "reviews", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False, index=True),
+    Column("determination_id", Integer, ForeignKey("determinations.id"), nullable=False, unique=True),
+    Column("policy_id", String(100), nullable=False),
+    Column("decision", String(20), nullable=False),
+    Column("rationale", Text, nullable=False),
+    Column("criteria", Text, nullable=False),  # JSON list of cited criterion ids
+    Column("reviewer", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("user_id", Integer, ForeignKey("users.id"), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("request_sha256", String(64), nullable=False),
+    Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
+    Column("response", Text, nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+audit_events = Table(
+    "audit_events", metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", UTCDateTime(), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("action", String(40), nullable=False),
+    Column("case_id", String(64), index=True),
+    Column("details", Text, nullable=False),  # canonical JSON, identifiers and hashes only (no PHI)
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+
+IMMUTABLE_TABLES = ("case_revisions", "determinations", "reviews", "audit_events")
+GENESIS_HASH = "0" * 64

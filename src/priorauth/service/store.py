@@ -1,0 +1,29 @@
+"""The service's state: the database engine, the loaded policies and the token cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from priorauth.policy.loader import PolicySet, load_policies
+from priorauth.service.auth import TokenCache
+from priorauth.service.db import make_engine
+
+
+@dataclass
+class Store:
+    engine: Engine
+    policies: PolicySet
+    tokens: TokenCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tokens = TokenCache(self.engine)
+
+    @classmethod
+    def open(cls, url: str | None = None, policy_dir: Path | None = None) -> Store:
+        return cls(make_engine(url), load_policies(policy_dir))
+
+    def close(self) -> None:
+        self.engine.dispose()
