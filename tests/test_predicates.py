@@ -122,11 +122,37 @@ def test_drug_test_window():
 
 
 def test_drugs_allowed_or_compounded():
-    t = {"drugs": {"allowed": ["morphine"], "or_compounded": True}}
+    t = {"drugs": {"fda_approved": True, "or_compounded": True}}
     assert verdict(t) == "unknown"
     assert verdict(t, None, {"drugs": [{"name": "morphine"}]}) == "met"
     assert verdict(t, None, {"drugs": [{"name": "hydromorphone", "compounded": False}]}) == "not_met"
     assert verdict(t, None, {"drugs": [{"name": "hydromorphone", "compounded": True}]}) == "met"
+    assert verdict(t, None, {"drugs": [{"name": "snake oil", "compounded": True}]}) == "unknown"
+    listed = {"drugs": {"allowed": ["morphine"]}}
+    assert verdict(listed, None, {"drugs": [{"name": "morphine"}, {"name": "clonidine"}]}) == "not_met"
+
+
+def test_drugs_fda_status_depends_on_route_and_indication():
+    t = {"drugs": {"fda_approved": True}}
+    clonidine = {"drugs": [{"name": "clonidine"}], "route": "epidural"}
+    assert verdict(t, None, {**clonidine, "indication": "cancer_pain"}) == "met"  # Duraclon's labeling
+    assert verdict(t, None, clonidine) == "not_met"  # non-cancer pain
+    assert verdict(t, None, {"drugs": [{"name": "clonidine"}], "route": "intrathecal"}) == "not_met"
+    assert verdict(t, None, {"drugs": [{"name": "baclofen"}], "indication": "spasticity"}) == "met"
+    assert verdict(t, None, {"drugs": [{"name": "baclofen"}]}) == "not_met"
+
+
+def test_drugs_type_and_dose_limits():
+    t = {"drugs": {"suited": True, "within_limits": True}}
+    def morphine(mg, conc=10, unit="mg/mL"):
+        return {"drugs": [{"name": "morphine", "daily_dose": {"value": mg, "unit": "mg"},
+                           "concentration": {"value": conc, "unit": unit}}]}
+    assert verdict(t, None, morphine(15)) == "met"
+    assert verdict(t, None, morphine(20)) == "not_met"  # Florida Blue's table: 15 mg/day
+    assert verdict(t, None, morphine(10, 3.1, "%")) == "not_met"  # 31 mg/mL > 30 mg/mL
+    assert verdict(t, None, {"drugs": [{"name": "morphine"}]}) == "unknown"  # dose not documented
+    assert verdict(t, None, {"drugs": [{"name": "baclofen", "daily_dose": {"value": 100, "unit": "mcg"}}]}) \
+        == "not_met"  # an antispasmodic for pain
 
 
 @pytest.mark.parametrize("bad,message", [

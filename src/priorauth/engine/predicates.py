@@ -27,7 +27,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from priorauth.case.model import Outcome as TreatmentOutcome
-from priorauth.case.model import Treatment, TreatmentType
+from priorauth.case.model import Drug, Treatment, TreatmentType
 from priorauth.engine.dates import add_months, covered_days, months_to_days
 from priorauth.engine.facts import Facts, accessor, fact_paths
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
@@ -141,8 +141,19 @@ class DrugTestSpec(Spec):
 
 
 class DrugsSpec(Spec):
-    allowed: list[str] = Field(min_length=1)
-    or_compounded: bool = False
+    """Every requested drug passes the checks given (drug knowledge from knowledge/drugs.yaml)."""
+
+    allowed: list[str] | None = None  # the name is in this list
+    fda_approved: bool = False  # FDA-approved for the request's route and indication
+    or_compounded: bool = False  # ...or compounded from FDA-approved drug substances (a known drug)
+    suited: bool = False  # an intrathecal agent for the request's indication (analgesic, antispasmodic)
+    within_limits: bool = False  # concentration and daily dose within the table's maxima
+
+    @model_validator(mode="after")
+    def _some_check(self) -> DrugsSpec:
+        if not (self.allowed or self.fda_approved or self.suited or self.within_limits):
+            raise ValueError("a drugs test needs allowed, fda_approved, suited or within_limits")
+        return self
 
 
 SPEC_KINDS: dict[str, type[Spec]] = {
@@ -490,22 +501,49 @@ def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
     return run
 
 
-def _compile_drugs(spec: DrugsSpec) -> Predicate:
-    allowed = frozenset(spec.allowed)
+def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[Verdict, str]:
+    """One drug against the spec: met, not met (with why) or unknown (with what is missing)."""
+    from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
 
+    if spec.allowed is not None and d.name not in spec.allowed:
+        return NOT_MET, f"{d.name} is not in the accepted list"
+    info = drug_table().drugs.get(d.name)
+    needs_table = spec.fda_approved or spec.suited or spec.within_limits
+    if needs_table and info is None:
+        return UNKNOWN, f"{d.name} is not in the drug table"
+    if info is None:
+        return MET, f"{d.name} accepted"
+    if spec.fda_approved and not info.fda_approved_for(route, indication):
+        if not (spec.or_compounded and d.compounded):
+            return NOT_MET, f"{d.name} is not FDA-approved for {route} use for {indication.replace('_', ' ')}" + (
+                "" if not spec.or_compounded else " and is not compounded")
+    if spec.suited and not (info.used_for & {indication, "pain" if indication.endswith("_pain") else indication}):
+        return NOT_MET, f"{d.name} is not an intrathecal agent for {indication.replace('_', ' ')}"
+    if spec.within_limits:
+        if d.daily_dose is None:
+            return UNKNOWN, f"no daily dose documented for {d.name}"
+        if info.max_daily_dose_mg is not None and dose_mg(d.daily_dose) > info.max_daily_dose_mg:
+            return NOT_MET, f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day exceeds {info.max_daily_dose_mg:g} mg"
+        if d.concentration is not None and info.max_concentration_mg_per_ml is not None \
+                and concentration_mg_per_ml(d.concentration) > info.max_concentration_mg_per_ml:
+            return NOT_MET, (f"{d.name} {d.concentration.value:g} {d.concentration.unit} exceeds "
+                             f"{info.max_concentration_mg_per_ml:g} mg/mL")
+    return MET, f"{d.name} accepted"
+
+
+def _compile_drugs(spec: DrugsSpec) -> Predicate:
     def run(facts: Facts, explain: int = 0):
-        drugs = facts.case.request.drugs
-        if not drugs:
+        r = facts.case.request
+        if not r.drugs:
             return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request") \
                 if explain else UNKNOWN
-        bad = [d.name for d in drugs if d.name not in allowed and not (spec.or_compounded and d.compounded)]
-        verdict = NOT_MET if bad else MET
+        checks = [_drug_check(spec, d, r.route or "intrathecal", r.indication) for d in r.drugs]
+        verdicts = [v for v, _ in checks]
+        verdict = NOT_MET if NOT_MET in verdicts else UNKNOWN if UNKNOWN in verdicts else MET
         if not explain:
             return verdict
-        names = tuple(d.name for d in drugs)
-        if bad:
-            return Outcome(verdict, {"request.drug_names": names}, "not in the accepted list: " + ", ".join(bad))
-        return Outcome(verdict, {"request.drug_names": names}, "all requested drugs accepted: " + ", ".join(names))
+        shown = [why for v, why in checks if v == verdict] if verdict != MET else [why for _, why in checks]
+        return Outcome(verdict, {"request.drug_names": tuple(d.name for d in r.drugs)}, "; ".join(shown))
 
     return run
 

@@ -7,9 +7,11 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from priorauth.knowledge.icd10 import icd10
 from priorauth.yamlio import load_yaml
 
-ICD10_RELEASE = "ICD-10-CM April 2026 (simple-icd-10-cm 1.5.0)"
+# simple-icd-10-cm 1.5.0 ships the April 2026 ICD-10-CM release (the package's own statement).
+ICD10_SOURCE = "ICD-10-CM as shipped by simple-icd-10-cm"
 
 
 @dataclass(frozen=True)
@@ -23,26 +25,16 @@ class CodeInfo:
 
 
 @cache
-def _icd():
-    """The ICD-10-CM tables load in ~2 s (XML): import lazily, once."""
-    import simple_icd_10_cm as cm
-
-    return cm
-
-
-@cache
 def code_tables() -> dict[str, Any]:
     return load_yaml(Path(__file__).with_name("codes.yaml").read_text(encoding="utf-8"))
 
 
-@cache
 def diagnosis(code: str) -> CodeInfo:
-    cm = _icd()
-    if not cm.is_valid_item(code) or cm.is_chapter_or_block(code):
+    found = icd10(code)
+    if found is None:
         return CodeInfo(code, "ICD-10-CM", False, False, None)
-    leaf = cm.is_leaf(code)
-    children = () if leaf else tuple(cm.get_children(code))
-    return CodeInfo(code, "ICD-10-CM", True, leaf, cm.get_description(code), children)
+    description, billable, children = found
+    return CodeInfo(code, "ICD-10-CM", True, billable, description, children)
 
 
 def procedure(code: str) -> CodeInfo:

@@ -57,11 +57,9 @@ def not_met_criteria(result: dict[str, Any]) -> list[str]:
     Every not-met node of the criteria tree, and the deny reasons (a scope rule's exclusion has no tree).
     """
     out: list[str] = []
+    if result.get("decision") == "deny":  # the decisive ones first
+        out.extend(reason[key] for reason in result.get("reasons", ()) for key in ("criterion", "rule")
+                   if key in reason)
     if result.get("criteria"):
         out.extend(n["id"] for n in _walk(result["criteria"]) if n.get("verdict") == NOT_MET)
-    if result.get("decision") == "deny":
-        for reason in result.get("reasons", ()):
-            for key in ("criterion", "rule"):
-                if key in reason and reason[key] not in out:
-                    out.append(reason[key])
-    return out
+    return list(dict.fromkeys(out))

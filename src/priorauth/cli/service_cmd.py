@@ -1,0 +1,159 @@
+"""`priorauth serve`, `priorauth users add|list|revoke`, `priorauth audit verify|show`.
+
+All use the database from PRIORAUTH_DATABASE_URL (default: a SQLite file under $PRIORAUTH_DATA_DIR,
+else ./data/priorauth.db). The web and database libraries are imported only when one of them runs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+DB_HELP = ("Database: PRIORAUTH_DATABASE_URL (sqlite:///FILE or postgresql+psycopg://...), default "
+           "$PRIORAUTH_DATA_DIR/priorauth.db or ./data/priorauth.db.")
+
+users_app = typer.Typer(help="API users and their tokens. " + DB_HELP, no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail. " + DB_HELP, no_args_is_help=True)
+
+
+class Role(StrEnum):
+    submitter = "submitter"
+    reviewer = "reviewer"
+    admin = "admin"
+
+
+def _engine(migrate: bool):
+    from priorauth.service.config import database_url
+    from priorauth.service.db import check_database, make_engine
+    from priorauth.service.db import migrate as run_migrations
+
+    engine = make_engine(database_url())
+    check_database(engine)
+    if migrate:
+        run_migrations(engine)
+    return engine
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
+) -> None:
+    """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Migrates the database first."""
+    import uvicorn
+
+    from priorauth.service.config import DATABASE_URL_ENV, database_url, display_url
+
+    logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    url = database_url()
+    engine = _engine(migrate=True)
+    engine.dispose()
+    typer.echo(f"priorauth service on http://{host}:{port} (database {display_url(url)})", err=True)
+    options = dict(host=host, port=port, access_log=False, log_level=log_level, server_header=False,
+                   timeout_graceful_shutdown=5)
+    if workers > 1:
+        os.environ[DATABASE_URL_ENV] = url
+        uvicorn.run("priorauth.service.app:create_app", factory=True, workers=workers, **options)
+    else:
+        from priorauth.service.app import create_app
+
+        uvicorn.run(create_app(), **options)
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name (letters, digits, . _ @ -).")],
+    role: Annotated[Role, typer.Option("--role", help="submitter, reviewer or admin.")],
+    org: Annotated[str | None, typer.Option("--org", help="The submitter's organization (submitters only).")]
+    = None,
+) -> None:
+    """Create a user and print its API token once, as the last word of the output."""
+    from priorauth.service.auth import add_user
+
+    user, token = add_user(_engine(migrate=True), name, role.value, org)
+    where = f" of {user.org}" if user.org else ""
+    typer.echo(f"Created {user.role} {user.name}{where}. Its token is shown only now; keep it secret:")
+    typer.echo(token)
+
+
+@users_app.command("list")
+def users_list() -> None:
+    """List users (never their tokens)."""
+    from priorauth.service.auth import list_users
+
+    for u in list_users(_engine(migrate=True)):
+        state = "revoked" if u["revoked"] else "active"
+        typer.echo(f"{u['name']}\t{u['role']}\t{u['org'] or '-'}\t{state}\t{u['created_at']}")
+
+
+@users_app.command("revoke")
+def users_revoke(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
+    """Revoke a user's token (takes effect within seconds)."""
+    from priorauth.service.auth import revoke_user
+
+    revoke_user(_engine(migrate=True), name)
+    typer.echo(f"Revoked {name}.")
+
+
+def _existing_engine():
+    from priorauth.errors import USAGE, PriorAuthError
+    from priorauth.service.db import schema_is_current
+
+    engine = _engine(migrate=False)
+    if not schema_is_current(engine):
+        raise PriorAuthError(USAGE, "database", "no priorauth store here (or not migrated): nothing to verify")
+    return engine
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Check the hash chain and the recorded hashes of case revisions, determinations and reviews.
+
+    Exit status 0: intact. 1: tampering found (each problem is listed).
+    """
+    from priorauth.service.audit import verify
+
+    result = verify(_existing_engine())
+    if result.ok:
+        typer.echo(f"audit trail intact: {result.events} events, head {result.head}")
+        return
+    typer.echo(f"audit trail TAMPERED: {len(result.problems)} problem(s) in {result.events} events", err=True)
+    for problem in result.problems:
+        typer.echo(f"  {problem}", err=True)
+    raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def audit_show(
+    case: Annotated[str | None, typer.Option("--case", help="Only this case's events.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many events (the newest).")] = 50,
+) -> None:
+    """Print audit events as JSON lines (identifiers and hashes only)."""
+    from sqlalchemy import select
+
+    from priorauth.service import models as m
+    from priorauth.service.audit import event_dict
+    from priorauth.service.db import reading
+
+    query = select(m.audit_events).order_by(m.audit_events.c.seq.desc()).limit(limit)
+    if case:
+        query = query.where(m.audit_events.c.case_id == case)
+    with reading(_existing_engine()) as conn:
+        rows = list(reversed(conn.execute(query).all()))
+    for row in rows:
+        typer.echo(json.dumps(event_dict(row)))
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(audit_app, name="audit")

@@ -1,0 +1,163 @@
+"""Findings for the reviewer: codes, code fit, drugs and doses. They inform; criteria decide.
+
+Case findings (code validity, code fit, drug knowledge, dose limits) are the same under every policy
+and are computed once per case; policy findings compare the case with one policy's own lists and
+checks (`codes`, `checks` in the policy file).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from priorauth.case.model import Case, Drug
+from priorauth.knowledge.codes import code_tables, diagnosis, procedure
+from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
+from priorauth.policy.model import Policy
+
+KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug")
+SEVERITIES = ("info", "warning", "safety")
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    severity: str
+    message: str
+    code: str | None = None
+    drug: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in asdict(self).items() if v is not None}
+
+
+def _fmt(value: float) -> str:
+    return f"{value:g}"
+
+
+def code_findings(case: Case) -> list[Finding]:
+    out = []
+    for code in case.request.diagnosis_codes:
+        info = diagnosis(code)
+        if not info.valid:
+            out.append(Finding("diagnosis_code", "warning", f"{code} is not a valid ICD-10-CM code.", code=code))
+        elif not info.billable:
+            kids = ", ".join(info.children[:8]) + (" …" if len(info.children) > 8 else "")
+            out.append(Finding("diagnosis_code", "warning",
+                               f"{code} ({info.description}) is a category, not a billable code; "
+                               f"use one of its codes: {kids}.", code=code))
+    for code in case.request.procedure_codes:
+        if not procedure(code).valid:
+            out.append(Finding("procedure_code", "info",
+                               f"{code} is not in the reviewed table of procedure codes for intrathecal and "
+                               "epidural drug delivery; check the code.", code=code))
+    return out
+
+
+def fit_findings(case: Case) -> list[Finding]:
+    fit = code_tables()["fit"]
+    r = case.request
+    procs = set(r.procedure_codes)
+    out = []
+    implant = sorted(procs & set(fit["implant_codes"]))
+    if r.kind == "trial" and implant:
+        out.append(Finding("code_fit", "warning",
+                           f"A trial request is billed with implantation code(s) {', '.join(implant)}.",
+                           code=implant[0]))
+    if r.kind == "implant" and procs and not implant:
+        out.append(Finding("code_fit", "warning", "A permanent implantation request has no implantation "
+                           "code (e.g. 62350, 62362)."))
+    if r.kind == "refill" and implant:
+        out.append(Finding("code_fit", "warning",
+                           f"A refill request is billed with implantation code(s) {', '.join(implant)}.",
+                           code=implant[0]))
+    for indication in ("cancer_pain", "spasticity"):
+        if r.indication == indication and r.diagnosis_codes and not any(
+                code.startswith(tuple(fit[indication])) for code in r.diagnosis_codes):
+            wanted = "a neoplasm code or G89.3" if indication == "cancer_pain" else \
+                "a spasticity, cerebral palsy or movement-disorder code"
+            out.append(Finding("code_fit", "warning",
+                               f"A {indication.replace('_', ' ')} request has no diagnosis code for it ({wanted})."))
+    return out
+
+
+def drug_findings(case: Case) -> list[Finding]:
+    table = drug_table()
+    r = case.request
+    out = []
+    for d in r.drugs:
+        info = table.drugs.get(d.name)
+        if info is None:
+            out.append(Finding("drug", "warning", f"{d.name} is not in the intrathecal drug table: check the name "
+                               "and review the prescription by hand.", drug=d.name))
+            continue
+        route = r.route or "intrathecal"
+        if not info.fda_approved_for(route, r.indication):
+            out.append(Finding("fda_status", "warning",
+                               f"{d.name} is not FDA-approved for {route} use for {r.indication.replace('_', ' ')} "
+                               "(FDA safety communication, 2018-11-14).", drug=d.name))
+        if r.indication not in ("spasticity",) and "pain" not in info.used_for:
+            out.append(Finding("drug", "warning", f"{d.name} is not an intrathecal analgesic.", drug=d.name))
+        if r.indication == "spasticity" and "spasticity" not in info.used_for:
+            out.append(Finding("drug", "warning", f"{d.name} is not an intrathecal antispasmodic.", drug=d.name))
+        out.extend(_limit_findings(d, info.max_concentration_mg_per_ml, info.max_daily_dose_mg, table.source_limits))
+    return out
+
+
+def _limit_findings(d: Drug, max_conc: float | None, max_dose: float | None, source: str) -> list[Finding]:
+    out = []
+    if d.concentration is not None and max_conc is not None:
+        conc = concentration_mg_per_ml(d.concentration)
+        if conc > max_conc:
+            out.append(Finding("concentration", "safety",
+                               f"{d.name} {_fmt(d.concentration.value)} {d.concentration.unit} = {_fmt(conc)} mg/mL "
+                               f"exceeds the maximum recommended concentration {_fmt(max_conc)} mg/mL ({source}).",
+                               drug=d.name))
+    if d.daily_dose is not None and max_dose is not None:
+        dose = dose_mg(d.daily_dose)
+        if dose > max_dose:
+            out.append(Finding("dose", "safety",
+                               f"{d.name} {_fmt(d.daily_dose.value)} {d.daily_dose.unit}/day exceeds the maximum "
+                               f"recommended daily dose {_fmt(max_dose)} mg ({source}).", drug=d.name))
+    elif d.daily_dose is None:
+        out.append(Finding("dose", "info", f"No daily dose is documented for {d.name}.", drug=d.name))
+    return out
+
+
+def case_findings(case: Case) -> list[Finding]:
+    """Findings that do not depend on the policy."""
+    return code_findings(case) + fit_findings(case) + drug_findings(case)
+
+
+def policy_findings(case: Case, policy: Policy) -> list[Finding]:
+    """The case against one policy's code lists and its own checks."""
+    r = case.request
+    name = f"{policy.payer_name} {policy.number}"
+    out = []
+    if policy.codes.procedure:
+        for code in r.procedure_codes:
+            if code not in policy.codes.procedure:
+                out.append(Finding("procedure_code", "warning", f"{code} is not in {name}'s procedure code list "
+                                   "(the list may not be all-inclusive).", code=code))
+    if policy.codes.diagnosis:
+        listed = [c for c in r.diagnosis_codes if c in policy.codes.diagnosis]
+        for code in r.diagnosis_codes:
+            if code not in policy.codes.diagnosis:
+                severity = "info" if listed else "warning"
+                out.append(Finding("diagnosis_code", severity,
+                                   f"{code} is not in {name}'s list of diagnosis codes"
+                                   + (f"; {', '.join(listed)} is." if listed else "; no submitted code is."),
+                                   code=code))
+    if "combination_lines" in policy.checks and r.indication != "spasticity" and r.drugs:
+        names = sorted({d.name for d in r.drugs})
+        line = drug_table().line_of(names)
+        if line is None:
+            out.append(Finding("drug", "warning", f"The combination {' + '.join(names)} is not among {name}'s first, "
+                               "second or third line intrathecal therapies."))
+        elif line != "first":
+            out.append(Finding("drug", "info", f"{' + '.join(names)} is a {line}-line therapy in {name}."))
+    if "compounded_j3490" in policy.checks and any(d.compounded for d in r.drugs) \
+            and "J3490" not in r.procedure_codes:
+        out.append(Finding("procedure_code", "warning", f"{name}: compounded prescriptions must be submitted with "
+                           "HCPCS J3490.", code="J3490"))
+    return out

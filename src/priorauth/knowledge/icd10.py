@@ -1,0 +1,75 @@
+"""ICD-10-CM lookups from the official release shipped by `simple-icd-10-cm`, through a small index.
+
+Loading the package parses the whole classification (about 2 s and 200 MB). So the first use builds a
+SQLite index of every code (description, billable, children) in a separate process, once per package
+version, under the cache directory ($PRIORAUTH_CACHE_DIR, default ~/.cache/priorauth); later lookups
+read single rows and keep the CLI small.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import os
+import sqlite3
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+PACKAGE = "simple-icd-10-cm"
+
+
+def package_version() -> str:
+    return importlib.metadata.version(PACKAGE)
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("PRIORAUTH_CACHE_DIR") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "priorauth")
+    return Path(base)
+
+
+def index_path() -> Path:
+    return cache_dir() / f"icd10cm-{package_version()}.sqlite"
+
+
+def build_index(target: Path) -> int:
+    """Write the index from the package (run in a child process by `_connection`); returns the row count."""
+    import simple_icd_10_cm as cm
+
+    rows = []
+    for code in cm.get_all_codes(True):
+        if cm.is_chapter_or_block(code):
+            continue
+        leaf = cm.is_leaf(code)
+        children = "" if leaf else " ".join(cm.get_children(code))
+        rows.append((code, cm.get_description(code), int(leaf), children))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_suffix(f".{os.getpid()}.tmp")
+    with sqlite3.connect(partial) as db:
+        db.execute("CREATE TABLE code (code TEXT PRIMARY KEY, description TEXT, billable INTEGER, children TEXT)")
+        db.executemany("INSERT INTO code VALUES (?, ?, ?, ?)", rows)
+    os.replace(partial, target)  # atomic: a reader never sees a half-written index
+    return len(rows)
+
+
+@cache
+def _connection() -> sqlite3.Connection:
+    path = index_path()
+    if not path.is_file():
+        proc = subprocess.run([sys.executable, "-c", f"from {__name__} import build_index; "
+                               f"from pathlib import Path; build_index(Path({str(path)!r}))"],
+                              capture_output=True, text=True, timeout=300)
+        if proc.returncode != 0:
+            raise RuntimeError(f"could not build the ICD-10-CM index at {path}: {proc.stderr.strip()[-300:]}")
+    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+
+@cache
+def icd10(code: str) -> tuple[str, bool, tuple[str, ...]] | None:
+    """(description, billable, children) of a valid ICD-10-CM code (with its dot), else None."""
+    row = _connection().execute("SELECT description, billable, children FROM code WHERE code = ?",
+                                (code,)).fetchone()
+    if row is None:
+        return None
+    return row[0], bool(row[1]), tuple(row[2].split()) if row[2] else ()

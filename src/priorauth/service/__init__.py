@@ -1,0 +1,19 @@
+"""The REST service: FastAPI app, case store (SQLAlchemy + Alembic), audit hash chain, token roles.
+
+Imported only by `priorauth serve`, `priorauth users` and `priorauth audit`, so the engine and the
+`check` command never load the web and database libraries.
+"""
+
+__all__ = ["create_app", "Store"]
+
+
+def __getattr__(name: str):
+    if name == "create_app":
+        from priorauth.service.app import create_app
+
+        return create_app
+    if name == "Store":
+        from priorauth.service.store import Store
+
+        return Store
+    raise AttributeError(name)

@@ -1,0 +1,69 @@
+"""The FastAPI application: `create_app()` (uvicorn factory) wires the store, routes, errors and OpenAPI."""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from priorauth import __version__
+from priorauth.case.model import Case
+from priorauth.errors import USAGE, PriorAuthError
+from priorauth.service import policies, routes
+from priorauth.service.db import schema_is_current
+from priorauth.service.guard import Guard, install_handlers
+from priorauth.service.problems import ProblemBody
+from priorauth.service.schemas import ReviewIn
+from priorauth.service.store import Store
+
+DESCRIPTION = """Prior authorization for intrathecal and epidural drug delivery, as a service.
+
+Providers submit cases (format `priorauth-case/1`), the engine evaluates them against the payer
+policies, clinical reviewers finalize adverse outcomes, and every step is an audit event in a hash chain.
+An engine `deny` is a recommendation: only a reviewer can finalize a denial.
+
+Authenticate with `Authorization: Bearer TOKEN` (tokens from `priorauth users add`). Every error is an
+`application/problem+json` body with `code`, `detail` and the `field` at fault.
+"""
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    if app.openapi_schema:
+        return app.openapi_schema
+    schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    for model in (Case, ReviewIn, ProblemBody):
+        model_schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name, sub in model_schema.pop("$defs", {}).items():
+            if name in components and components[name] != sub:
+                raise RuntimeError(f"OpenAPI schema name clash: {name}")
+            components[name] = sub
+        components[model.__name__] = model_schema
+    app.openapi_schema = schema
+    return schema
+
+
+def create_app(store: Store | None = None, policy_dir: Path | None = None) -> FastAPI:
+    """The app over `store` (default: the configured database, which must be migrated: `priorauth serve` does)."""
+    store = store or Store.open(policy_dir=policy_dir)
+    if not schema_is_current(store.engine):
+        raise PriorAuthError(USAGE, "database", "the schema is not up to date: start it with `priorauth serve`, "
+                             "which migrates, or run `priorauth users list` once")
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI):
+        yield
+        store.close()
+
+    app = FastAPI(title="priorauth", version=__version__, description=DESCRIPTION, lifespan=lifespan,
+                  docs_url="/docs", redoc_url=None)
+    app.state.store = store
+    install_handlers(app)
+    app.add_middleware(Guard)
+    app.include_router(routes.router)
+    app.include_router(policies.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    return app

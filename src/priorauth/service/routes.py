@@ -1,0 +1,183 @@
+"""The /v1 endpoints. Bodies are read raw and parsed strictly (see body.py); database work runs in threads."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Security
+from fastapi.concurrency import run_in_threadpool
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from starlette.responses import Response
+
+from priorauth.service import cases, reviews
+from priorauth.service.auth import ADMIN, REVIEWER, SUBMITTER, User
+from priorauth.service.body import parse_case, parse_model, read_body
+from priorauth.service.evaluation import evaluate
+from priorauth.service.problems import Problem, forbidden, responses, unauthorized
+from priorauth.service.schemas import (
+    AuditPage,
+    CaseList,
+    CaseView,
+    Determinations,
+    Payer,
+    ReviewIn,
+    ReviewOut,
+    Status,
+)
+from priorauth.service.store import Store
+from priorauth.service.trail import read_trail
+
+router = APIRouter(prefix="/v1")
+bearer = HTTPBearer(auto_error=False, description="A token from `priorauth users add`.")
+JSON = "application/json"
+
+
+def body_of(schema: str, description: str) -> dict:
+    return {"requestBody": {"required": True, "description": description,
+                            "content": {JSON: {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}}
+
+
+CASE_BODY = body_of("Case", "A case in the format priorauth-case/1 (see `priorauth schema case`).")
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store
+
+
+async def current_user(request: Request,
+                       cred: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> User:
+    if cred is None or not cred.credentials:
+        raise unauthorized("send Authorization: Bearer TOKEN (a token from `priorauth users add`)")
+    tokens = store_of(request).tokens
+    hit, user = tokens.cached(cred.credentials)
+    if not hit:
+        user = await run_in_threadpool(tokens.lookup, cred.credentials)
+    if user is None:
+        raise unauthorized("unknown or revoked token")
+    return user
+
+
+def role(*allowed: str):
+    async def check(user: Annotated[User, Depends(current_user)]) -> User:
+        if user.role not in allowed:
+            raise forbidden(f"a {user.role} may not do this (allowed: {', '.join(allowed)})")
+        return user
+    return check
+
+
+AnyUser = Annotated[User, Depends(current_user)]
+
+
+def _json(payload: object | str, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = payload if isinstance(payload, str) else json.dumps(payload)
+    return Response(text, status_code=status, media_type=JSON, headers=headers)
+
+
+def _if_match(value: str | None) -> int | None:
+    if value is None:
+        return None
+    raw = value.strip().removeprefix("W/").strip('"')
+    if not raw.isdigit() or len(raw) > 9:
+        raise Problem(422, "invalid-request", 'an ETag as returned by the API, e.g. "3"', "If-Match")
+    return int(raw)
+
+
+IfMatch = Annotated[str | None, Header(alias="If-Match", description="the case version (ETag) you read")]
+
+
+@router.post("/determinations", openapi_extra=CASE_BODY, response_model=None,
+             responses={200: {"model": Determinations}, **responses(400, 401, 413, 415, 422)})
+async def determinations(
+    request: Request, user: AnyUser,
+    policy: Annotated[list[str] | None, Query(description="only these policy ids (repeatable)")] = None,
+    as_of: Annotated[dt.date | None, Query(description="look-back date (default: the case's submitted date)")]
+    = None,
+    explain: Annotated[Literal["summary", "fails", "full"], Query()] = "full",
+) -> Response:
+    """Evaluate a case and return its determinations, as `priorauth check --format json`. Nothing is stored."""
+    case = parse_case(await read_body(request))
+    policies = store_of(request).policies
+    for i, pid in enumerate(policy or []):
+        if pid not in policies.versions:
+            raise Problem(422, "invalid-request", f"no policy {pid[:100]!r}; known: {', '.join(policies.ids)}",
+                          f"policy[{i}]" if len(policy or []) > 1 else "policy")
+    results = evaluate(case, policies, as_of, policy or None, explain)
+    return _json({"case": case.id, "determinations": results})
+
+
+@router.post("/cases", status_code=201, openapi_extra=CASE_BODY, response_model=None,
+             responses={201: {"model": CaseView, "description": "Stored and evaluated (or the first result of "
+                              "a retried Idempotency-Key)"}, **responses(400, 401, 403, 413, 415, 422)})
+async def submit_case(
+    request: Request, user: Annotated[User, Depends(role(SUBMITTER))],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key",
+                                                  description="retrying with the same key returns the first "
+                                                  "result instead of a copy")] = None,
+) -> Response:
+    """Submit a case for the submitter's organization: it is stored, evaluated, and audited."""
+    body = await read_body(request)
+    case = parse_case(body)
+    status, text, replayed = await run_in_threadpool(cases.submit, store_of(request), user, body, case,
+                                                     idempotency_key)
+    head = json.loads(text)
+    headers = {"Location": f"/v1/cases/{head['id']}", "ETag": f'"{head["version"]}"'}
+    if replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return _json(text, status, headers)
+
+
+@router.get("/cases", response_model=None, responses={200: {"model": CaseList}, **responses(401, 422)})
+async def list_cases(
+    request: Request, user: AnyUser,
+    status: Annotated[Status | None, Query()] = None,
+    payer: Annotated[Payer | None, Query()] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=100)] = cases.PER_PAGE,
+) -> Response:
+    """Cases visible to the caller (a submitter sees only its organization's), newest first."""
+    return _json(await run_in_threadpool(cases.list_cases, store_of(request), user, status, payer, page, per_page))
+
+
+@router.get("/cases/{case_id}", response_model=None,
+            responses={200: {"model": CaseView}, **responses(401, 404)})
+async def get_case(request: Request, user: AnyUser, case_id: str) -> Response:
+    """A case with its latest determinations and review status, earlier determinations and reviews."""
+    view = await run_in_threadpool(cases.read, store_of(request), user, case_id)
+    return _json(view, headers={"ETag": f'"{view["version"]}"'})
+
+
+@router.post("/cases/{case_id}/documents", openapi_extra=CASE_BODY, response_model=None,
+             responses={200: {"model": CaseView}, **responses(400, 401, 403, 404, 409, 413, 415, 422)})
+async def add_documents(request: Request, user: Annotated[User, Depends(role(SUBMITTER))], case_id: str,
+                        if_match: IfMatch = None) -> Response:
+    """Add documentation: the updated case document is stored as a new revision and re-evaluated."""
+    expected = _if_match(if_match)
+    body = await read_body(request)
+    case = parse_case(body)
+    view = await run_in_threadpool(cases.add_documents, store_of(request), user, case_id, body, case, expected)
+    return _json(view, headers={"ETag": f'"{view["version"]}"'})
+
+
+@router.post("/cases/{case_id}/review", status_code=201, response_model=None,
+             openapi_extra=body_of("ReviewIn", "A reviewer's final decision for one policy"),
+             responses={201: {"model": ReviewOut}, **responses(400, 401, 403, 404, 409, 413, 415, 422)})
+async def review_case(request: Request, user: Annotated[User, Depends(role(REVIEWER))], case_id: str,
+                      if_match: IfMatch = None) -> Response:
+    """Record a clinical reviewer's final decision (approve, deny, pend) on one policy's determination."""
+    expected = _if_match(if_match)
+    body = parse_model(await read_body(request), ReviewIn)
+    out = await run_in_threadpool(reviews.review, store_of(request), user, case_id, body, expected)
+    return _json(out, 201, {"ETag": f'"{out["case_version"]}"'})
+
+
+@router.get("/audit", response_model=None, responses={200: {"model": AuditPage}, **responses(401, 403, 422)})
+async def audit_trail(
+    request: Request, user: Annotated[User, Depends(role(ADMIN))],
+    case: Annotated[str | None, Query(max_length=64, description="only this case's events")] = None,
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    per_page: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> Response:
+    """The audit trail (admin only), oldest first; reading it is itself an audit event."""
+    return _json(await run_in_threadpool(read_trail, store_of(request), user, case, page, per_page))
