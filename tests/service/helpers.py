@@ -55,11 +55,37 @@ def case_doc(case_id: str = "svc-base", **changes) -> dict:
 
 
 def denied_case(case_id: str) -> dict:
-    """A case every payer's policy denies or refers: an active infection and a positive drug screen."""
-    return case_doc(case_id, clinical={"findings": {"active_infection": True, "sepsis": True},
-                                       "drug_screens": [{"date": "2025-05-01", "result": "positive"}],
-                                       "substance_use": "active", "surgery_indicated": True},
-                    member={"payer": "hcsc"})
+    """An HCSC trial request the engine denies: the mental-health evaluation did not clear the member."""
+    return {
+        "format": "priorauth-case/1", "id": case_id, "submitted": "2025-04-01",
+        "member": {"birth_date": "1971-05-14", "sex": "male", "payer": "hcsc", "line_of_business": "commercial"},
+        "request": {"kind": "trial", "route": "intrathecal", "indication": "noncancer_pain",
+                    "service_date": "2025-04-15", "procedure_codes": ["62324"], "diagnosis_codes": ["G89.21"],
+                    "drugs": [{"name": "morphine", "concentration": {"value": 1, "unit": "mg/mL"},
+                               "daily_dose": {"value": 0.5, "unit": "mg"}, "compounded": False}],
+                    "pump": {"type": "programmable", "fda_approved_for_drug": True},
+                    "facility_experienced": True, "trial_observation_days": 1},
+        "clinical": {
+            "pain_onset": "2022-04-01", "pain_etiology": "failed back surgery syndrome", "pathology_confirmed": True,
+            "surgery_indicated": False, "substance_use": "none",
+            "treatments": [
+                {"type": "physical_therapy", "start": "2023-09-01", "end": "2023-12-15", "outcome": "failed"},
+                {"type": "nsaids", "start": "2022-05-01", "end": "2024-06-30", "schedule": "fixed",
+                 "outcome": "failed"},
+                {"type": "systemic_opioids", "start": "2024-01-10", "end": "2025-01-31", "schedule": "fixed",
+                 "outcome": "intolerable_side_effects"},
+                {"type": "epidural_steroid_injection", "start": "2024-03-05", "end": "2024-03-05",
+                 "outcome": "failed"}],
+            "evaluations": [{"type": "specialist", "specialty": "pain_management", "date": "2025-02-20",
+                             "result": "other_treatments_failed"},
+                            {"type": "mental_health", "date": "2025-03-03", "result": "not_cleared"}],
+            "findings": {k: False for k in ("active_infection", "local_infection", "sepsis", "coagulopathy",
+                                            "csf_obstruction", "insufficient_body_size", "drug_allergy",
+                                            "device_component_allergy", "prior_implant_intolerance",
+                                            "other_programmable_implant")}},
+        "notes": [{"date": "2025-03-03", "author": "Dr. Example", "kind": "evaluation",
+                   "text": f"{PHI_MARKER}: evaluation did not clear the member."}],
+    }
 
 
 def free_port() -> int:

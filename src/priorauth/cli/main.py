@@ -15,7 +15,7 @@ from rich.console import Console
 from priorauth import __version__
 from priorauth.case.loader import load_case
 from priorauth.case.model import Case
-from priorauth.cli import policies_cmd, service_cmd
+from priorauth.cli import codes_cmd, policies_cmd, service_cmd
 from priorauth.cli.render import print_text
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.errors import USAGE, PriorAuthError
@@ -30,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(policies_cmd.app, name="policies")
+app.add_typer(codes_cmd.app, name="codes")
 schema_app = typer.Typer(help="Publish JSON Schemas of the input formats.", no_args_is_help=True)
 app.add_typer(schema_app, name="schema")
 service_cmd.register(app)  # serve, users, audit (the service; imports its libraries lazily)

@@ -11,6 +11,7 @@ from rich.tree import Tree
 
 MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "unknown": ("?", "yellow"),
          "not_applicable": ("–", "dim")}
+FINDING_MARKS = {"safety": ("‼", "bold red"), "warning": ("!", "yellow"), "info": ("·", "dim")}
 DECISION_STYLE = {"approve": "bold green", "deny": "bold red", "pend": "bold yellow", "refer": "bold cyan",
                   "not_applicable": "dim"}
 DECISION_LABEL = {"approve": "approve", "deny": "deny (recommendation for clinical review)",
@@ -74,6 +75,13 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
         for child in d["criteria"].get("children", []):
             _add_node(tree, child)
         parts.append(tree)
+    if d.get("findings"):
+        parts.append(Text("Findings for the reviewer:", style="bold"))
+        for f in d["findings"]:
+            mark, style = FINDING_MARKS[f["severity"]]
+            line = Text(f"  {mark} ", style=style)
+            line.append(f"[{f['kind']}] {f['message']}")
+            parts.append(line)
     if d["decision"] == "deny" and d["reasons"]:
         parts.append(Text("Not met:", style="bold red"))
         for r in d["reasons"]:

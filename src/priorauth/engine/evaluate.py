@@ -18,6 +18,7 @@ from priorauth.engine.compiled import SKIPPED, Trace, compiled, evaluate, holds
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN
 from priorauth.engine.predicates import DETAIL, FULL, Outcome
+from priorauth.knowledge.findings import Finding, case_findings, policy_findings
 from priorauth.policy.loader import PolicySet
 from priorauth.policy.model import Node, Policy
 
@@ -37,6 +38,7 @@ class Determination:
     approval_duration: str | None = None
     trace: Trace | None = None
     facts: Facts | None = None
+    findings: list[Finding] = field(default_factory=list)
 
     def to_dict(self, explain: str = "full") -> dict[str, Any]:
         out: dict[str, Any] = {"policy": self.policy, "decision": self.decision, "summary": self.summary}
@@ -48,6 +50,7 @@ class Determination:
         out["documentation_requests"] = self.documentation_requests
         out["documentation_checklist"] = self.documentation_checklist
         out["approval_duration"] = self.approval_duration
+        out["findings"] = [f.to_dict() for f in self.findings]
         if self.trace is not None and self.facts is not None and explain != "summary":
             out["criteria"] = trace_to_dict(self.trace, self.facts, only_failing=explain == "fails")
         return out
@@ -152,8 +155,22 @@ def _version_info(policy: Policy, content_hash: str | None) -> dict[str, Any]:
 
 
 def determine(facts: Facts, policy_id: str, versions: list[Policy],
-              hashes: dict[tuple[str, str], str] | None = None) -> Determination:
-    """One policy's determination for one case."""
+              hashes: dict[tuple[str, str], str] | None = None,
+              case_level: list[Finding] | None = None) -> Determination:
+    """One policy's determination for one case, with the reviewer's findings.
+
+    `case_level` are the findings that do not depend on the policy (computed once per case by
+    `evaluate_case`); the policy's own code lists and checks are added here.
+    """
+    d = _decide(facts, policy_id, versions, hashes)
+    d.findings = list(case_level or [])
+    if d.policy_version is not None:
+        d.findings += policy_findings(facts.case, next(p for p in versions if p.version == d.policy_version["version"]))
+    return d
+
+
+def _decide(facts: Facts, policy_id: str, versions: list[Policy],
+            hashes: dict[tuple[str, str], str] | None) -> Determination:
     day = facts.case.request.service_date
     policy = next((p for p in reversed(versions) if p.in_force(day)), None)
     if policy is None:
@@ -204,4 +221,5 @@ def evaluate_case(case: Case, policies: PolicySet, as_of: dt.date | None = None,
     facts = facts_for(case, as_of)
     ids = only or [pid for pid in policies.ids
                    if case.member.payer is None or policies.latest(pid).payer == case.member.payer]
-    return [determine(facts, pid, policies.get(pid), policies.hashes) for pid in ids]
+    shared = case_findings(case)
+    return [determine(facts, pid, policies.get(pid), policies.hashes, shared) for pid in ids]

@@ -26,8 +26,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from priorauth.case.model import Outcome as TreatmentOutcome
 from priorauth.case.model import Drug, Treatment, TreatmentType
+from priorauth.case.model import Outcome as TreatmentOutcome
 from priorauth.engine.dates import add_months, covered_days, months_to_days
 from priorauth.engine.facts import Facts, accessor, fact_paths
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
@@ -523,7 +523,8 @@ def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[
         if d.daily_dose is None:
             return UNKNOWN, f"no daily dose documented for {d.name}"
         if info.max_daily_dose_mg is not None and dose_mg(d.daily_dose) > info.max_daily_dose_mg:
-            return NOT_MET, f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day exceeds {info.max_daily_dose_mg:g} mg"
+            return NOT_MET, (f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day exceeds "
+                             f"{info.max_daily_dose_mg:g} mg")
         if d.concentration is not None and info.max_concentration_mg_per_ml is not None \
                 and concentration_mg_per_ml(d.concentration) > info.max_concentration_mg_per_ml:
             return NOT_MET, (f"{d.name} {d.concentration.value:g} {d.concentration.unit} exceeds "

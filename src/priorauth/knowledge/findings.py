@@ -135,8 +135,10 @@ def policy_findings(case: Case, policy: Policy) -> list[Finding]:
     name = f"{policy.payer_name} {policy.number}"
     out = []
     if policy.codes.procedure:
+        # A list of HCPCS codes only says nothing about CPT codes, and the reverse.
+        systems = {procedure(c).system for c in policy.codes.procedure}
         for code in r.procedure_codes:
-            if code not in policy.codes.procedure:
+            if code not in policy.codes.procedure and procedure(code).system in systems:
                 out.append(Finding("procedure_code", "warning", f"{code} is not in {name}'s procedure code list "
                                    "(the list may not be all-inclusive).", code=code))
     if policy.codes.diagnosis:

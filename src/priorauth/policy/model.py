@@ -173,6 +173,9 @@ class Policy(Closed):
     approval_duration: dict[RequestKind, str] = {}
     documentation: list[DocumentRequest] = []
     codes: Codes = Codes()
+    # Policy-specific reviewer checks (knowledge/findings.py): the drug combination is one of the
+    # policy's lines of therapy; compounded prescriptions are billed with J3490.
+    checks: list[Literal["combination_lines", "compounded_j3490"]] = []
 
     @field_validator("covered_kinds")
     @classmethod

@@ -1,0 +1,136 @@
+"""Clinical knowledge: code sets, drug table, unit conversion, and the findings on each determination."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from priorauth.case import parse_case
+from priorauth.case.model import Quantity
+from priorauth.engine.evaluate import evaluate_case
+from priorauth.knowledge.codes import lookup
+from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
+
+BASE = {
+    "format": "priorauth-case/1", "id": "k1", "submitted": "2025-06-02",
+    "member": {"birth_date": "1970-01-01"},
+    "request": {"kind": "trial", "route": "intrathecal", "indication": "noncancer_pain",
+                "service_date": "2025-06-20", "procedure_codes": ["62324"], "diagnosis_codes": ["G89.21"],
+                "drugs": [{"name": "morphine", "concentration": {"value": 1, "unit": "mg/mL"},
+                           "daily_dose": {"value": 0.5, "unit": "mg"}}]},
+}
+
+
+def findings(policies, policy: str | None = None, **request) -> list[dict]:
+    doc = json.loads(json.dumps(BASE))
+    doc["request"].update(request)
+    out = []
+    for d in evaluate_case(parse_case(json.dumps(doc)), policies, only=[policy] if policy else None):
+        out.extend(f.to_dict() | {"policy": d.policy} for f in d.findings)
+    return out
+
+
+def test_units_convert_with_care():
+    assert concentration_mg_per_ml(Quantity(value=0.75, unit="%")) == pytest.approx(7.5)
+    assert concentration_mg_per_ml(Quantity(value=50, unit="mcg/mL")) == pytest.approx(0.05)
+    assert concentration_mg_per_ml(Quantity(value=2, unit="mg/mL")) == 2
+    assert dose_mg(Quantity(value=1500, unit="mcg")) == pytest.approx(1.5)
+    with pytest.raises(ValueError):
+        dose_mg(Quantity(value=1, unit="%"))
+
+
+def test_drug_table_knows_fda_status():
+    table = drug_table()
+    approved = {n for n, d in table.drugs.items() if d.fda_intrathecal}
+    assert approved == {"morphine", "ziconotide", "baclofen"}
+    assert table.drugs["morphine"].max_daily_dose_mg == 15
+    assert table.drugs["fentanyl"].max_concentration_mg_per_ml == pytest.approx(0.05)
+    assert table.line_of(["bupivacaine", "morphine"]) == "second"
+    assert table.line_of(["clonidine"]) is None
+
+
+def test_codes_from_the_official_set():
+    assert lookup("G89.4").description == "Chronic pain syndrome"
+    assert not lookup("G89.99").valid
+    category = lookup("G89.2")
+    assert category.valid and not category.billable and "G89.29" in category.children
+    assert lookup("J2274").system == "HCPCS" and lookup("62362").system == "CPT"
+
+
+def test_g89_4_is_a_finding_at_florida_blue_not_at_moda(policies):
+    fb = findings(policies, "floridablue-09-j1000-31", diagnosis_codes=["G89.4"])
+    assert any(f["kind"] == "diagnosis_code" and f["code"] == "G89.4" for f in fb)
+    moda = findings(policies, "moda-hcs-0044a", diagnosis_codes=["G89.4"])
+    assert not any(f.get("code") == "G89.4" for f in moda)
+
+
+def test_invalid_and_category_codes(policies):
+    out = findings(policies, "uhc-2022t0626c", diagnosis_codes=["G89.99", "G89.2"])
+    messages = {f["code"]: f["message"] for f in out if f["kind"] == "diagnosis_code"}
+    assert messages["G89.99"] == "G89.99 is not a valid ICD-10-CM code."
+    assert "not a billable code" in messages["G89.2"] and "G89.21" in messages["G89.2"]
+
+
+def test_morphine_20_mg_a_day_is_a_safety_finding(policies):
+    drugs = [{"name": "morphine", "concentration": {"value": 10, "unit": "mg/mL"},
+              "daily_dose": {"value": 20, "unit": "mg"}}]
+    out = findings(policies, "floridablue-09-j1000-31", drugs=drugs)
+    [dose] = [f for f in out if f["kind"] == "dose"]
+    assert dose["severity"] == "safety" and "15 mg" in dose["message"] and dose["drug"] == "morphine"
+
+
+def test_concentration_above_maximum_after_conversion(policies):
+    drugs = [{"name": "bupivacaine", "concentration": {"value": 4, "unit": "%"},  # 40 mg/mL > 38
+              "daily_dose": {"value": 10, "unit": "mg"}}]
+    out = findings(policies, "moda-hcs-0044a", drugs=drugs)
+    conc = [f for f in out if f["kind"] == "concentration"]
+    assert conc and "40 mg/mL" in conc[0]["message"]
+    assert any(f["kind"] == "fda_status" and f["drug"] == "bupivacaine" for f in out)
+
+
+def test_unknown_drug_is_a_finding_not_a_crash(policies):
+    out = findings(policies, drugs=[{"name": "snake oil", "daily_dose": {"value": 1, "unit": "mg"}}])
+    assert any(f["kind"] == "drug" and f["drug"] == "snake oil" for f in out)
+
+
+def test_code_fit(policies):
+    out = findings(policies, "uhc-2022t0626c", procedure_codes=["62362"])
+    assert any(f["kind"] == "code_fit" and f["code"] == "62362" for f in out)
+    cancer = findings(policies, "uhc-2022t0626c", indication="cancer_pain", diagnosis_codes=["G89.21"])
+    assert any(f["kind"] == "code_fit" and "neoplasm" in f["message"] for f in cancer)
+    spastic = findings(policies, "uhc-2022t0626c", indication="spasticity", diagnosis_codes=["G89.21"],
+                       drugs=[{"name": "baclofen", "daily_dose": {"value": 50, "unit": "mcg"}}])
+    assert any(f["kind"] == "code_fit" and "spasticity" in f["message"] for f in spastic)
+    fits = findings(policies, "uhc-2022t0626c", indication="cancer_pain", diagnosis_codes=["G89.3", "C25.0"])
+    assert not any(f["kind"] == "code_fit" for f in fits)
+
+
+def test_florida_blue_compounding_and_lines(policies):
+    compounded = [{"name": "hydromorphone", "compounded": True, "daily_dose": {"value": 2, "unit": "mg"}},
+                  {"name": "clonidine", "compounded": True, "daily_dose": {"value": 0.1, "unit": "mg"}}]
+    fb = findings(policies, "floridablue-09-j1000-31", drugs=compounded, procedure_codes=["62324", "J2274"])
+    assert any(f["kind"] == "procedure_code" and f["code"] == "J3490" for f in fb)
+    assert any(f["kind"] == "drug" and "second-line" in f["message"] for f in fb)
+    ok = findings(policies, "floridablue-09-j1000-31", drugs=compounded, procedure_codes=["62324", "J3490"])
+    assert not any(f.get("code") == "J3490" for f in ok)
+    odd = findings(policies, "floridablue-09-j1000-31",
+                   drugs=[{"name": "ziconotide", "daily_dose": {"value": 2, "unit": "mcg"}},
+                          {"name": "bupivacaine", "daily_dose": {"value": 2, "unit": "mg"}}])
+    assert any(f["kind"] == "drug" and "not among" in f["message"] for f in odd)
+    # Other payers have no such checks.
+    assert not any(f.get("code") == "J3490" for f in findings(policies, "uhc-2022t0626c", drugs=compounded))
+
+
+def test_findings_have_the_documented_shape(policies):
+    out = findings(policies, diagnosis_codes=["G89.99"], procedure_codes=["62362", "99999"],
+                   drugs=[{"name": "morphine", "daily_dose": {"value": 30, "unit": "mg"}}, {"name": "x"}])
+    assert out
+    for f in out:
+        assert f["kind"] in {"procedure_code", "diagnosis_code", "code_fit", "dose", "concentration",
+                             "fda_status", "drug"}
+        assert f["severity"] in {"info", "warning", "safety"} and f["message"]
+        if f["kind"] in ("procedure_code", "diagnosis_code"):
+            assert f["code"]
+        if f["kind"] in ("dose", "concentration", "fda_status"):
+            assert f["drug"]
