@@ -14,7 +14,7 @@ from typing import Any
 
 from priorauth import __version__
 from priorauth.case.model import Case
-from priorauth.engine.compiled import SKIPPED, Trace, compiled, evaluate, holds
+from priorauth.engine.compiled import ALL, ANY, NOT, SKIPPED, TEST, Trace, compiled, evaluate, holds
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN
 from priorauth.engine.predicates import DETAIL, FULL, Outcome
@@ -60,27 +60,39 @@ def _explained(t: Trace, facts: Facts, level: int = DETAIL) -> Outcome | None:
     return t.predicate(facts, level) if t.predicate is not None and t.verdict != SKIPPED else None
 
 
+_OPERATOR = {ALL: "all", ANY: "any", NOT: "not"}
+
+
 def trace_to_dict(t: Trace, facts: Facts, only_failing: bool = False) -> dict[str, Any]:
-    n = t.node
-    out: dict[str, Any] = {"id": n.id, "verdict": t.verdict, "section": n.section, "quote": n.quote}
-    if n.title:
-        out["title"] = n.title
-    if n.operator != "test":
-        out["operator"] = f"at_least {n.at_least}" if n.operator == "at_least" else n.operator
-    outcome = _explained(t, facts, FULL)
-    if outcome is not None:
-        if outcome.detail:
-            out["detail"] = outcome.detail
-        if outcome.facts:
-            out["facts"] = {k: _jsonable(v) for k, v in outcome.facts.items()}
-    elif t.verdict == SKIPPED:
-        out["detail"] = "does not apply to this request"
-    if n.interpretation:
-        out["interpretation"] = n.interpretation
-    children = [c for c in t.children if not only_failing or c.verdict in (NOT_MET, UNKNOWN)]
-    if children:
-        out["children"] = [trace_to_dict(c, facts, only_failing) for c in children]
-    return out
+    """The criteria tree as JSON: verdict, citation, facts read and explanation for every node."""
+    program, verdicts = t.program, t.verdicts
+    nodes, ops, preds, kids = program.nodes, program.ops, program.preds, program.kids
+
+    def build(i: int) -> dict[str, Any]:
+        n = nodes[i]
+        verdict = verdicts[i]
+        out: dict[str, Any] = {"id": n.id, "verdict": verdict, "section": n.section, "quote": n.quote}
+        if n.title:
+            out["title"] = n.title
+        op = ops[i]
+        if op != TEST:
+            out["operator"] = _OPERATOR.get(op) or f"at_least {n.at_least}"
+        if verdict == SKIPPED:
+            out["detail"] = "does not apply to this request"
+        elif op == TEST:
+            outcome = preds[i](facts, FULL)
+            if outcome.detail:
+                out["detail"] = outcome.detail
+            if outcome.facts:
+                out["facts"] = {k: _jsonable(v) for k, v in outcome.facts.items()}
+        if n.interpretation:
+            out["interpretation"] = n.interpretation
+        children = [k for k in kids[i] if not only_failing or verdicts[k] in (NOT_MET, UNKNOWN)]
+        if children:
+            out["children"] = [build(k) for k in children]
+        return out
+
+    return build(t.index)
 
 
 def _jsonable(value: Any) -> Any:

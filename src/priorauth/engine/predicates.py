@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,6 +32,7 @@ from priorauth.case.model import Outcome as TreatmentOutcome
 from priorauth.engine.dates import add_months, covered_days, months_to_days
 from priorauth.engine.facts import Facts, accessor, fact_paths
 from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
+from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
 
 DETAIL, FULL = 1, 2
 
@@ -294,6 +296,7 @@ def _treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date]
     return (t.start, min(end, as_of)) if t.start <= as_of else None
 
 
+@lru_cache(maxsize=16384)  # treatments are frozen models; one case's are described by many criteria
 def _describe_treatment(t: Treatment) -> str:
     parts = [t.type]
     if t.schedule:
@@ -503,8 +506,6 @@ def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
 
 def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[Verdict, str]:
     """One drug against the spec: met, not met (with why) or unknown (with what is missing)."""
-    from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
-
     if spec.allowed is not None and d.name not in spec.allowed:
         return NOT_MET, f"{d.name} is not in the accepted list"
     info = drug_table().drugs.get(d.name)

@@ -37,6 +37,7 @@ def diagnosis(code: str) -> CodeInfo:
     return CodeInfo(code, "ICD-10-CM", True, billable, description, children)
 
 
+@cache
 def procedure(code: str) -> CodeInfo:
     tables = code_tables()
     if code in tables["cpt"]:

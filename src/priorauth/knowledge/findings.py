@@ -7,7 +7,7 @@ checks (`codes`, `checks` in the policy file).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from priorauth.case.model import Case, Drug
@@ -28,7 +28,12 @@ class Finding:
     drug: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        out: dict[str, Any] = {"kind": self.kind, "severity": self.severity, "message": self.message}
+        if self.code is not None:
+            out["code"] = self.code
+        if self.drug is not None:
+            out["drug"] = self.drug
+        return out
 
 
 def _fmt(value: float) -> str:
@@ -129,6 +134,17 @@ def case_findings(case: Case) -> list[Finding]:
     return code_findings(case) + fit_findings(case) + drug_findings(case)
 
 
+_SYSTEMS: dict[int, tuple[Policy, frozenset[str]]] = {}
+
+
+def _listed_systems(policy: Policy) -> frozenset[str]:
+    """The code systems a policy's procedure list covers (cached per loaded policy)."""
+    hit = _SYSTEMS.get(id(policy))
+    if hit is None:
+        hit = _SYSTEMS[id(policy)] = (policy, frozenset(procedure(c).system for c in policy.codes.procedure))
+    return hit[1]
+
+
 def policy_findings(case: Case, policy: Policy) -> list[Finding]:
     """The case against one policy's code lists and its own checks."""
     r = case.request
@@ -136,7 +152,7 @@ def policy_findings(case: Case, policy: Policy) -> list[Finding]:
     out = []
     if policy.codes.procedure:
         # A list of HCPCS codes only says nothing about CPT codes, and the reverse.
-        systems = {procedure(c).system for c in policy.codes.procedure}
+        systems = _listed_systems(policy)
         for code in r.procedure_codes:
             if code not in policy.codes.procedure and procedure(code).system in systems:
                 out.append(Finding("procedure_code", "warning", f"{code} is not in {name}'s procedure code list "
