@@ -112,6 +112,8 @@ def test(
     = None,
     strict: Annotated[bool, typer.Option(help="Fail when a criterion is not covered both ways, or a policy "
                                          "lacks an approve, pend or deny case.")] = False,
+    coverage: Annotated[bool, typer.Option(help="Print, per criterion, the cases that make it met, not met and "
+                                           "unknown.")] = False,
     policies: PoliciesDir = None,
 ) -> None:
     """Run each policy's own test cases and report criterion coverage (met / not met or unknown)."""
@@ -132,8 +134,23 @@ def test(
         gaps += len(rep.gaps) + len(rep.missing_decisions)
         table.add_row(rep.policy.id, str(len(rep.results)), str(rep.passed), str(len(rep.coverage)),
                       str(len(rep.coverage) - len(rep.gaps)), ", ".join(rep.missing_decisions) or "-")
+    if coverage:
+        for rep in reports:
+            cov = Table(title=f"Criterion coverage: {rep.policy.id}")
+            for col in ("criterion", "met", "not met", "unknown"):
+                cov.add_column(col, overflow="fold")
+            for cid, seen in rep.coverage.items():
+                cov.add_row(cid, *(_cases(seen[v]) for v in ("met", "not_met", "unknown")))
+            console.print(cov)
     console.print(table)
     total = sum(len(r.results) for r in reports)
     console.print(f"{total - failed} passed, {failed} failed")
     if failed or (strict and gaps):
         raise typer.Exit(1)
+
+
+def _cases(names: list[str], most: int = 1) -> str:
+    if not names:
+        return "[yellow]none[/]"
+    shown = ", ".join(names[:most])
+    return f"{len(names)}: {shown}" + (" …" if len(names) > most else "")
