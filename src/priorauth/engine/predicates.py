@@ -289,6 +289,15 @@ def _compile_none_present(spec: NonePresentSpec) -> Predicate:
     return run
 
 
+def _evidence_verdict(satisfied: bool, candidates: int, contradicted: int) -> Verdict:
+    """Met when the evidence qualifies; not met only when every candidate record contradicts it."""
+    if satisfied:
+        return MET
+    if candidates and contradicted == candidates:
+        return NOT_MET
+    return UNKNOWN
+
+
 def _treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
     if t.start is None:
         return None
@@ -345,12 +354,7 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
             elif shortfall(t, facts, window_start) is None:
                 met = t
                 break
-        if met is not None:
-            verdict = MET
-        elif candidates and contradicted == candidates:
-            verdict = NOT_MET
-        else:
-            verdict = UNKNOWN
+        verdict = _evidence_verdict(met is not None, candidates, contradicted)
         if not explain:
             return verdict
         used = {f"clinical.treatments[{i}]": _describe_treatment(t)
@@ -401,12 +405,7 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
             intervals.append((start, end))
             counted.append(i)
         days = covered_days(intervals)
-        if days >= need:
-            verdict = MET
-        elif candidates and contradicted == candidates:
-            verdict = NOT_MET
-        else:
-            verdict = UNKNOWN
+        verdict = _evidence_verdict(days >= need, candidates, contradicted)
         if not explain:
             return verdict
         treatments = facts.case.clinical.treatments
