@@ -174,18 +174,19 @@ def determine(facts: Facts, policy_id: str, versions: list[Policy],
     `case_level` are the findings that do not depend on the policy (computed once per case by
     `evaluate_case`); the policy's own code lists and checks are added here.
     """
-    d = _decide(facts, policy_id, versions, hashes)
+    day = facts.case.request.service_date
+    policy = next((p for p in reversed(versions) if p.in_force(day)), None)
+    d = _decide(facts, policy_id, versions, policy, hashes)
     d.findings = list(case_level or [])
-    if d.policy_version is not None:
-        d.findings += policy_findings(facts.case, next(p for p in versions if p.version == d.policy_version["version"]))
+    if policy is not None:
+        d.findings += policy_findings(facts.case, policy)
     return d
 
 
-def _decide(facts: Facts, policy_id: str, versions: list[Policy],
+def _decide(facts: Facts, policy_id: str, versions: list[Policy], policy: Policy | None,
             hashes: dict[tuple[str, str], str] | None) -> Determination:
-    day = facts.case.request.service_date
-    policy = next((p for p in reversed(versions) if p.in_force(day)), None)
     if policy is None:
+        day = facts.case.request.service_date
         spans = ", ".join(f"{p.version} ({p.effective}–{p.end or 'open'})" for p in versions)
         return Determination(policy_id, "not_applicable",
                              f"No version of {policy_id} is in force on the date of service {day} "
