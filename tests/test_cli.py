@@ -103,3 +103,13 @@ def test_help_explains_each_command():
     check_help = run_cli("check", "--help", check=True).stdout
     for option in ("--policy", "--as-of", "--format", "--explain"):
         assert option in check_help
+
+
+def test_implausible_dates_are_input_errors(tmp_path):
+    path = tmp_path / "ancient.json"
+    path.write_text(json.dumps({"format": "priorauth-case/1", "id": "x", "submitted": "0001-01-15",
+                                "request": {"kind": "trial", "indication": "noncancer_pain",
+                                            "service_date": "2025-01-01"}}))
+    proc = run_cli("check", str(path))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "submitted: date 0001-01-15 is outside 1900-01-01..2199-12-31" in proc.stderr

@@ -15,6 +15,11 @@ def test_add_months_clamps_to_month_end():
     assert add_months(D(2025, 1, 15), 1) == D(2025, 2, 15)
 
 
+def test_add_months_saturates_at_the_calendar_limits():
+    assert add_months(D(1, 2, 1), -12) == dt.date.min
+    assert add_months(D(9999, 11, 30), 3) == dt.date.max
+
+
 def test_months_to_days():
     assert months_to_days(6) == 183
     assert months_to_days(3) == 92

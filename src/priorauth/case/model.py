@@ -7,11 +7,24 @@ absent or `null` means "not documented", so every clinical field is optional.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 FORMAT = "priorauth-case/1"
+
+# Clinical and administrative dates outside this range are typing errors, not history.
+DATE_RANGE = (dt.date(1900, 1, 1), dt.date(2199, 12, 31))
+
+
+def _plausible(day: dt.date) -> dt.date:
+    low, high = DATE_RANGE
+    if not low <= day <= high:
+        raise ValueError(f"date {day} is outside {low}..{high}")
+    return day
+
+
+Date = Annotated[dt.date, AfterValidator(_plausible)]
 
 Payer = Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"]
 RequestKind = Literal["trial", "implant", "refill", "replacement", "revision", "removal"]
@@ -52,7 +65,7 @@ class Pump(Strict):
 
 
 class Member(Strict):
-    birth_date: dt.date | None = None
+    birth_date: Date | None = None
     sex: Literal["female", "male", "other", "unknown"] | None = None
     payer: Payer | None = None
     line_of_business: Literal["commercial", "medicaid", "medicare-advantage", "fep"] | None = None
@@ -62,7 +75,7 @@ class Request(Strict):
     kind: RequestKind
     route: Literal["intrathecal", "epidural"] | None = None
     indication: Indication
-    service_date: dt.date
+    service_date: Date
     procedure_codes: list[str] = []
     diagnosis_codes: list[str] = []
     drugs: list[Drug] = []
@@ -73,8 +86,8 @@ class Request(Strict):
 
 class Treatment(Strict):
     type: TreatmentType
-    start: dt.date | None = None
-    end: dt.date | None = None
+    start: Date | None = None
+    end: Date | None = None
     schedule: Literal["fixed", "prn"] | None = None
     outcome: Outcome | None = None
 
@@ -91,12 +104,12 @@ class Evaluation(Strict):
         "orthopedic_surgery", "neurology", "neurosurgery", "oncology", "pain_management",
         "physiatry", "other",
     ] | None = None
-    date: dt.date | None = None
+    date: Date | None = None
     result: Literal["other_treatments_failed", "other_options_remain", "cleared", "not_cleared"] | None = None
 
 
 class DrugScreen(Strict):
-    date: dt.date
+    date: Date
     result: Literal["negative", "positive"]
 
 
@@ -124,7 +137,7 @@ class Findings(Strict):
 
 
 class TrialResult(Strict):
-    date: dt.date | None = None
+    date: Date | None = None
     pain_before: float | None = Field(default=None, ge=0, le=10)
     pain_after: float | None = Field(default=None, ge=0, le=10)
     pain_reduction_percent: float | None = Field(default=None, le=100)
@@ -166,7 +179,7 @@ class Spasticity(Strict):
 
 
 class Clinical(Strict):
-    pain_onset: dt.date | None = None
+    pain_onset: Date | None = None
     pain_etiology: str | None = None
     pathology_confirmed: bool | None = None
     life_expectancy_months: float | None = Field(default=None, ge=0)
@@ -186,7 +199,7 @@ class Clinical(Strict):
 
 
 class Note(Strict):
-    date: dt.date | None = None
+    date: Date | None = None
     author: str | None = None
     kind: str | None = None
     text: str
@@ -195,7 +208,7 @@ class Note(Strict):
 class Case(Strict):
     format: Literal["priorauth-case/1"]
     id: str = Field(min_length=1)
-    submitted: dt.date
+    submitted: Date
     member: Member = Member()
     request: Request
     clinical: Clinical = Clinical()

@@ -43,7 +43,7 @@ def _engine(migrate: bool):
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Worker processes.")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (one per core is a good start).")] = 1,
     log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
 ) -> None:
     """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Migrates the database first."""
@@ -58,15 +58,16 @@ def serve(
     engine = _engine(migrate=True)
     engine.dispose()
     typer.echo(f"priorauth service on http://{host}:{port} (database {display_url(url)})", err=True)
-    options = dict(host=host, port=port, access_log=False, log_level=log_level, server_header=False,
-                   timeout_graceful_shutdown=5)
+    options = dict(access_log=False, log_level=log_level, server_header=False, timeout_graceful_shutdown=5)
     if workers > 1:
-        os.environ[DATABASE_URL_ENV] = url
-        uvicorn.run("priorauth.service.app:create_app", factory=True, workers=workers, **options)
+        from priorauth.service import workers as pool
+
+        os.environ[DATABASE_URL_ENV] = url  # the workers open the same database
+        pool.run(workers, host, port, options)
     else:
         from priorauth.service.app import create_app
 
-        uvicorn.run(create_app(), **options)
+        uvicorn.run(create_app(), host=host, port=port, **options)
 
 
 @users_app.command("add")

@@ -461,7 +461,8 @@ def _compile_elapsed(spec: ElapsedSpec) -> Predicate:
     def cutoff_for(as_of: dt.date) -> dt.date:
         if spec.min_months == int(spec.min_months):
             return add_months(as_of, -int(spec.min_months))
-        return as_of - dt.timedelta(days=months_to_days(spec.min_months))
+        days = dt.timedelta(days=months_to_days(spec.min_months))
+        return as_of - days if as_of - dt.date.min >= days else dt.date.min
 
     def run(facts: Facts, explain: int = 0):
         since = get(facts.case)

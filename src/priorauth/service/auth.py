@@ -7,6 +7,7 @@ audit trail). A token is 256 random bits, so a plain SHA-256 is enough to store 
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine, insert, select, update
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 
 from priorauth.errors import USAGE, PriorAuthError
 from priorauth.service import audit
@@ -93,11 +95,16 @@ def list_users(engine: Engine) -> list[dict]:
 
 
 class TokenCache:
-    """token hash -> user, for a few seconds, so a burst of requests costs one lookup."""
+    """token hash -> user for a few seconds, so a burst of requests costs one lookup.
+
+    Lookups are single-flight per process: when an entry expires under load, one request queries the
+    database and the concurrent ones wait for its answer instead of each taking a connection.
+    """
 
     def __init__(self, engine: Engine, ttl: float = 5.0):
         self.engine, self.ttl = engine, ttl
         self._entries: dict[str, tuple[float, User | None]] = {}
+        self._inflight: dict[str, asyncio.Future] = {}
         self._lock = threading.Lock()
 
     def cached(self, token: str) -> tuple[bool, User | None]:
@@ -106,8 +113,31 @@ class TokenCache:
             return True, entry[1]
         return False, None
 
-    def lookup(self, token: str) -> User | None:
+    async def user_for(self, token: str) -> User | None:
         digest = hash_token(token)
+        entry = self._entries.get(digest)
+        if entry and entry[0] > time.monotonic():
+            return entry[1]
+        pending = self._inflight.get(digest)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future = asyncio.get_running_loop().create_future()
+        self._inflight[digest] = future
+        try:
+            user = await run_in_threadpool(self._lookup, digest)
+            future.set_result(user)
+            return user
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # retrieved: waiters get it; no "never retrieved" warning without them
+            raise
+        finally:
+            del self._inflight[digest]
+
+    def lookup(self, token: str) -> User | None:
+        return self._lookup(hash_token(token))
+
+    def _lookup(self, digest: str) -> User | None:
         with reading(self.engine) as conn:
             row = conn.execute(select(m.users.c.id, m.users.c.name, m.users.c.role, m.users.c.org)
                                .where(m.users.c.token_hash == digest, m.users.c.revoked_at.is_(None))).first()

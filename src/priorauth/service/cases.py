@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 import uuid
 from typing import Any
@@ -28,6 +29,7 @@ from priorauth.service.store import Store
 from priorauth.service.views import case_view, status_of, summaries
 
 PER_PAGE = 50
+CASE_ID = re.compile(r"^[0-9a-f]{32}$")  # uuid4().hex
 MAX_REF = 200
 
 
@@ -114,11 +116,20 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
     return 201, response, False
 
 
+def find(conn: Connection, case_id: str) -> Any:
+    """The case row, or None (also for anything that is not a case id: nothing else reaches the database)."""
+    if not CASE_ID.match(case_id):
+        return None
+    return conn.execute(select(m.cases).where(m.cases.c.id == case_id)).first()
+
+
 def _visible(conn: Connection, user: User, case_id: str, action: str) -> Any:
     """The case row if this user may see it; else record the attempt and return None."""
-    row = conn.execute(select(m.cases).where(m.cases.c.id == case_id)).first() if len(case_id) <= 32 else None
+    row = find(conn, case_id)
     if row is None or not user.sees(row.org):
-        audit.append(conn, user.name, user.role, action + ".denied", case_id[:64], {})
+        well_formed = bool(CASE_ID.match(case_id))
+        audit.append(conn, user.name, user.role, action + ".denied", case_id if well_formed else None,
+                     {} if well_formed else {"malformed_id": True})
         return None
     return row
 
@@ -165,7 +176,7 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
     """A new revision of the case document, re-evaluated; earlier determinations are kept."""
     text = _text(body)
     with reading(store.engine) as conn:
-        row = conn.execute(select(m.cases).where(m.cases.c.id == case_id)).first() if len(case_id) <= 32 else None
+        row = find(conn, case_id)
     if row is None or not user.sees(row.org):
         raise not_found(f"case {case_id!r}")
     if case.id != row.ref:

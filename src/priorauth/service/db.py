@@ -72,7 +72,8 @@ def reading(engine: Engine) -> Iterator[Connection]:
         yield conn
 
 
-def _alembic_config(conn: Connection):
+def alembic_config(conn: Connection | None):
+    """Alembic configuration for the packaged migrations, running on `conn` when given."""
     from alembic.config import Config
 
     cfg = Config()
@@ -87,7 +88,7 @@ def migrate(engine: Engine) -> None:
 
     with engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
-        command.upgrade(_alembic_config(conn), "head")
+        command.upgrade(alembic_config(conn), "head")
         conn.commit()
 
 
@@ -95,7 +96,7 @@ def schema_is_current(engine: Engine) -> bool:
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
-    heads = set(ScriptDirectory.from_config(_alembic_config(None)).get_heads())  # type: ignore[arg-type]
+    heads = set(ScriptDirectory.from_config(alembic_config(None)).get_heads())
     with engine.connect() as conn:
         return set(MigrationContext.configure(conn).get_current_heads()) == heads
 

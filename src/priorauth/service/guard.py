@@ -1,14 +1,15 @@
 """The outermost layer: problem+json for every error, and an access log of identifiers only.
 
-The access log line is `METHOD PATH STATUS DURATION` (no query string, no body, no headers): paths hold
-service case ids, never patient data. An exception that escapes a route becomes a 500 problem and is
-logged by type only (see problems.internal_error).
+The access log line is `METHOD ROUTE STATUS DURATION` (no query string, body or headers): the matched
+route with its id parameters (service case ids, policy ids), never patient data. An exception that
+escapes a route becomes a 500 problem and is logged by type and code location only (problems.internal_error).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -88,5 +89,22 @@ class Guard:
             status = 500
         finally:
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info("%s %s %d %.1fms", scope.get("method"), scope.get("path"), status,
+                access_log.info("%s %s %d %.1fms", scope.get("method"), logged_path(scope), status,
                                 (time.perf_counter() - t0) * 1000)
+
+
+_SAFE_PARAM = re.compile(r"^[a-z0-9][a-z0-9\-]{0,63}$")  # service case ids, policy ids
+
+
+def logged_path(scope: Scope) -> str:
+    """The matched route with its parameters, a parameter only if it looks like an id (a client could put
+    anything in a URL); an unmatched path is not logged."""
+    route = scope.get("route")
+    template = getattr(route, "path", None)
+    if template is None:
+        return "(no route)"
+    params = scope.get("path_params") or {}
+    for name, value in params.items():
+        shown = value if isinstance(value, str) and _SAFE_PARAM.match(value) else "(invalid)"
+        template = template.replace("{" + name + "}", shown)
+    return template

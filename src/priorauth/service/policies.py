@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -15,7 +14,7 @@ from priorauth import __version__
 from priorauth.policy.loader import PolicySet
 from priorauth.service.auth import User
 from priorauth.service.problems import Problem, not_found, responses
-from priorauth.service.routes import current_user
+from priorauth.service.routes import current_user, dumps
 from priorauth.service.schemas import Health, PolicyDetail, PolicySummary
 
 router = APIRouter()
@@ -40,7 +39,7 @@ async def list_policies(request: Request, user: Annotated[User, Depends(current_
     """The policies, their versions, and which version is in force on the date."""
     policies: PolicySet = request.app.state.store.policies
     day = on or dt.datetime.now(dt.UTC).date()
-    return Response(json.dumps([_summary(policies, pid, day) for pid in policies.ids]), media_type="application/json")
+    return Response(dumps([_summary(policies, pid, day) for pid in policies.ids]), media_type="application/json")
 
 
 @router.get("/v1/policies/{policy_id}", response_model=None,
@@ -55,7 +54,7 @@ async def get_policy(request: Request, user: Annotated[User, Depends(current_use
     chosen = policies.in_force(policy_id, day) or policies.latest(policy_id)
     out = _summary(policies, policy_id, day)
     out["policy"] = chosen.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return Response(json.dumps(out), media_type="application/json")
+    return Response(dumps(out), media_type="application/json")
 
 
 @router.get("/healthz", response_model=None, responses={200: {"model": Health}, **responses(503)})
@@ -71,5 +70,5 @@ async def healthz(request: Request) -> Response:
         await run_in_threadpool(ping)
     except Exception:  # noqa: BLE001 - reported as unavailable, never with details
         raise Problem(503, "unavailable", "the database does not answer") from None
-    return Response(json.dumps({"status": "ok", "database": "ok", "policies": len(store.policies.ids),
+    return Response(dumps({"status": "ok", "database": "ok", "policies": len(store.policies.ids),
                                 "version": __version__}), media_type="application/json")

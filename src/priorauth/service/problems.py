@@ -92,9 +92,21 @@ def forbidden(detail: str) -> Problem:
     return Problem(403, "forbidden", detail)
 
 
+def _where(exc: BaseException) -> str:
+    """The innermost code location of an exception (file:line function): code, never data."""
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    code = tb.tb_frame.f_code
+    return f"{code.co_filename.rsplit('/site-packages/', 1)[-1]}:{tb.tb_lineno} {code.co_name}"
+
+
 def internal_error(exc: BaseException) -> Problem:
     ref = uuid.uuid4().hex[:12]
-    log.error("internal error %s: %s", ref, type(exc).__name__)  # type only: messages may quote PHI
+    # Type and code location only: exception messages and locals may quote the request (PHI).
+    log.error("internal error %s: %s at %s", ref, type(exc).__name__, _where(exc))
     return Problem(500, "internal-error", f"internal error (reference {ref})")
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from priorauth.service import audit
 from priorauth.service import models as m
 from priorauth.service.auth import User
+from priorauth.service.cases import find
 from priorauth.service.db import reading, writing
 from priorauth.service.evaluation import criteria_ids, not_met_criteria
 from priorauth.service.problems import Problem, not_found
@@ -59,7 +60,7 @@ def _citations(body: ReviewIn, result: dict[str, Any]) -> list[str]:
 
 def review(store: Any, user: User, case_id: str, body: ReviewIn, if_match: int | None) -> dict[str, Any]:
     with reading(store.engine) as conn:
-        row = conn.execute(select(m.cases).where(m.cases.c.id == case_id)).first() if len(case_id) <= 32 else None
+        row = find(conn, case_id)
         if row is None or not user.sees(row.org):
             raise not_found(f"case {case_id!r}")
         latest = conn.execute(select(m.determinations).where(m.determinations.c.case_id == case_id,
