@@ -147,11 +147,17 @@ def documentation_requests(t: Trace, facts: Facts) -> list[dict[str, Any]]:
         unknown = [k for k in program.kids[i] if verdicts[k] == UNKNOWN]
         if n.any is not None and len(unknown) > 1:
             options = [r for k in unknown for r in visit(k)]
+            choices = [_alternative(o["request"]) for o in options if "request" in o]
             return [{"criterion": n.id, "section": n.section, "one_of": options,
-                     "request": "Any one of: " + "; or ".join(o["request"] for o in options if "request" in o)}]
+                     "request": "Any one of: " + " OR ".join(f"({i}) {c}" for i, c in enumerate(choices, 1))}]
         return [r for k in unknown for r in visit(k)]
 
     return visit(t.index) if t.verdict == UNKNOWN else []
+
+
+def _alternative(request: str) -> str:
+    """A request phrased as an alternative ("Or document ...") reads as a choice in a list."""
+    return request[3].upper() + request[4:] if request.lower().startswith("or ") else request
 
 
 _VERSION_INFO: dict[tuple[int, str | None], dict[str, Any]] = {}
