@@ -134,3 +134,24 @@ def test_findings_have_the_documented_shape(policies):
             assert f["code"]
         if f["kind"] in ("dose", "concentration", "fda_status"):
             assert f["drug"]
+
+
+def test_icd_index_is_built_from_the_package_on_first_use(tmp_path):
+    """A fresh cache directory: the CLI builds the index from simple-icd-10-cm, then answers from it."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, PRIORAUTH_CACHE_DIR=str(tmp_path))
+    proc = subprocess.run([sys.executable, "-m", "priorauth", "codes", "lookup", "G89.29", "G89.2", "--format", "json"],
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0, proc.stderr
+    rows = {r["code"]: r for r in json.loads(proc.stdout)}
+    assert rows["G89.29"]["description"] == "Other chronic pain" and rows["G89.29"]["billable"]
+    assert rows["G89.2"]["billable_codes"] == ["G89.21", "G89.22", "G89.28", "G89.29"]
+    [index] = list(tmp_path.glob("icd10cm-*.sqlite"))
+    import sqlite3
+
+    with sqlite3.connect(index) as db:
+        count = db.execute("SELECT count(*) FROM code").fetchone()[0]
+    assert count > 90_000  # the whole classification, not a hand-typed list

@@ -7,6 +7,7 @@ INVALID_CASE = "invalid-case"
 INVALID_POLICY = "invalid-policy"
 NOT_FOUND = "not-found"
 USAGE = "usage"
+ENVIRONMENT = "environment"  # the machine, not the input: e.g. a cache that cannot be written
 
 
 class PriorAuthError(Exception):

@@ -13,8 +13,11 @@ import os
 import sqlite3
 import subprocess
 import sys
+import tempfile
 from functools import cache
 from pathlib import Path
+
+from priorauth.errors import ENVIRONMENT, PriorAuthError
 
 PACKAGE = "simple-icd-10-cm"
 
@@ -30,7 +33,16 @@ def cache_dir() -> Path:
 
 
 def index_path() -> Path:
-    return cache_dir() / f"icd10cm-{package_version()}.sqlite"
+    """The index file, in the cache directory or, where that cannot be written, the temporary directory."""
+    name = f"icd10cm-{package_version()}.sqlite"
+    preferred = cache_dir()
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        if os.access(preferred, os.W_OK) or (preferred / name).is_file():
+            return preferred / name
+    except OSError:
+        pass
+    return Path(tempfile.gettempdir()) / f"priorauth-{os.getuid()}" / name
 
 
 def build_index(target: Path) -> int:
@@ -61,7 +73,8 @@ def _connection() -> sqlite3.Connection:
                                f"from pathlib import Path; build_index(Path({str(path)!r}))"],
                               capture_output=True, text=True, timeout=300)
         if proc.returncode != 0:
-            raise RuntimeError(f"could not build the ICD-10-CM index at {path}: {proc.stderr.strip()[-300:]}")
+            raise PriorAuthError(ENVIRONMENT, str(path),
+                                 f"could not build the ICD-10-CM index: {proc.stderr.strip()[-300:]}")
     return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
 
 
