@@ -166,3 +166,13 @@ def test_bad_tests_are_rejected_at_load(bad, message):
     with pytest.raises(ValueError) as exc:
         parse_test(bad)
     assert message in str(exc.value)
+
+
+def test_drugs_include_a_class():
+    t = {"drugs": {"includes_class": "opioid"}}
+    assert verdict(t, None, {"drugs": [{"name": "morphine"}, {"name": "bupivacaine"}]}) == "met"
+    assert verdict(t, None, {"drugs": [{"name": "ziconotide"}]}) == "not_met"
+    assert verdict(t, None, {"drugs": [{"name": "ziconotide"}, {"name": "mystery"}]}) == "unknown"
+    assert verdict(t) == "unknown"
+    with pytest.raises(ValueError):
+        parse_test({"drugs": {"includes_class": "opioid", "suited": True}})

@@ -150,11 +150,15 @@ class DrugsSpec(Spec):
     or_compounded: bool = False  # ...or compounded from FDA-approved drug substances (a known drug)
     suited: bool = False  # an intrathecal agent for the request's indication (analgesic, antispasmodic)
     within_limits: bool = False  # concentration and daily dose within the table's maxima
+    includes_class: str | None = None  # at least one drug of this class (e.g. opioid), the others anything
 
     @model_validator(mode="after")
     def _some_check(self) -> DrugsSpec:
-        if not (self.allowed or self.fda_approved or self.suited or self.within_limits):
-            raise ValueError("a drugs test needs allowed, fda_approved, suited or within_limits")
+        if self.includes_class is not None:
+            if self.allowed or self.fda_approved or self.suited or self.within_limits:
+                raise ValueError("includes_class is a test of its own: combine it with nothing else")
+        elif not (self.allowed or self.fda_approved or self.suited or self.within_limits):
+            raise ValueError("a drugs test needs allowed, fda_approved, suited, within_limits or includes_class")
         return self
 
 
@@ -533,12 +537,30 @@ def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[
     return MET, f"{d.name} accepted"
 
 
+def _includes_class(drug_class: str, drugs: list[Drug], explain: int):
+    table = drug_table().drugs
+    classes = [table[d.name].drug_class if d.name in table else None for d in drugs]
+    if drug_class in classes:
+        verdict = MET
+    elif None in classes:
+        verdict = UNKNOWN  # a drug the table does not know might be one
+    else:
+        verdict = NOT_MET
+    if not explain:
+        return verdict
+    shown = ", ".join(f"{d.name} ({c or 'not in the drug table'})" for d, c in zip(drugs, classes, strict=True))
+    return Outcome(verdict, {"request.drug_names": tuple(d.name for d in drugs)},
+                   f"{'includes' if verdict == MET else 'no known'} {drug_class}: {shown}")
+
+
 def _compile_drugs(spec: DrugsSpec) -> Predicate:
     def run(facts: Facts, explain: int = 0):
         r = facts.case.request
         if not r.drugs:
             return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request") \
                 if explain else UNKNOWN
+        if spec.includes_class is not None:
+            return _includes_class(spec.includes_class, r.drugs, explain)
         checks = [_drug_check(spec, d, r.route or "intrathecal", r.indication) for d in r.drugs]
         verdicts = [v for v, _ in checks]
         verdict = NOT_MET if NOT_MET in verdicts else UNKNOWN if UNKNOWN in verdicts else MET
