@@ -113,3 +113,9 @@ def test_implausible_dates_are_input_errors(tmp_path):
     proc = run_cli("check", str(path))
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "submitted: date 0001-01-15 is outside 1900-01-01..2199-12-31" in proc.stderr
+
+
+@needs_shared
+def test_a_folder_stands_for_its_cases():
+    out = json.loads(run_cli("check", str(CASES), "-f", "json", "--explain", "summary", check=True).stdout)
+    assert sorted(r["case"] for r in out) == sorted(p.stem for p in CASES.glob("*.json") if p.name != "expected.json")

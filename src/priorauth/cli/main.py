@@ -75,8 +75,8 @@ def results_for(cases: list[Case], policy_dir: Path | None, only: list[str] | No
 
 @app.command()
 def check(
-    cases: Annotated[list[Path], typer.Argument(help="Case files (JSON or YAML, format priorauth-case/1).",
-                                                show_default=False)],
+    cases: Annotated[list[Path], typer.Argument(
+        help="Case files (JSON or YAML, format priorauth-case/1), or folders of them.", show_default=False)],
     policy: Annotated[list[str] | None, typer.Option(
         "--policy", "-p", help="Evaluate only this policy id (repeatable). Default: every policy, or only "
         "the member's payer's when member.payer is given.")] = None,
@@ -97,13 +97,28 @@ def check(
     evaluated; a bad case stops with exit status 2 and a message naming the file and field.
     """
     day = _parse_date(as_of, "--as-of")
-    loaded = [load_case(p) for p in cases]
+    loaded = [load_case(p) for p in _case_files(cases)]
     results = results_for(loaded, policies, policy, day, explain.value)
     if format is Format.json:
         payload = results[0] if len(results) == 1 else results
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
     else:
         print_text(Console(), results, details=explain is not Explain.summary)
+
+
+def _case_files(paths: list[Path]) -> list[Path]:
+    """Files as given; a folder stands for its case files (*.json except expected.json, *.yaml, *.yml)."""
+    out: list[Path] = []
+    for p in paths:
+        if p.is_dir():
+            found = sorted(f for f in p.iterdir() if f.suffix in (".json", ".yaml", ".yml") and f.name != "expected.json"
+                           and not f.name.startswith("expected."))
+            if not found:
+                raise PriorAuthError(USAGE, str(p), "no case files (*.json, *.yaml) in this folder")
+            out.extend(found)
+        else:
+            out.append(p)
+    return out
 
 
 @app.command()
