@@ -111,8 +111,8 @@ def _case_files(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for p in paths:
         if p.is_dir():
-            found = sorted(f for f in p.iterdir() if f.suffix in (".json", ".yaml", ".yml") and f.name != "expected.json"
-                           and not f.name.startswith("expected."))
+            found = sorted(f for f in p.iterdir()
+                           if f.suffix in (".json", ".yaml", ".yml") and not f.name.startswith("expected."))
             if not found:
                 raise PriorAuthError(USAGE, str(p), "no case files (*.json, *.yaml) in this folder")
             out.extend(found)
