@@ -13,7 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 from priorauth.case.model import Indication, RequestKind
-from priorauth.engine.predicates import Predicate, Spec, compile_test, parse_test
+from priorauth.engine.predicates import Predicate, compile_test, parse_test
 
 Decision = Literal["approve", "deny", "pend", "refer", "not_applicable"]
 
@@ -23,7 +23,9 @@ class Closed(BaseModel):
 
 
 class When(Closed):
-    """A condition on the request itself (never three-valued): every key given must hold."""
+    """A condition on the request itself (never three-valued): every key given must hold.
+
+    Evaluated by `engine.compiled.Condition`."""
 
     kind: list[RequestKind] | None = None
     indication: list[Indication] | None = None
@@ -31,22 +33,6 @@ class When(Closed):
     line_of_business: list[Literal["commercial", "medicaid", "medicare-advantage", "fep"]] | None = None
     age_under: int | None = None
     drugs_any: list[str] | None = None
-
-    def holds(self, kind: str, indication: str, route: str | None, lob: str | None,
-              age: int | None, drugs: tuple[str, ...]) -> bool:
-        if self.kind is not None and kind not in self.kind:
-            return False
-        if self.indication is not None and indication not in self.indication:
-            return False
-        if self.route is not None and route not in self.route:
-            return False
-        if self.line_of_business is not None and lob not in self.line_of_business:
-            return False
-        if self.age_under is not None and (age is None or age >= self.age_under):
-            return False
-        if self.drugs_any is not None and not any(d in self.drugs_any for d in drugs):
-            return False
-        return True
 
 
 class Cited(Closed):
@@ -84,7 +70,6 @@ class Node(Cited):
     contraindication: bool = False
 
     _predicate: Predicate | None = PrivateAttr(default=None)
-    _spec: tuple[str, Spec] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _shape(self) -> Node:
@@ -97,10 +82,10 @@ class Node(Cited):
             raise ValueError(f"criterion {self.id}: at_least and of go together")
         if self.test is not None:
             try:
-                self._spec = parse_test(self.test)
+                kind, spec = parse_test(self.test)
             except ValueError as exc:
                 raise ValueError(f"criterion {self.id}: test: {exc}") from None
-            self._predicate = compile_test(*self._spec)
+            self._predicate = compile_test(kind, spec)
             if not self.request:
                 raise ValueError(f"criterion {self.id}: a leaf needs `request` (the documentation to ask for)")
         return self
@@ -133,11 +118,6 @@ class Node(Cited):
     def predicate(self) -> Predicate:
         assert self._predicate is not None
         return self._predicate
-
-    @property
-    def spec(self) -> tuple[str, Spec]:
-        assert self._spec is not None
-        return self._spec
 
     def walk(self):
         yield self
