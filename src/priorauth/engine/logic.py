@@ -1,6 +1,7 @@
-"""Kleene's strong three-valued logic: the only place where verdicts are combined.
+"""Kleene's strong three-valued logic: the tables that define how verdicts combine.
 
-`unknown` is a value, not a failure: an undocumented fact never quietly compares as false.
+`unknown` is a value, not a failure: an undocumented fact never quietly compares as false. The compiled
+evaluator (compiled.py) inlines ALL and ANY on its hot path; tests/test_compiled.py holds it to these.
 """
 
 from __future__ import annotations
