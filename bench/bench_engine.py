@@ -6,7 +6,7 @@ Figures (see bench/README.md):
   a. engine throughput: case x policy determinations per second, every policy, `evaluate_case` plus
      `Determination.to_dict("full")` (trace included), one core, case parsing excluded; decision mix.
   b. CareSource AR PASSE-MM-1502, non-malignant trial requests only: a hand-written plain-Python rule
-     against the engine (`facts_for` + `determine` for that one policy), ratio, and decision agreement.
+     against the engine (`determine` for that one policy), ratio, and decision agreement.
   c. peak RSS of `priorauth check CASE --format json` in a child process.
 """
 
@@ -29,9 +29,8 @@ from pathlib import Path
 
 from generate import DEFAULT_SEED, generate_json
 from priorauth.case.model import Case
+from priorauth.engine import load_compiled
 from priorauth.engine.evaluate import determine, evaluate_case
-from priorauth.engine.facts import facts_for
-from priorauth.policy.loader import load_policies
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".venv" / "bin" / "priorauth"
@@ -275,7 +274,7 @@ def main() -> int:
 
     print(f"priorauth engine benchmark: python {sys.version.split()[0]}, {pin_one_core()}, "
           f"{os.cpu_count()} CPUs on the machine")
-    policies = load_policies()
+    policies = load_compiled()
     texts = generate_json(args.cases, args.seed)
     t0 = time.perf_counter()
     cases = [Case.model_validate_json(t) for t in texts]
@@ -326,17 +325,15 @@ def main() -> int:
 
     # b. hand-written CareSource non-malignant trial rule against the engine on the same subset
     subset = [c for c in cases if c.request.indication == "noncancer_pain" and c.request.kind == "trial"]
-    versions = policies.get(CARESOURCE)
-    hashes = policies.hashes
 
     def pass_engine() -> int:
         for case in subset:
-            determine(facts_for(case), CARESOURCE, versions, hashes)
+            determine(case, policies, CARESOURCE)
         return len(subset)
 
     def pass_engine_full() -> int:
         for case in subset:
-            determine(facts_for(case), CARESOURCE, versions, hashes).to_dict("full")
+            determine(case, policies, CARESOURCE).to_dict("full")
         return len(subset)
 
     def pass_hand() -> int:
@@ -354,7 +351,7 @@ def main() -> int:
         h_count, h_elapsed, _ = timed(pass_hand, args.seconds, warmup)
         f_count, f_elapsed, _ = timed(pass_engine_full, args.seconds / 2, warmup / 2)
         e_rate, h_rate, f_rate = e_count / e_elapsed, h_count / h_elapsed, f_count / f_elapsed
-        print(f"   engine  facts_for + determine:              {e_rate:>12,.0f} determinations/s "
+        print(f"   engine  determine:                         {e_rate:>12,.0f} determinations/s "
               f"({e_elapsed / e_count * 1e6:.1f} us each)")
         print(f"   hand-written caresource_noncancer_trial:    {h_rate:>12,.0f} determinations/s "
               f"({h_elapsed / h_count * 1e6:.1f} us each)")
@@ -366,7 +363,7 @@ def main() -> int:
         disagreements = []
         by_decision: Counter = Counter()
         for case in subset:
-            engine = determine(facts_for(case), CARESOURCE, versions, hashes).decision
+            engine = determine(case, policies, CARESOURCE).decision
             hand = caresource_noncancer_trial(case)
             by_decision[engine] += 1
             if engine == hand:

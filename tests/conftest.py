@@ -29,7 +29,16 @@ def example_case(name: str) -> dict:
 
 
 @pytest.fixture(scope="session")
-def policies():
+def knowledge():
+    from priorauth.knowledge import open_knowledge
+
+    return open_knowledge()
+
+
+@pytest.fixture(scope="session")
+def policies(knowledge):
+    """The shipped policies, compiled (the engine's policy set)."""
+    from priorauth.engine import CompiledPolicies
     from priorauth.policy.loader import load_policies
 
-    return load_policies()
+    return CompiledPolicies(load_policies(), knowledge)

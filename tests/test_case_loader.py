@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import CASES, needs_shared
-from priorauth.case import load_case, parse_case
 from priorauth.errors import CaseError
+from priorauth.intake import load_case, parse_case
 
 MINIMAL = {
     "format": "priorauth-case/1", "id": "t1", "submitted": "2025-06-02",

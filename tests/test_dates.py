@@ -3,7 +3,7 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from priorauth.engine.dates import add_months, age_years, covered_days, months_to_days
+from priorauth.case.dates import add_months, age_years, covered_days, months_to_days
 
 D = dt.date
 

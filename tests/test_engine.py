@@ -7,8 +7,8 @@ import datetime as dt
 import json
 
 from conftest import example_case, needs_shared
-from priorauth.case import parse_case
 from priorauth.engine.evaluate import evaluate_case
+from priorauth.intake import parse_case
 
 pytestmark = needs_shared
 
@@ -49,50 +49,50 @@ def test_refill_is_never_judged_by_implantation_criteria(policies):
     refill = case_from("noncancer-implant-fifty-percent", request__kind="refill")
     for d in evaluate_case(refill, policies):
         assert d.decision == "refer", (d.policy, d.decision)
-        assert d.trace is None  # no criteria tree was applied
+        assert d.criteria is None  # no criteria tree was applied
 
 
 def test_hcsc_note_2_needs_no_review(policies):
     for kind in ("replacement", "revision", "removal"):
         case = case_from("noncancer-trial-missing-documents", request__kind=kind)
         d = by_policy(case, policies, "hcsc-sur707-008")
-        assert d.decision == "approve" and d.reasons[0]["section"] == "HCSC Coverage, NOTE 2"
+        assert d.decision == "approve" and d.reasons[0].section == "HCSC Coverage, NOTE 2"
 
 
 def test_deny_cites_the_decisive_criterion(policies):
     d = by_policy(case_from("noncancer-implant-fifty-percent"), policies, "hcsc-sur707-008")
     assert d.decision == "deny"
-    assert [r["criterion"] for r in d.reasons] == ["B.2-greater-than-50"]
-    assert "greater than 50%" in d.reasons[0]["quote"]
+    assert [r.criterion for r in d.reasons] == ["B.2-greater-than-50"]
+    assert "greater than 50%" in d.reasons[0].quote
     assert "review" in d.to_dict()["notice"]
 
 
 def test_pend_asks_for_exactly_the_missing_documents(policies):
     d = by_policy(case_from("noncancer-trial-missing-documents"), policies, "caresource-ar-mm-1502")
     assert d.decision == "pend"
-    assert sorted(r["criterion"] for r in d.documentation_requests) == ["IV.D.2-negative-drug-test",
+    assert sorted(r.criterion for r in d.documentation_requests) == ["IV.D.2-negative-drug-test",
                                                                        "IV.E-psychological"]
-    assert all(r["request"] for r in d.documentation_requests)
+    assert all(r.request for r in d.documentation_requests)
 
 
 def test_alternatives_are_requested_as_one_of(policies):
     d = by_policy(case_from("noncancer-trial-missing-documents"), policies, "uhc-2022t0626c")
     assert d.decision == "pend"
     [group] = d.documentation_requests
-    assert group["criterion"] == "no-psychosocial-issues" and len(group["one_of"]) == 2
+    assert group.criterion == "no-psychosocial-issues" and len(group.one_of) == 2
 
 
 def test_a_documented_failure_outweighs_missing_documents(policies):
     case = case_from("noncancer-trial-missing-documents", clinical__surgery_indicated=True)
     d = by_policy(case, policies, "moda-hcs-0044a")
-    assert d.decision == "deny" and d.documentation_requests == []
-    assert [r["criterion"] for r in d.reasons] == ["h-no-surgery"]
+    assert d.decision == "deny" and d.documentation_requests == ()
+    assert [r.criterion for r in d.reasons] == ["h-no-surgery"]
 
 
 def test_contraindication_is_flagged(policies):
     case = case_from("noncancer-trial-complete", clinical__findings__csf_obstruction=True)
     d = by_policy(case, policies, "caresource-ar-mm-1502")
-    assert d.decision == "deny" and d.reasons[0]["contraindication"] is True
+    assert d.decision == "deny" and d.reasons[0].contraindication is True
 
 
 def test_member_payer_limits_policies(policies):
@@ -107,7 +107,7 @@ def test_as_of_moves_the_look_back_windows(policies):
     # Four months later the negative drug test (2025-05-05) is outside the 3-month window.
     later = evaluate_case(case, policies, as_of=dt.date(2025, 9, 10), only=[pid])[0]
     assert later.decision == "pend"
-    assert "IV.D.2-negative-drug-test" in [r["criterion"] for r in later.documentation_requests]
+    assert "IV.D.2-negative-drug-test" in [r.criterion for r in later.documentation_requests]
 
 
 def test_evaluation_is_pure_and_deterministic(policies):

@@ -6,11 +6,10 @@ import json
 
 import pytest
 
-from priorauth.case import parse_case
 from priorauth.case.model import Quantity
 from priorauth.engine.evaluate import evaluate_case
-from priorauth.knowledge.codes import lookup
-from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
+from priorauth.intake import parse_case
+from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg
 
 BASE = {
     "format": "priorauth-case/1", "id": "k1", "submitted": "2025-06-02",
@@ -40,8 +39,8 @@ def test_units_convert_with_care():
         dose_mg(Quantity(value=1, unit="%"))
 
 
-def test_drug_table_knows_fda_status():
-    table = drug_table()
+def test_drug_table_knows_fda_status(knowledge):
+    table = knowledge.drugs
     approved = {n for n, d in table.drugs.items() if d.fda_intrathecal}
     assert approved == {"morphine", "ziconotide", "baclofen"}
     assert table.drugs["morphine"].max_daily_dose_mg == 15
@@ -50,7 +49,8 @@ def test_drug_table_knows_fda_status():
     assert table.line_of(["clonidine"]) is None
 
 
-def test_codes_from_the_official_set():
+def test_codes_from_the_official_set(knowledge):
+    lookup = knowledge.codes.lookup
     assert lookup("G89.4").description == "Chronic pain syndrome"
     assert not lookup("G89.99").valid
     category = lookup("G89.2")

@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 
 from conftest import SEEDS, needs_shared
-from priorauth.case import parse_case
+from priorauth.engine import CompiledPolicies
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.errors import PolicyError
+from priorauth.intake import parse_case
 from priorauth.policy.lint import lint_paths
 from priorauth.policy.loader import default_policy_dir, load_policies, load_policy_file
 
@@ -63,11 +64,11 @@ CASE = {"format": "priorauth-case/1", "id": "c6", "submitted": "2025-06-02",
         "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"}}
 
 
-def test_a_sixth_payer_needs_no_engine_code(tmp_path):
+def test_a_sixth_payer_needs_no_engine_code(tmp_path, knowledge):
     folder = tmp_path / "policies"
     shutil.copytree(default_policy_dir(), folder)
     write_sixth(folder)
-    policies = load_policies(folder)
+    policies = CompiledPolicies(load_policies(folder), knowledge)
     assert "acme-ip-001" in policies.ids and len(policies.ids) == 6
     young = evaluate_case(parse_case(json.dumps(CASE)), policies, only=["acme-ip-001"])[0]
     assert young.decision == "approve" and young.approval_duration == "2 weeks"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from priorauth.policy.loader import load_policies
-from priorauth.policy.selftest import run_policy_cases
+from priorauth.engine import load_compiled
+from priorauth.tester.policy_cases import run_policy_cases
 
-POLICIES = load_policies()
+POLICIES = load_compiled()
 
 
 @pytest.mark.parametrize("policy_id", POLICIES.ids)
@@ -22,7 +22,7 @@ def test_policy_cases_pass_and_cover_every_criterion_both_ways(policy_id):
 
 @pytest.mark.parametrize("policy_id", POLICIES.ids)
 def test_policy_folder_has_notes_and_cases(policy_id):
-    folder = POLICIES.file_of(POLICIES.latest(policy_id)).parent
+    folder = POLICIES.policies.file_of(POLICIES.policies.latest(policy_id)).parent
     assert (folder / "NOTES.md").read_text().strip()
     assert (folder / "cases" / "expected.yaml").is_file()
 
@@ -39,5 +39,5 @@ def test_a_wrong_expectation_fails(tmp_path):
     text = expected.read_text()
     assert "decision: deny" in text
     expected.write_text(text.replace("decision: deny", "decision: approve", 1))
-    report = run_policy_cases(load_policies(folder), "hcsc-sur707-008")
+    report = run_policy_cases(load_compiled(folder, POLICIES.knowledge), "hcsc-sur707-008")
     assert any(not r.ok for r in report.results)

@@ -7,9 +7,13 @@ import json
 
 import pytest
 
-from priorauth.case import parse_case
 from priorauth.engine.facts import facts_for
-from priorauth.engine.predicates import compile_test, parse_test
+from priorauth.engine.predicates import compile_test
+from priorauth.intake import parse_case
+from priorauth.knowledge import open_knowledge
+from priorauth.policy.leaf_tests import parse_test
+
+KNOWLEDGE = open_knowledge()
 
 BASE = {
     "format": "priorauth-case/1", "id": "p1", "submitted": "2025-06-02",
@@ -23,7 +27,7 @@ def verdict(test: dict, clinical: dict | None = None, request: dict | None = Non
     doc["clinical"] = clinical or {}
     doc["request"].update(request or {})
     facts = facts_for(parse_case(json.dumps(doc)), as_of)
-    predicate = compile_test(*parse_test(test))
+    predicate = compile_test(*parse_test(test), KNOWLEDGE)
     fast, detail, full = predicate(facts), predicate(facts, 1), predicate(facts, 2)
     assert fast == detail.verdict == full.verdict  # the fast and explaining paths never disagree
     assert detail.detail == full.detail and full.detail

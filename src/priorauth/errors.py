@@ -1,19 +1,36 @@
-"""One root exception with a short set of codes; the CLI prints `code: location: message`, never a traceback."""
+"""One root exception with a short set of codes, each mapped to an HTTP status here and nowhere else.
+
+The CLI prints `error [code]: location: message` and exits 2, never a traceback; the service answers
+problem+json with the status below. The list is documented in docs/errors.md (a test keeps them equal).
+"""
 
 from __future__ import annotations
 
-# The documented error codes.
-INVALID_CASE = "invalid-case"
-INVALID_POLICY = "invalid-policy"
-NOT_FOUND = "not-found"
-USAGE = "usage"
-ENVIRONMENT = "environment"  # the machine, not the input: e.g. a cache that cannot be written
+from typing import Any
+
+# The documented error codes, with the HTTP status each one answers in the service.
+INVALID_CASE = "invalid-case"  # the request's case (file, body) fails validation
+INVALID_POLICY = "invalid-policy"  # a policy file fails validation: the deployment's fault, not the caller's
+NOT_FOUND = "not-found"  # a named thing (policy id, case, file) does not exist
+USAGE = "usage"  # a command or request is used wrongly (bad option, bad date, conflicting arguments)
+ENVIRONMENT = "environment"  # the machine, not the input: a cache that cannot be written, a database down
+
+HTTP_STATUS: dict[str, int] = {
+    INVALID_CASE: 422,
+    INVALID_POLICY: 500,
+    NOT_FOUND: 404,
+    USAGE: 400,
+    ENVIRONMENT: 503,
+}
+CODES = tuple(HTTP_STATUS)
 
 
 class PriorAuthError(Exception):
     """A user-facing error: `code`, where it happened (`location`) and what is wrong (`message`)."""
 
     def __init__(self, code: str, location: str, message: str):
+        if code not in HTTP_STATUS:
+            raise ValueError(f"undocumented error code {code!r}")
         super().__init__(f"{location}: {message}" if location else message)
         self.code = code
         self.location = location
@@ -21,6 +38,10 @@ class PriorAuthError(Exception):
 
     def __str__(self) -> str:
         return f"{self.location}: {self.message}" if self.location else self.message
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.code]
 
 
 class CaseError(PriorAuthError):
@@ -31,3 +52,14 @@ class CaseError(PriorAuthError):
 class PolicyError(PriorAuthError):
     def __init__(self, location: str, message: str):
         super().__init__(INVALID_POLICY, location, message)
+
+
+def field_path(loc: tuple[Any, ...]) -> str:
+    """A validation location as a field path: ("clinical", "treatments", 2, "start") -> clinical.treatments[2].start."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(document)"

@@ -1,6 +1,6 @@
-"""The case: one prior-authorization request with its documented facts."""
+"""The case: one prior-authorization request with its documented facts, their paths and their sources."""
 
-from priorauth.case.loader import load_case, parse_case
-from priorauth.case.model import Case
+from priorauth.case.model import FORMAT, Case
+from priorauth.case.provenance import CASE_FILE, Evidence
 
-__all__ = ["Case", "load_case", "parse_case"]
+__all__ = ["CASE_FILE", "FORMAT", "Case", "Evidence"]

@@ -11,6 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from priorauth.vocab import PAYER_PATTERN, Indication, LineOfBusiness, RequestKind, Route
+
 FORMAT = "priorauth-case/1"
 
 # Clinical and administrative dates outside this range are typing errors, not history.
@@ -26,9 +28,6 @@ def _plausible(day: dt.date) -> dt.date:
 
 Date = Annotated[dt.date, AfterValidator(_plausible)]
 
-Payer = Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"]
-RequestKind = Literal["trial", "implant", "refill", "replacement", "revision", "removal"]
-Indication = Literal["cancer_pain", "noncancer_pain", "spasticity"]
 TreatmentType = Literal[
     "physical_therapy", "occupational_therapy", "home_exercise_program", "chiropractic",
     "exercise_program", "rest", "relaxation", "ice_heat", "tens", "systemic_opioids",
@@ -67,13 +66,14 @@ class Pump(Strict):
 class Member(Strict):
     birth_date: Date | None = None
     sex: Literal["female", "male", "other", "unknown"] | None = None
-    payer: Payer | None = None
-    line_of_business: Literal["commercial", "medicaid", "medicare-advantage", "fep"] | None = None
+    # The slug of a payer in the loaded policy set (checked there, not here: a sixth payer is a folder).
+    payer: str | None = Field(default=None, pattern=PAYER_PATTERN)
+    line_of_business: LineOfBusiness | None = None
 
 
 class Request(Strict):
     kind: RequestKind
-    route: Literal["intrathecal", "epidural"] | None = None
+    route: Route | None = None
     indication: Indication
     service_date: Date
     procedure_codes: list[str] = []

@@ -10,9 +10,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from priorauth.knowledge.codes import lookup as lookup_code
-from priorauth.policy.loader import load_policies
-
 app = typer.Typer(help="Look up diagnosis (ICD-10-CM) and procedure (CPT, HCPCS) codes.", no_args_is_help=True)
 
 
@@ -24,10 +21,14 @@ def lookup(
     """Describe each code: system, validity, billable or not (with the billable codes under a category),
     and which policies list it. CPT codes carry our own short labels (CPT descriptors are AMA's text).
     Exit status 1 when any code is not valid."""
+    from priorauth.knowledge.tables import open_knowledge
+    from priorauth.policy.loader import load_policies
+
     policies = load_policies()
+    knowledge = open_knowledge()
     rows = []
     for raw in codes:
-        info = lookup_code(raw)
+        info = knowledge.codes.lookup(raw)
         listed = [pid for pid in policies.ids
                   if info.code in {**policies.latest(pid).codes.procedure, **policies.latest(pid).codes.diagnosis}]
         rows.append({"code": info.code, "system": info.system, "valid": info.valid, "billable": info.billable,

@@ -5,30 +5,26 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from priorauth.policy.lint import default_sources_dir, lint_paths
-from priorauth.policy.loader import default_policy_dir, load_policies
-from priorauth.policy.model import Node
-from priorauth.policy.selftest import run_all
+from priorauth.cli.options import PoliciesDir
+
+if TYPE_CHECKING:
+    from priorauth.policy.model import Node
 
 app = typer.Typer(help="List, show, lint and test the payer policies.", no_args_is_help=True)
-
-PoliciesDir = Annotated[
-    Path | None,
-    typer.Option("--policies", help="Directory of policy files (default: the policies shipped with priorauth).",
-                 show_default=False),
-]
 
 
 @app.command("list")
 def list_(policies: PoliciesDir = None) -> None:
     """One line per policy version: id, payer, number, dates in force, criteria count."""
+    from priorauth.policy.loader import load_policies
+
     ps = load_policies(policies)
     table = Table(title="Policies")
     table.add_column("id", no_wrap=True)
@@ -63,6 +59,8 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur
          format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
          policies: PoliciesDir = None) -> None:
     """Show a policy: identity, scope rules and the criteria tree with citations."""
+    from priorauth.policy.loader import load_policies
+
     ps = load_policies(policies)
     p = ps.get(policy_id)[-1]
     if format == "json":
@@ -90,6 +88,9 @@ def lint(
 ) -> None:
     """Check policy files: schema (with line numbers), facts and predicates, unique ids, NOTES.md,
     the source's SHA-256 and that every quote appears verbatim (up to whitespace) in the source."""
+    from priorauth.policy.lint import default_sources_dir, lint_paths
+    from priorauth.policy.loader import default_policy_dir
+
     src = sources or default_sources_dir()
     reports = lint_paths(paths or [default_policy_dir()], src)
     errors = 0
@@ -117,7 +118,12 @@ def test(
     policies: PoliciesDir = None,
 ) -> None:
     """Run each policy's own test cases and report criterion coverage (met / not met or unknown)."""
-    ps = load_policies(policies)
+    from priorauth.engine.policyset import load_compiled
+    from priorauth.tester.policy_cases import run_all
+
+    ps = load_compiled(policies)
+    for pid in policy or []:
+        ps.versions(pid)  # an unknown id is a usage error before anything runs
     reports = run_all(ps, policy)
     console = Console()
     failed = gaps = 0

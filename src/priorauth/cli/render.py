@@ -9,14 +9,13 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from priorauth.vocab import DECISION_TEXT
+
 MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "unknown": ("?", "yellow"),
          "not_applicable": ("–", "dim")}
 FINDING_MARKS = {"safety": ("‼", "bold red"), "warning": ("!", "yellow"), "info": ("·", "dim")}
 DECISION_STYLE = {"approve": "bold green", "deny": "bold red", "pend": "bold yellow", "refer": "bold cyan",
                   "not_applicable": "dim"}
-DECISION_LABEL = {"approve": "approve", "deny": "deny (recommendation for clinical review)",
-                  "pend": "pend: request documentation", "refer": "refer for manual review",
-                  "not_applicable": "not applicable"}
 
 
 def summary_table(results: list[dict[str, Any]]) -> Table:
@@ -60,7 +59,7 @@ def _add_node(tree: Tree, node: dict[str, Any]) -> None:
 def determination_view(case_id: str, d: dict[str, Any]) -> Group:
     header = Text()
     header.append(f"\n{case_id} · {d['policy']}: ", style="bold")
-    header.append(DECISION_LABEL[d["decision"]], style=DECISION_STYLE[d["decision"]])
+    header.append(DECISION_TEXT[d["decision"]], style=DECISION_STYLE[d["decision"]])
     parts: list[Any] = [header, Text(d["summary"])]
     version = d.get("policy_version")
     if version:

@@ -1,44 +1,37 @@
-"""Kleene's strong three-valued logic: the tables that define how verdicts combine.
+"""Kleene's strong three-valued logic: the one definition of how verdicts combine.
 
 `unknown` is a value, not a failure: an undocumented fact never quietly compares as false. The compiled
-evaluator (compiled.py) inlines ALL and ANY on its hot path; tests/test_compiled.py holds it to these.
+program (program.py) calls these functions for every group node, so the tables tested here are the
+ones that decide. A child whose `when` does not hold (`not_applicable`, vocab.SKIPPED) is no verdict
+at all: every function ignores it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
 
-Verdict = Literal["met", "not_met", "unknown"]
-MET: Verdict = "met"
-NOT_MET: Verdict = "not_met"
-UNKNOWN: Verdict = "unknown"
-VERDICTS: tuple[Verdict, ...] = (MET, NOT_MET, UNKNOWN)
+from priorauth.vocab import MET, NOT_MET, SKIPPED, UNKNOWN, VERDICTS, Verdict
+
+__all__ = ["MET", "NOT_MET", "UNKNOWN", "VERDICTS", "Verdict", "all_of", "any_of", "at_least", "from_bool", "not_"]
 
 
-def all_of(verdicts: Iterable[Verdict]) -> Verdict:
+def _seq(verdicts: Iterable[str]) -> list[str] | tuple[str, ...]:
+    return verdicts if isinstance(verdicts, list | tuple) else list(verdicts)
+
+
+def all_of(verdicts: Iterable[str]) -> Verdict:
     """Any not met -> not met; else any unknown -> unknown; else met (an empty ALL is met)."""
-    seen_unknown = False
-    for v in verdicts:
-        if v == NOT_MET:
-            return NOT_MET
-        if v == UNKNOWN:
-            seen_unknown = True
-    return UNKNOWN if seen_unknown else MET
+    vs = _seq(verdicts)
+    return NOT_MET if NOT_MET in vs else UNKNOWN if UNKNOWN in vs else MET
 
 
-def any_of(verdicts: Iterable[Verdict]) -> Verdict:
+def any_of(verdicts: Iterable[str]) -> Verdict:
     """Any met -> met; else any unknown -> unknown; else not met (an empty ANY is not met)."""
-    seen_unknown = False
-    for v in verdicts:
-        if v == MET:
-            return MET
-        if v == UNKNOWN:
-            seen_unknown = True
-    return UNKNOWN if seen_unknown else NOT_MET
+    vs = _seq(verdicts)
+    return MET if MET in vs else UNKNOWN if UNKNOWN in vs else NOT_MET
 
 
-def not_(verdict: Verdict) -> Verdict:
+def not_(verdict: str) -> Verdict:
     if verdict == MET:
         return NOT_MET
     if verdict == NOT_MET:
@@ -46,7 +39,13 @@ def not_(verdict: Verdict) -> Verdict:
     return UNKNOWN
 
 
-def at_least(n: int, verdicts: Iterable[Verdict]) -> Verdict:
+def not_of(verdicts: Iterable[str]) -> Verdict:
+    """NOT of a group's single child; a skipped child leaves nothing to negate, which is met."""
+    vs = [v for v in verdicts if v != SKIPPED]
+    return not_(vs[0]) if vs else MET
+
+
+def at_least(n: int, verdicts: Iterable[str]) -> Verdict:
     """Met when n are met; not met when even every unknown turning met could not reach n."""
     met = unknown = 0
     for v in verdicts:

@@ -1,20 +1,9 @@
-"""The leaf-predicate vocabulary: each policy criterion's `test` is one of these, compiled at load time.
+"""Leaf tests compiled into predicates: pure functions of the case's facts and the knowledge given at compile.
 
-A compiled predicate is a pure function of the case's facts: the verdict, or with `explain=True` an
-Outcome with the facts it read (path -> value, for the trace) and a one-line explanation. The
-vocabulary (documented in docs/policy-format.md):
-
-- `fact`: compare one fact (`eq`, `ne`, `in`, `not_in`, `gte`, `gt`, `lte`, `lt`, `between`,
-  `present`); `undocumented` says what an absent fact means (default `unknown`).
-- `none_present`: findings that must be absent; `undocumented: absent` for a list that only excludes
-  ("patients with an active infection"), `unknown` where they must be documented as eliminated.
-- `treatment`: a documented treatment of given types with a qualifying outcome (and schedule, minimum
-  length, recency).
-- `therapy_duration`: days covered by qualifying treatments, optionally within a look-back window.
-- `evaluation`: a specialist or mental-health evaluation with a qualifying result.
-- `elapsed_since`: a documented date at least N months before the as-of date.
-- `drug_test`: a negative drug screen within the window, and no positive one.
-- `drugs`: every requested drug is in an allowed list (or compounded, when that is allowed).
+A compiled predicate is `run(facts, explain=0)`: the verdict alone on the fast path; with explain=DETAIL
+an Outcome with a one-line explanation; with explain=FULL also the facts read (path -> value, for the
+trace). Every level gives the same verdict. The tests' parameters are validated by the policy format
+(policy/leaf_tests.py); drug tests read the drug table of the `Knowledge` the policy set was compiled with.
 """
 
 from __future__ import annotations
@@ -23,21 +12,28 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from priorauth.case.model import Drug, Treatment, TreatmentType
-from priorauth.case.model import Outcome as TreatmentOutcome
-from priorauth.engine.dates import add_months, covered_days, months_to_days
-from priorauth.engine.facts import Facts, accessor, fact_paths
-from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, Verdict
-from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
+from priorauth.case.dates import add_months, covered_days, months_to_days
+from priorauth.case.model import Drug, Treatment
+from priorauth.case.paths import accessor
+from priorauth.engine.facts import Facts
+from priorauth.knowledge.drugs import DrugTable
+from priorauth.knowledge.tables import Knowledge
+from priorauth.policy.leaf_tests import (
+    DrugsSpec,
+    DrugTestSpec,
+    DurationSpec,
+    ElapsedSpec,
+    EvaluationSpec,
+    FactSpec,
+    NonePresentSpec,
+    Spec,
+    TreatmentSpec,
+)
+from priorauth.vocab import MET, NOT_MET, UNKNOWN, Verdict
 
 DETAIL, FULL = 1, 2
-
-FAILURE_OUTCOMES: list[TreatmentOutcome] = ["failed", "intolerable_side_effects", "unable_to_complete"]
-
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -50,162 +46,10 @@ class Outcome:
 Predicate = Callable[..., Any]
 
 
-class Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-def _check_path(path: str) -> str:
-    if path not in fact_paths():
-        import difflib
-
-        near = difflib.get_close_matches(path, sorted(fact_paths()), n=1)
-        hint = f" (did you mean {near[0]}?)" if near else ""
-        raise ValueError(f"unknown fact {path!r}{hint}")
-    return path
-
-
-class FactSpec(Spec):
-    fact: str
-    eq: Any = None
-    ne: Any = None
-    in_: list[Any] | None = Field(default=None, alias="in")
-    not_in: list[Any] | None = None
-    gte: float | None = None
-    gt: float | None = None
-    lte: float | None = None
-    lt: float | None = None
-    between: tuple[float, float] | None = None
-    present: Literal[True] | None = None
-    undocumented: Literal["unknown", "met", "not_met"] = "unknown"
-
-    @model_validator(mode="after")
-    def _one_op(self) -> FactSpec:
-        _check_path(self.fact)
-        ops = [k for k in ("eq", "ne", "in_", "not_in", "gte", "gt", "lte", "lt", "between", "present")
-               if getattr(self, k) is not None]
-        if len(ops) != 1:
-            raise ValueError("a fact test needs exactly one of eq, ne, in, not_in, gte, gt, lte, lt, "
-                             f"between, present (got {', '.join(ops) or 'none'})")
-        return self
-
-
-class NonePresentSpec(Spec):
-    none_present: list[str] = Field(min_length=1)
-    undocumented: Literal["absent", "unknown"]
-
-    @model_validator(mode="after")
-    def _paths(self) -> NonePresentSpec:
-        for p in self.none_present:
-            _check_path(p)
-        return self
-
-
-class TreatmentSpec(Spec):
-    types: list[TreatmentType] = Field(min_length=1)
-    outcomes: list[TreatmentOutcome] = Field(default_factory=lambda: list(FAILURE_OUTCOMES))
-    schedule: Literal["fixed", "prn"] | None = None
-    min_days: int | None = None
-    min_months: float | None = None
-    within_months: int | None = None
-    # Outcomes that qualify without schedule or length, e.g. a documented contraindication.
-    qualify_without_trial: list[TreatmentOutcome] = []
-    contradicted_by: list[TreatmentOutcome] = ["effective"]
-
-
-class DurationSpec(Spec):
-    types: list[TreatmentType] = Field(min_length=1)
-    outcomes: list[TreatmentOutcome] = Field(default_factory=lambda: list(FAILURE_OUTCOMES))
-    min_months: float
-    within_months: int | None = None
-    contradicted_by: list[TreatmentOutcome] = ["effective"]
-
-
-class EvaluationSpec(Spec):
-    type: Literal["specialist", "mental_health"]
-    specialties: list[str] | None = None
-    met: list[str] = Field(min_length=1)
-    not_met: list[str] = []
-    within_months: int | None = None
-
-
-class ElapsedSpec(Spec):
-    fact: str
-    min_months: float
-
-    @model_validator(mode="after")
-    def _path(self) -> ElapsedSpec:
-        _check_path(self.fact)
-        return self
-
-
-class DrugTestSpec(Spec):
-    within_months: int
-
-
-class DrugsSpec(Spec):
-    """Every requested drug passes the checks given (drug knowledge from knowledge/drugs.yaml)."""
-
-    allowed: list[str] | None = None  # the name is in this list
-    fda_approved: bool = False  # FDA-approved for the request's route and indication
-    or_compounded: bool = False  # ...or compounded from FDA-approved drug substances (a known drug)
-    suited: bool = False  # an intrathecal agent for the request's indication (analgesic, antispasmodic)
-    within_limits: bool = False  # concentration and daily dose within the table's maxima
-    includes_class: str | None = None  # at least one drug of this class (e.g. opioid), the others anything
-
-    @model_validator(mode="after")
-    def _some_check(self) -> DrugsSpec:
-        if self.includes_class is not None:
-            if self.allowed or self.fda_approved or self.suited or self.within_limits:
-                raise ValueError("includes_class is a test of its own: combine it with nothing else")
-        elif not (self.allowed or self.fda_approved or self.suited or self.within_limits):
-            raise ValueError("a drugs test needs allowed, fda_approved, suited, within_limits or includes_class")
-        return self
-
-
-SPEC_KINDS: dict[str, type[Spec]] = {
-    "fact": FactSpec,
-    "none_present": NonePresentSpec,
-    "treatment": TreatmentSpec,
-    "therapy_duration": DurationSpec,
-    "evaluation": EvaluationSpec,
-    "elapsed_since": ElapsedSpec,
-    "drug_test": DrugTestSpec,
-    "drugs": DrugsSpec,
-}
-# For these the spec is the whole mapping; for the others it is the value under the key.
-_FLAT = {"fact", "none_present"}
-
-
-def parse_test(raw: Any) -> tuple[str, Spec]:
-    """Validate a `test:` mapping; raises ValueError naming the problem."""
-    if not isinstance(raw, dict):
-        raise ValueError("a test must be a mapping")
-    kinds = [k for k in raw if k in SPEC_KINDS]
-    if len(kinds) != 1:
-        import difflib
-
-        unknown = [k for k in raw if k not in SPEC_KINDS]
-        near = [m for k in unknown for m in difflib.get_close_matches(str(k), SPEC_KINDS, n=1)]
-        hint = f" (did you mean {near[0]}?)" if near and not kinds else ""
-        raise ValueError(f"a test needs exactly one predicate of {', '.join(SPEC_KINDS)}; "
-                         f"got {', '.join(map(str, raw)) or 'nothing'}{hint}")
-    kind = kinds[0]
-    if kind in _FLAT:
-        return kind, SPEC_KINDS[kind].model_validate(raw)
-    extra = [k for k in raw if k != kind]
-    if extra:
-        raise ValueError(f"unexpected keys beside {kind}: {', '.join(extra)}")
-    return kind, SPEC_KINDS[kind].model_validate(raw[kind])
-
-
-def compile_test(kind: str, spec: Spec) -> Predicate:
+def compile_test(kind: str, spec: Spec, knowledge: Knowledge) -> Predicate:
+    if kind == "drugs":
+        return _compile_drugs(spec, knowledge.drugs)
     return _COMPILERS[kind](spec)
-
-
-# --- compilers -----------------------------------------------------------------------------------
-# Each compiled predicate is `run(facts, explain=0)`: the verdict alone on the fast path; with
-# explain=DETAIL an Outcome with a one-line explanation (for deny reasons and pend requests); with
-# explain=FULL also the facts read (for the rendered trace). Every level gives the same verdict.
 
 
 def _compile_fact(spec: FactSpec) -> Predicate:
@@ -508,11 +352,11 @@ def _compile_drug_test(spec: DrugTestSpec) -> Predicate:
     return run
 
 
-def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[Verdict, str]:
+def _drug_check(spec: DrugsSpec, table: DrugTable, d: Drug, route: str, indication: str) -> tuple[Verdict, str]:
     """One drug against the spec: met, not met (with why) or unknown (with what is missing)."""
     if spec.allowed is not None and d.name not in spec.allowed:
         return NOT_MET, f"{d.name} is not in the accepted list"
-    info = drug_table().drugs.get(d.name)
+    info = table.drugs.get(d.name)
     needs_table = spec.fda_approved or spec.suited or spec.within_limits
     if needs_table and info is None:
         return UNKNOWN, f"{d.name} is not in the drug table"
@@ -522,24 +366,23 @@ def _drug_check(spec: DrugsSpec, d: Drug, route: str, indication: str) -> tuple[
         if not (spec.or_compounded and d.compounded):
             return NOT_MET, f"{d.name} is not FDA-approved for {route} use for {indication.replace('_', ' ')}" + (
                 "" if not spec.or_compounded else " and is not compounded")
-    if spec.suited and not (info.used_for & {indication, "pain" if indication.endswith("_pain") else indication}):
+    if spec.suited and not info.suited_for(indication):
         return NOT_MET, f"{d.name} is not an intrathecal agent for {indication.replace('_', ' ')}"
     if spec.within_limits:
         if d.daily_dose is None:
             return UNKNOWN, f"no daily dose documented for {d.name}"
-        if info.max_daily_dose_mg is not None and dose_mg(d.daily_dose) > info.max_daily_dose_mg:
+        if info.over_daily_dose(d) is not None:
             return NOT_MET, (f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day exceeds "
                              f"{info.max_daily_dose_mg:g} mg")
-        if d.concentration is not None and info.max_concentration_mg_per_ml is not None \
-                and concentration_mg_per_ml(d.concentration) > info.max_concentration_mg_per_ml:
+        if info.over_concentration(d) is not None:
             return NOT_MET, (f"{d.name} {d.concentration.value:g} {d.concentration.unit} exceeds "
                              f"{info.max_concentration_mg_per_ml:g} mg/mL")
     return MET, f"{d.name} accepted"
 
 
-def _includes_class(drug_class: str, drugs: list[Drug], explain: int):
-    table = drug_table().drugs
-    classes = [table[d.name].drug_class if d.name in table else None for d in drugs]
+def _includes_class(drug_class: str, table: DrugTable, drugs: list[Drug], explain: int):
+    known = table.drugs
+    classes = [known[d.name].drug_class if d.name in known else None for d in drugs]
     if drug_class in classes:
         verdict = MET
     elif None in classes:
@@ -553,15 +396,15 @@ def _includes_class(drug_class: str, drugs: list[Drug], explain: int):
                    f"{'includes' if verdict == MET else 'no known'} {drug_class}: {shown}")
 
 
-def _compile_drugs(spec: DrugsSpec) -> Predicate:
+def _compile_drugs(spec: DrugsSpec, table: DrugTable) -> Predicate:
     def run(facts: Facts, explain: int = 0):
         r = facts.case.request
         if not r.drugs:
             return Outcome(UNKNOWN, {"request.drug_names": None}, "no drug documented in the request") \
                 if explain else UNKNOWN
         if spec.includes_class is not None:
-            return _includes_class(spec.includes_class, r.drugs, explain)
-        checks = [_drug_check(spec, d, r.route or "intrathecal", r.indication) for d in r.drugs]
+            return _includes_class(spec.includes_class, table, r.drugs, explain)
+        checks = [_drug_check(spec, table, d, r.route or "intrathecal", r.indication) for d in r.drugs]
         verdicts = [v for v, _ in checks]
         verdict = NOT_MET if NOT_MET in verdicts else UNKNOWN if UNKNOWN in verdicts else MET
         if not explain:
@@ -580,7 +423,6 @@ _COMPILERS: dict[str, Callable[[Any], Predicate]] = {
     "evaluation": _compile_evaluation,
     "elapsed_since": _compile_elapsed,
     "drug_test": _compile_drug_test,
-    "drugs": _compile_drugs,
 }
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
 
-from priorauth.case.model import Quantity
+from priorauth.case.model import Drug, Quantity
 from priorauth.yamlio import load_yaml
 
 # Concentrations are compared in mg/mL and daily doses in mg.
@@ -48,6 +47,25 @@ class DrugInfo:
     def fda_intrathecal(self) -> bool:
         return bool(self.fda_approved.get("intrathecal"))
 
+    def suited_for(self, indication: str) -> bool:
+        """An intrathecal agent for the indication: an analgesic for either pain, an antispasmodic for spasticity."""
+        wanted = "pain" if indication.endswith("_pain") else indication
+        return wanted in self.used_for or indication in self.used_for
+
+    def over_concentration(self, d: Drug) -> float | None:
+        """The prescribed concentration in mg/mL when it exceeds the maximum, else None."""
+        if d.concentration is None or self.max_concentration_mg_per_ml is None:
+            return None
+        conc = concentration_mg_per_ml(d.concentration)
+        return conc if conc > self.max_concentration_mg_per_ml else None
+
+    def over_daily_dose(self, d: Drug) -> float | None:
+        """The prescribed daily dose in mg when it exceeds the maximum, else None."""
+        if d.daily_dose is None or self.max_daily_dose_mg is None:
+            return None
+        dose = dose_mg(d.daily_dose)
+        return dose if dose > self.max_daily_dose_mg else None
+
 
 @dataclass(frozen=True)
 class DrugTable:
@@ -67,9 +85,11 @@ def _quantity(raw: dict | None, convert) -> float | None:
     return None if raw is None else convert(Quantity(**raw))
 
 
-@cache
-def drug_table(path: Path | None = None) -> DrugTable:
-    data = load_yaml((path or Path(__file__).with_name("drugs.yaml")).read_text(encoding="utf-8"))
+DRUGS_FILE = Path(__file__).with_name("drugs.yaml")
+
+
+def load_drug_table(path: Path = DRUGS_FILE) -> DrugTable:
+    data = load_yaml(path.read_text(encoding="utf-8"))
     drugs = {
         name: DrugInfo(
             name=name,

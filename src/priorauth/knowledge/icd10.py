@@ -2,8 +2,8 @@
 
 Loading the package parses the whole classification (about 2 s and 200 MB). So the first use builds a
 SQLite index of every code (description, billable, children) in a separate process, once per package
-version, under the cache directory ($PRIORAUTH_CACHE_DIR, default ~/.cache/priorauth); later lookups
-read single rows and keep the CLI small.
+version, under the cache directory ($PRIORAUTH_CACHE_DIR, default ~/.cache/priorauth). Opening the
+index reads it into memory (11 MB), so lookups during an evaluation touch no file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-from functools import cache
 from pathlib import Path
 
 from priorauth.errors import ENVIRONMENT, PriorAuthError
@@ -65,24 +64,44 @@ def build_index(target: Path) -> int:
     return len(rows)
 
 
-@cache
-def _connection() -> sqlite3.Connection:
-    path = index_path()
-    if not path.is_file():
-        proc = subprocess.run([sys.executable, "-c", f"from {__name__} import build_index; "
-                               f"from pathlib import Path; build_index(Path({str(path)!r}))"],
-                              capture_output=True, text=True, timeout=300)
-        if proc.returncode != 0:
-            raise PriorAuthError(ENVIRONMENT, str(path),
-                                 f"could not build the ICD-10-CM index: {proc.stderr.strip()[-300:]}")
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+class Icd10Index:
+    """The ICD-10-CM index held in memory: opened once (building it on first use), then lookups do no I/O.
 
+    Pickles as its file path: a worker process reopens the same index.
+    """
 
-@cache
-def icd10(code: str) -> tuple[str, bool, tuple[str, ...]] | None:
-    """(description, billable, children) of a valid ICD-10-CM code (with its dot), else None."""
-    row = _connection().execute("SELECT description, billable, children FROM code WHERE code = ?",
-                                (code,)).fetchone()
-    if row is None:
-        return None
-    return row[0], bool(row[1]), tuple(row[2].split()) if row[2] else ()
+    def __init__(self, path: Path):
+        self.path = path
+        try:
+            data = path.read_bytes()
+        except OSError as exc:
+            raise PriorAuthError(ENVIRONMENT, str(path), f"cannot read the ICD-10-CM index: {exc.strerror}") from None
+        self._db = sqlite3.connect(":memory:", check_same_thread=False)
+        self._db.deserialize(data)
+        self._seen: dict[str, tuple[str, bool, tuple[str, ...]] | None] = {}
+
+    @classmethod
+    def open(cls, path: Path | None = None) -> Icd10Index:
+        path = path or index_path()
+        if not path.is_file():
+            proc = subprocess.run([sys.executable, "-c", f"from {__name__} import build_index; "
+                                   f"from pathlib import Path; build_index(Path({str(path)!r}))"],
+                                  capture_output=True, text=True, timeout=300)
+            if proc.returncode != 0:
+                raise PriorAuthError(ENVIRONMENT, str(path),
+                                     f"could not build the ICD-10-CM index: {proc.stderr.strip()[-300:]}")
+        return cls(path)
+
+    def __reduce__(self):
+        return (Icd10Index.open, (self.path,))
+
+    def __call__(self, code: str) -> tuple[str, bool, tuple[str, ...]] | None:
+        """(description, billable, children) of a valid ICD-10-CM code (with its dot), else None."""
+        if code in self._seen:
+            return self._seen[code]
+        row = self._db.execute("SELECT description, billable, children FROM code WHERE code = ?",
+                               (code,)).fetchone()
+        found = None if row is None else (row[0], bool(row[1]), tuple(row[2].split()) if row[2] else ())
+        if len(self._seen) < 65536:
+            self._seen[code] = found
+        return found

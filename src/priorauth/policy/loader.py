@@ -11,8 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from priorauth.case.loader import field_path
-from priorauth.errors import NOT_FOUND, PolicyError, PriorAuthError
+from priorauth.errors import NOT_FOUND, PolicyError, PriorAuthError, field_path
 from priorauth.policy.model import Policy
 from priorauth.yamlio import load_yaml
 

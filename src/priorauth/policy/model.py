@@ -1,8 +1,9 @@
 """The policy file format: one YAML file per payer policy version, validated and compiled at load.
 
 See docs/policy-format.md. Every criterion node carries `id`, `section` and a verbatim `quote` from the
-source document; leaves carry a `test` from the predicate vocabulary and a `request` (what to ask the
-provider for when the fact is undocumented).
+source document; leaves carry a `test` from the leaf-test vocabulary (leaf_tests.py) and a `request`
+(what to ask the provider for when the fact is undocumented). The models are plain validated data: the
+engine compiles them.
 """
 
 from __future__ import annotations
@@ -12,10 +13,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
-from priorauth.case.model import Indication, RequestKind
-from priorauth.engine.predicates import Predicate, compile_test, parse_test
-
-Decision = Literal["approve", "deny", "pend", "refer", "not_applicable"]
+from priorauth.policy.leaf_tests import Spec, parse_test
+from priorauth.vocab import PAYER_PATTERN, Decision, Indication, LineOfBusiness, RequestKind, Route
 
 
 class Closed(BaseModel):
@@ -25,12 +24,12 @@ class Closed(BaseModel):
 class When(Closed):
     """A condition on the request itself (never three-valued): every key given must hold.
 
-    Evaluated by `engine.compiled.Condition`."""
+    Evaluated by `engine.program.Condition`."""
 
     kind: list[RequestKind] | None = None
     indication: list[Indication] | None = None
-    route: list[Literal["intrathecal", "epidural"]] | None = None
-    line_of_business: list[Literal["commercial", "medicaid", "medicare-advantage", "fep"]] | None = None
+    route: list[Route] | None = None
+    line_of_business: list[LineOfBusiness] | None = None
     age_under: int | None = None
     drugs_any: list[str] | None = None
 
@@ -69,7 +68,7 @@ class Node(Cited):
     test: dict[str, Any] | None = None
     contraindication: bool = False
 
-    _predicate: Predicate | None = PrivateAttr(default=None)
+    _spec: tuple[str, Spec] | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _shape(self) -> Node:
@@ -82,10 +81,9 @@ class Node(Cited):
             raise ValueError(f"criterion {self.id}: at_least and of go together")
         if self.test is not None:
             try:
-                kind, spec = parse_test(self.test)
+                self._spec = parse_test(self.test)
             except ValueError as exc:
                 raise ValueError(f"criterion {self.id}: test: {exc}") from None
-            self._predicate = compile_test(kind, spec)
             if not self.request:
                 raise ValueError(f"criterion {self.id}: a leaf needs `request` (the documentation to ask for)")
         return self
@@ -115,9 +113,10 @@ class Node(Cited):
         return "at_least"
 
     @property
-    def predicate(self) -> Predicate:
-        assert self._predicate is not None
-        return self._predicate
+    def spec(self) -> tuple[str, Spec]:
+        """(kind, validated parameters) of a leaf's test."""
+        assert self._spec is not None, f"criterion {self.id} is not a leaf"
+        return self._spec
 
     def walk(self):
         yield self
@@ -138,7 +137,7 @@ class Codes(Closed):
 
 class Policy(Closed):
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9\-]*$")
-    payer: Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"] | str
+    payer: str = Field(pattern=PAYER_PATTERN)
     payer_name: str
     number: str
     title: str
@@ -153,7 +152,7 @@ class Policy(Closed):
     approval_duration: dict[RequestKind, str] = {}
     documentation: list[DocumentRequest] = []
     codes: Codes = Codes()
-    # Policy-specific reviewer checks (knowledge/findings.py): the drug combination is one of the
+    # Policy-specific reviewer checks (engine/findings.py): the drug combination is one of the
     # policy's lines of therapy; compounded prescriptions are billed with J3490.
     checks: list[Literal["combination_lines", "compounded_j3490"]] = []
 

@@ -14,8 +14,8 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 
-from priorauth.case.loader import field_path
 from priorauth.case.model import Case
+from priorauth.errors import field_path
 from priorauth.service.config import MAX_BODY_BYTES
 from priorauth.service.problems import Problem, field_problem
 

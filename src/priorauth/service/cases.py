@@ -90,7 +90,7 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
         replay = _replay(store, user, key, request_sha)
         if replay:
             return (*replay, True)
-    results = evaluate(case, store.policies)
+    results = evaluate(case, store.compiled)
     case_id, at = uuid.uuid4().hex, m.now()
     status = status_of([(r["decision"], None) for r in results])
     try:
@@ -182,7 +182,7 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
     if case.id != row.ref:
         raise Problem(422, "invalid-case", f"the updated document must keep the case id {row.ref!r}", "id")
     _expect(row, if_match)
-    results = evaluate(case, store.policies)
+    results = evaluate(case, store.compiled)
     at, revision = m.now(), row.revision + 1
     status = status_of([(r["decision"], None) for r in results])
     with writing(store.engine) as conn:

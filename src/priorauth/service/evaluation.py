@@ -10,14 +10,13 @@ from typing import Any
 from priorauth import __version__
 from priorauth.case.model import Case
 from priorauth.engine.evaluate import evaluate_case
-from priorauth.policy.loader import PolicySet
+from priorauth.engine.policyset import CompiledPolicies
 from priorauth.service.audit import sha256_text
+from priorauth.vocab import NOT_MET, Explain
 
-NOT_MET = "not_met"
 
-
-def evaluate(case: Case, policies: PolicySet, as_of: dt.date | None = None,
-             only: list[str] | None = None, explain: str = "full") -> list[dict[str, Any]]:
+def evaluate(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,
+             only: list[str] | None = None, explain: Explain | str = Explain.full) -> list[dict[str, Any]]:
     """Determinations as `priorauth check --format json` prints them (one dict per policy)."""
     return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only)]
 
@@ -54,8 +53,11 @@ def criteria_ids(result: dict[str, Any]) -> set[str]:
 def not_met_criteria(result: dict[str, Any]) -> list[str]:
     """The criteria of a determination that are documented as not met (what a denial may cite).
 
-    Every not-met node of the criteria tree, and the deny reasons (a scope rule's exclusion has no tree).
+    Every not-met node of the criteria tree, and the deny reasons (a scope rule's exclusion has no tree);
+    recorded with the result since format priorauth-determination/1, derived here for older rows.
     """
+    if "not_met_criteria" in result:
+        return list(result["not_met_criteria"])
     out: list[str] = []
     if result.get("decision") == "deny":  # the decisive ones first
         out.extend(reason[key] for reason in result.get("reasons", ()) for key in ("criterion", "rule")

@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from priorauth.case.loader import field_path
+from priorauth.errors import field_path
 from priorauth.service.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error
 
 access_log = logging.getLogger("priorauth.access")

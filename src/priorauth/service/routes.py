@@ -144,12 +144,13 @@ async def determinations(request: Request) -> Response:
     if explain not in EXPLAIN:
         raise Problem(422, "invalid-request", f"one of {', '.join(EXPLAIN)}", "explain")
     case = parse_case(await read_body(request))
-    policies = store_of(request).policies
+    store = store_of(request)
+    policies = store.policies
     for i, pid in enumerate(policy):
         if pid not in policies.versions:
             raise Problem(422, "invalid-request", f"no policy {pid[:100]!r}; known: {', '.join(policies.ids)}",
                           f"policy[{i}]" if len(policy) > 1 else "policy")
-    results = evaluate(case, policies, as_of, policy or None, explain)
+    results = evaluate(case, store.compiled, as_of, policy or None, explain)
     return _json({"case": case.id, "determinations": results})
 
 

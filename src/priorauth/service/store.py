@@ -1,4 +1,7 @@
-"""The service's state: the database engine, the loaded policies and the token cache."""
+"""The service's state: the database engine, the loaded policies compiled against the knowledge, the token cache.
+
+The knowledge (code and drug tables, the ICD-10-CM index) is opened once here, at start-up: requests
+evaluate with it and never touch a file."""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from priorauth.engine.policyset import CompiledPolicies
+from priorauth.knowledge.tables import open_knowledge
 from priorauth.policy.loader import PolicySet, load_policies
 from priorauth.service.auth import TokenCache
 from priorauth.service.db import make_engine
@@ -16,9 +21,11 @@ from priorauth.service.db import make_engine
 class Store:
     engine: Engine
     policies: PolicySet
+    compiled: CompiledPolicies = field(init=False)
     tokens: TokenCache = field(init=False)
 
     def __post_init__(self) -> None:
+        self.compiled = CompiledPolicies(self.policies, open_knowledge())
         self.tokens = TokenCache(self.engine)
 
     @classmethod

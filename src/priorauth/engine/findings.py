@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from priorauth.case.model import Case, Drug
-from priorauth.knowledge.codes import code_tables, diagnosis, procedure
-from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg, drug_table
+from priorauth.knowledge.codes import CodeSets
+from priorauth.knowledge.drugs import DrugInfo
+from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import Policy
 
 KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug")
@@ -40,10 +41,10 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
-def code_findings(case: Case) -> list[Finding]:
+def code_findings(case: Case, codes: CodeSets) -> list[Finding]:
     out = []
     for code in case.request.diagnosis_codes:
-        info = diagnosis(code)
+        info = codes.diagnosis(code)
         if not info.valid:
             out.append(Finding("diagnosis_code", "warning", f"{code} is not a valid ICD-10-CM code.", code=code))
         elif not info.billable:
@@ -52,15 +53,15 @@ def code_findings(case: Case) -> list[Finding]:
                                f"{code} ({info.description}) is a category, not a billable code; "
                                f"use one of its codes: {kids}.", code=code))
     for code in case.request.procedure_codes:
-        if not procedure(code).valid:
+        if not codes.procedure(code).valid:
             out.append(Finding("procedure_code", "info",
                                f"{code} is not in the reviewed table of procedure codes for intrathecal and "
                                "epidural drug delivery; check the code.", code=code))
     return out
 
 
-def fit_findings(case: Case) -> list[Finding]:
-    fit = code_tables()["fit"]
+def fit_findings(case: Case, codes: CodeSets) -> list[Finding]:
+    fit = codes.fit
     r = case.request
     procs = set(r.procedure_codes)
     out = []
@@ -86,8 +87,8 @@ def fit_findings(case: Case) -> list[Finding]:
     return out
 
 
-def drug_findings(case: Case) -> list[Finding]:
-    table = drug_table()
+def drug_findings(case: Case, knowledge: Knowledge) -> list[Finding]:
+    table = knowledge.drugs
     r = case.request
     out = []
     for d in r.drugs:
@@ -101,60 +102,50 @@ def drug_findings(case: Case) -> list[Finding]:
             out.append(Finding("fda_status", "warning",
                                f"{d.name} is not FDA-approved for {route} use for {r.indication.replace('_', ' ')} "
                                "(FDA safety communication, 2018-11-14).", drug=d.name))
-        if r.indication not in ("spasticity",) and "pain" not in info.used_for:
-            out.append(Finding("drug", "warning", f"{d.name} is not an intrathecal analgesic.", drug=d.name))
-        if r.indication == "spasticity" and "spasticity" not in info.used_for:
-            out.append(Finding("drug", "warning", f"{d.name} is not an intrathecal antispasmodic.", drug=d.name))
-        out.extend(_limit_findings(d, info.max_concentration_mg_per_ml, info.max_daily_dose_mg, table.source_limits))
+        if not info.suited_for(r.indication):
+            agent = "antispasmodic" if r.indication == "spasticity" else "analgesic"
+            out.append(Finding("drug", "warning", f"{d.name} is not an intrathecal {agent}.", drug=d.name))
+        out.extend(_limit_findings(d, info, table.source_limits))
     return out
 
 
-def _limit_findings(d: Drug, max_conc: float | None, max_dose: float | None, source: str) -> list[Finding]:
+def _limit_findings(d: Drug, info: DrugInfo, source: str) -> list[Finding]:
+    """Doses and concentrations above the table's maxima (the same limits the `drugs` test applies)."""
     out = []
-    if d.concentration is not None and max_conc is not None:
-        conc = concentration_mg_per_ml(d.concentration)
-        if conc > max_conc:
-            out.append(Finding("concentration", "safety",
-                               f"{d.name} {_fmt(d.concentration.value)} {d.concentration.unit} = {_fmt(conc)} mg/mL "
-                               f"exceeds the maximum recommended concentration {_fmt(max_conc)} mg/mL ({source}).",
-                               drug=d.name))
-    if d.daily_dose is not None and max_dose is not None:
-        dose = dose_mg(d.daily_dose)
-        if dose > max_dose:
-            out.append(Finding("dose", "safety",
-                               f"{d.name} {_fmt(d.daily_dose.value)} {d.daily_dose.unit}/day exceeds the maximum "
-                               f"recommended daily dose {_fmt(max_dose)} mg ({source}).", drug=d.name))
+    conc = info.over_concentration(d)
+    if conc is not None:
+        out.append(Finding("concentration", "safety",
+                           f"{d.name} {_fmt(d.concentration.value)} {d.concentration.unit} = {_fmt(conc)} mg/mL "
+                           f"exceeds the maximum recommended concentration "
+                           f"{_fmt(info.max_concentration_mg_per_ml)} mg/mL ({source}).", drug=d.name))
+    dose = info.over_daily_dose(d)
+    if dose is not None:
+        out.append(Finding("dose", "safety",
+                           f"{d.name} {_fmt(d.daily_dose.value)} {d.daily_dose.unit}/day exceeds the maximum "
+                           f"recommended daily dose {_fmt(info.max_daily_dose_mg)} mg ({source}).", drug=d.name))
     elif d.daily_dose is None:
         out.append(Finding("dose", "info", f"No daily dose is documented for {d.name}.", drug=d.name))
     return out
 
 
-def case_findings(case: Case) -> list[Finding]:
+def case_findings(case: Case, knowledge: Knowledge) -> list[Finding]:
     """Findings that do not depend on the policy."""
-    return code_findings(case) + fit_findings(case) + drug_findings(case)
+    return code_findings(case, knowledge.codes) + fit_findings(case, knowledge.codes) + drug_findings(case, knowledge)
 
 
-_SYSTEMS: dict[int, tuple[Policy, frozenset[str]]] = {}
+def listed_systems(policy: Policy, codes: CodeSets) -> frozenset[str]:
+    """The code systems a policy's procedure list covers: a HCPCS-only list says nothing about CPT codes."""
+    return frozenset(codes.procedure(c).system for c in policy.codes.procedure)
 
 
-def _listed_systems(policy: Policy) -> frozenset[str]:
-    """The code systems a policy's procedure list covers (cached per loaded policy)."""
-    hit = _SYSTEMS.get(id(policy))
-    if hit is None:
-        hit = _SYSTEMS[id(policy)] = (policy, frozenset(procedure(c).system for c in policy.codes.procedure))
-    return hit[1]
-
-
-def policy_findings(case: Case, policy: Policy) -> list[Finding]:
-    """The case against one policy's code lists and its own checks."""
+def policy_findings(case: Case, policy: Policy, knowledge: Knowledge, systems: frozenset[str]) -> list[Finding]:
+    """The case against one policy's code lists and its own checks (`systems`: from `listed_systems`)."""
     r = case.request
     name = f"{policy.payer_name} {policy.number}"
     out = []
     if policy.codes.procedure:
-        # A list of HCPCS codes only says nothing about CPT codes, and the reverse.
-        systems = _listed_systems(policy)
         for code in r.procedure_codes:
-            if code not in policy.codes.procedure and procedure(code).system in systems:
+            if code not in policy.codes.procedure and knowledge.codes.procedure(code).system in systems:
                 out.append(Finding("procedure_code", "warning", f"{code} is not in {name}'s procedure code list "
                                    "(the list may not be all-inclusive).", code=code))
     if policy.codes.diagnosis:
@@ -168,7 +159,7 @@ def policy_findings(case: Case, policy: Policy) -> list[Finding]:
                                    code=code))
     if "combination_lines" in policy.checks and r.indication != "spasticity" and r.drugs:
         names = sorted({d.name for d in r.drugs})
-        line = drug_table().line_of(names)
+        line = knowledge.drugs.line_of(names)
         if line is None:
             out.append(Finding("drug", "warning", f"The combination {' + '.join(names)} is not among {name}'s first, "
                                "second or third line intrathecal therapies."))

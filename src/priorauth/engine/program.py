@@ -1,12 +1,17 @@
-"""The criteria tree compiled once into plain slotted objects, so evaluation does no model lookups."""
+"""A policy's criteria tree compiled into a flat program of plain lists, so evaluation does no model lookups.
+
+Programs belong to the compiled policy set that built them (engine/policyset.py): nothing here is cached
+at module level, so reloading policies can never hand out another policy's program.
+"""
 
 from __future__ import annotations
 
 from priorauth.engine.facts import Facts
-from priorauth.engine.logic import MET, NOT_MET, UNKNOWN, at_least, not_
+from priorauth.engine.logic import all_of, any_of, at_least, not_of
+from priorauth.engine.predicates import compile_test
+from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import Node, When
-
-SKIPPED = "not_applicable"  # a criterion whose `when` does not hold for this request
+from priorauth.vocab import SKIPPED
 
 TEST, ALL, ANY, NOT, AT_LEAST = range(5)
 
@@ -43,20 +48,8 @@ class Condition:
         return True
 
 
-# Models with list fields are not hashable: cache by identity, keeping the model alive beside it.
-_CONDITIONS: dict[int, tuple[When, Condition]] = {}
-_TREES: dict[int, tuple[Node, Program]] = {}
-
-
-def condition(when: When) -> Condition:
-    hit = _CONDITIONS.get(id(when))
-    if hit is None:
-        hit = _CONDITIONS[id(when)] = (when, Condition(when))
-    return hit[1]
-
-
-def holds(when: When | None, facts: Facts) -> bool:
-    return when is None or condition(when).holds(facts)
+def condition(when: When | None) -> Condition | None:
+    return Condition(when) if when is not None else None
 
 
 class Program:
@@ -64,7 +57,7 @@ class Program:
 
     __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "_plans")
 
-    def __init__(self, root: Node):
+    def __init__(self, root: Node, knowledge: Knowledge):
         self.nodes: list[Node] = []
         self.kids: list[tuple[int, ...]] = []
         self.spans: list[tuple[int, int]] = []  # [first, last] index of each node's subtree
@@ -81,8 +74,8 @@ class Program:
         self.root = visit(root)
         self.ops = [TEST if n.test is not None else ALL if n.all is not None else ANY if n.any is not None
                     else NOT if n.not_ is not None else AT_LEAST for n in self.nodes]
-        self.preds = [n.predicate if n.test is not None else None for n in self.nodes]
-        self.whens = [condition(n.when) if n.when is not None else None for n in self.nodes]
+        self.preds = [compile_test(*n.spec, knowledge) if n.test is not None else None for n in self.nodes]
+        self.whens = [condition(n.when) for n in self.nodes]
         self.ns = [n.at_least or 0 for n in self.nodes]
         self.guarded = [i for i, w in enumerate(self.whens) if w is not None]
 
@@ -104,10 +97,10 @@ class Program:
         return plan
 
     def run(self, facts: Facts) -> list[str]:
-        """Every node's verdict, indexed like `nodes`: the whole trace, without its explanations.
+        """Every node's status, indexed like `nodes`: the whole evaluation, without its explanations.
 
-        Groups are combined inline (the same tables as logic.py, which the tests hold it to): a skipped
-        child is neither met, not met nor unknown, so membership tests ignore it.
+        Children come before their parent, so one forward pass combines each group from its children's
+        verdicts with the tables of logic.py.
         """
         template, active = self._plan(facts)
         verdicts = template.copy()
@@ -116,60 +109,15 @@ class Program:
             op = ops[i]
             if op == TEST:
                 verdicts[i] = preds[i](facts)
-                continue
-            vs = [verdicts[k] for k in kids[i]]
-            if op == ALL:
-                verdicts[i] = NOT_MET if NOT_MET in vs else UNKNOWN if UNKNOWN in vs else MET
+            elif op == ALL:
+                verdicts[i] = all_of([verdicts[k] for k in kids[i]])
             elif op == ANY:
-                verdicts[i] = MET if MET in vs else UNKNOWN if UNKNOWN in vs else NOT_MET
+                verdicts[i] = any_of([verdicts[k] for k in kids[i]])
+            elif op == NOT:
+                verdicts[i] = not_of([verdicts[k] for k in kids[i]])
             else:
-                vs = [v for v in vs if v != SKIPPED]
-                verdicts[i] = (not_(vs[0]) if vs else MET) if op == NOT else at_least(self.ns[i], vs)
+                verdicts[i] = at_least(self.ns[i], [verdicts[k] for k in kids[i]])
         return verdicts
 
 
-class Trace:
-    """A view of one evaluated node: its verdict and its children's views (made on demand)."""
-
-    __slots__ = ("program", "index", "verdicts")
-
-    def __init__(self, program: Program, index: int, verdicts: list[str]):
-        self.program = program
-        self.index = index
-        self.verdicts = verdicts
-
-    @property
-    def node(self) -> Node:
-        return self.program.nodes[self.index]
-
-    @property
-    def verdict(self) -> str:
-        return self.verdicts[self.index]
-
-    @property
-    def predicate(self):
-        return self.program.preds[self.index]
-
-    @property
-    def children(self) -> tuple[Trace, ...]:
-        return tuple(Trace(self.program, k, self.verdicts) for k in self.program.kids[self.index])
-
-    def walk(self):
-        yield self
-        for child in self.children:
-            yield from child.walk()
-
-
-def evaluate(program: Program, facts: Facts) -> Trace:
-    return Trace(program, program.root, program.run(facts))
-
-
-def compiled(node: Node) -> Program:
-    """The compiled program of a policy's root criterion (cached per loaded policy)."""
-    hit = _TREES.get(id(node))
-    if hit is None:
-        hit = _TREES[id(node)] = (node, Program(node))
-    return hit[1]
-
-
-__all__ = ["SKIPPED", "Program", "Trace", "compiled", "evaluate", "holds"]
+OPERATOR_NAMES = {ALL: "all", ANY: "any", NOT: "not"}  # AT_LEAST is written "at_least N"

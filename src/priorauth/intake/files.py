@@ -1,4 +1,7 @@
-"""Read a case from JSON or YAML and turn every validation problem into `file: field.path: problem`."""
+"""Case files: read a case from JSON or YAML and turn every validation problem into `file: field.path: problem`.
+
+A case file is its own evidence: the source of every value is its JSON path (`priorauth.case.CASE_FILE`).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ import yaml
 from pydantic import ValidationError
 
 from priorauth.case.model import Case
-from priorauth.errors import CaseError
+from priorauth.errors import CaseError, field_path
 from priorauth.yamlio import load_yaml
 
 
@@ -46,16 +49,6 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     raise TypeError(f"unsupported value {value!r}")
-
-
-def field_path(loc: tuple[Any, ...]) -> str:
-    out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += ("." if out else "") + str(part)
-    return out or "(document)"
 
 
 _MESSAGES = {

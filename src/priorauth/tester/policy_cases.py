@@ -13,12 +13,13 @@ from typing import Any
 
 import yaml
 
-from priorauth.case.loader import load_case
-from priorauth.engine.evaluate import Trace, determine
-from priorauth.engine.facts import facts_for
+from priorauth.engine.evaluate import determine
+from priorauth.engine.policyset import CompiledPolicies
+from priorauth.engine.record import Criterion
 from priorauth.errors import PolicyError, PriorAuthError
-from priorauth.policy.loader import PolicySet
+from priorauth.intake.files import load_case
 from priorauth.policy.model import Policy
+from priorauth.vocab import VERDICTS
 from priorauth.yamlio import load_yaml
 
 REQUIRED_DECISIONS = ("approve", "pend", "deny")
@@ -58,22 +59,18 @@ class PolicyReport:
         return sum(r.ok for r in self.results)
 
 
-def _collect(trace: Trace, into: dict[str, dict[str, list[str]]], case: str) -> dict[str, str]:
+def _collect(tree: Criterion, into: dict[str, dict[str, list[str]]], case: str) -> dict[str, str]:
     verdicts: dict[str, str] = {}
-    stack = [trace]
-    while stack:
-        t = stack.pop()
-        verdicts[t.node.id] = t.verdict
-        if t.verdict in ("met", "not_met", "unknown") and t.node.id in into:
-            into[t.node.id][t.verdict].append(case)
-        stack.extend(t.children)
+    for node in tree.walk():
+        verdicts[node.id] = node.status
+        if node.status in VERDICTS and node.id in into:
+            into[node.id][node.status].append(case)
     return verdicts
 
 
-def run_policy_cases(policies: PolicySet, policy_id: str) -> PolicyReport:
-    versions = policies.get(policy_id)
-    policy = versions[-1]
-    folder = policies.file_of(policy).parent / "cases"
+def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport:
+    policy = policies.versions(policy_id)[-1].policy
+    folder = policies.policies.file_of(policy).parent / "cases"
     report = PolicyReport(policy)
     report.coverage = {n.id: {"met": [], "not_met": [], "unknown": []} for n in policy.criteria.walk()}
     expected_file = folder / "expected.yaml"
@@ -99,12 +96,12 @@ def run_policy_cases(policies: PolicySet, policy_id: str) -> PolicyReport:
         except PriorAuthError as exc:
             report.results.append(CaseResult(policy_id, stem, False, [str(exc)]))
             continue
-        d = determine(facts_for(case), policy_id, versions)
+        d = determine(case, policies, policy_id)
         problems = []
         if d.decision != want["decision"]:
             problems.append(f"decision {d.decision}, expected {want['decision']} ({d.summary})")
         decisions_seen.add(d.decision)
-        verdicts = _collect(d.trace, report.coverage, stem) if d.trace else {}
+        verdicts = _collect(d.criteria, report.coverage, stem) if d.criteria else {}
         for cid, verdict in (want.get("criteria") or {}).items():
             if cid not in report.coverage:
                 problems.append(f"criterion {cid} is not in the policy")
@@ -115,5 +112,5 @@ def run_policy_cases(policies: PolicySet, policy_id: str) -> PolicyReport:
     return report
 
 
-def run_all(policies: PolicySet, only: list[str] | None = None) -> list[PolicyReport]:
+def run_all(policies: CompiledPolicies, only: list[str] | None = None) -> list[PolicyReport]:
     return [run_policy_cases(policies, pid) for pid in (only or policies.ids)]

@@ -1,0 +1,101 @@
+"""The fact-path vocabulary: every fact of a case by dotted path, read through accessors built once.
+
+Policies name facts by these paths (`clinical.findings.csf_obstruction`); the policy loader checks
+every path against `fact_paths()`, so a typo is caught at load time, not silently read as undocumented.
+"""
+
+from __future__ import annotations
+
+import operator
+import typing
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from priorauth.case.dates import age_years
+from priorauth.case.model import Case, Clinical, Member, Request
+
+Accessor = Callable[[Case], Any]
+
+
+def age_on_service_date(case: Case) -> int | None:
+    birth = case.member.birth_date
+    return age_years(birth, case.request.service_date) if birth else None
+
+
+def _pain_reduction(case: Case) -> float | None:
+    trial = case.clinical.trial_result
+    return trial.reduction_percent() if trial else None
+
+
+def _drug_names(case: Case) -> tuple[str, ...] | None:
+    return tuple(d.name for d in case.request.drugs) or None
+
+
+# Facts computed from others (documented in docs/policy-format.md).
+DERIVED: dict[str, tuple[str, Accessor]] = {
+    "member.age_years": ("whole years of age on the date of service", age_on_service_date),
+    "clinical.trial_result.pain_reduction": (
+        "percent pain reduction in the trial: from pain_before and pain_after when both are given, "
+        "else pain_reduction_percent", _pain_reduction),
+    "request.drug_names": ("generic names of the drugs requested", _drug_names),
+}
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in typing.get_args(annotation):
+        if isinstance(arg, type) and issubclass(arg, BaseModel):
+            return arg
+    return None
+
+
+def _scalar_paths(model: type[BaseModel], prefix: tuple[str, ...],
+                  optional: bool = False) -> list[tuple[tuple[str, ...], bool]]:
+    """(path, whether an object on the way may be None) for every scalar field."""
+    paths = []
+    for name, field in model.model_fields.items():
+        sub = _model_in(field.annotation)
+        if sub is not None:
+            may_be_none = optional or type(None) in typing.get_args(field.annotation)
+            paths.extend(_scalar_paths(sub, (*prefix, name), may_be_none))
+        elif typing.get_origin(field.annotation) is not list:
+            paths.append(((*prefix, name), optional))
+    return paths
+
+
+def _getter(parts: tuple[str, ...], optional: bool) -> Accessor:
+    if not optional:  # no optional object on the way: C-speed attribute access
+        return operator.attrgetter(".".join(parts))
+
+    def get(case: Case) -> Any:
+        obj: Any = case
+        for part in parts:
+            obj = getattr(obj, part)
+            if obj is None:
+                return None
+        return obj
+
+    return get
+
+
+@cache
+def _accessors() -> dict[str, Accessor]:
+    table: dict[str, Accessor] = {"submitted": _getter(("submitted",), False)}
+    for model, prefix in ((Member, "member"), (Request, "request"), (Clinical, "clinical")):
+        for parts, optional in _scalar_paths(model, (prefix,)):
+            table[".".join(parts)] = _getter(parts, optional)
+    table.update({path: fn for path, (_, fn) in DERIVED.items()})
+    return table
+
+
+def fact_paths() -> frozenset[str]:
+    return frozenset(_accessors())
+
+
+def accessor(path: str) -> Accessor:
+    """The compiled reader of one fact path; KeyError for a path that does not exist."""
+    return _accessors()[path]

@@ -1,0 +1,92 @@
+"""Where each fact of a case came from: an evidence index keyed by the same fact paths the policies read.
+
+The case model keeps plain values; intake records, beside it, the source of each value: a field of the
+case file (its JSON path), a FHIR resource element, or a span of a clinical note. The engine carries the
+sources into the criteria tree, so every leaf shows its facts and where they were documented.
+
+Paths are the case's own: `clinical.findings.csf_obstruction`, or an element of a list,
+`clinical.treatments[2]`. A source recorded for a list element also stands for its fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+
+class CaseField(NamedTuple):
+    """The value was written in the case document, at this JSON path."""
+
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "case", "path": self.path}
+
+
+class FhirElement(NamedTuple):
+    """The value was mapped from a FHIR resource element."""
+
+    resource_type: str
+    id: str | None
+    fhirpath: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "fhir", "resource_type": self.resource_type, "id": self.id, "fhirpath": self.fhirpath}
+
+
+class NoteSpan(NamedTuple):
+    """The value was read from a clinical note: characters [start, end) of `notes[note]`."""
+
+    note: int
+    start: int
+    end: int
+    text: str
+    rule: str
+    modifiers: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": "note", "note": self.note, "start": self.start, "end": self.end, "text": self.text,
+                "rule": self.rule, "modifiers": list(self.modifiers)}
+
+
+Source = CaseField | FhirElement | NoteSpan
+
+
+def _parent(path: str) -> str | None:
+    """`clinical.treatments[2].outcome` -> `clinical.treatments[2]` -> `clinical.treatments` -> ... -> None."""
+    cut = max(path.rfind("."), path.rfind("["))
+    return path[:cut] if cut > 0 else None
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Sources by fact path. With `from_document`, a documented value without a recorded source came from
+    the case document itself (a case file: the source of every value is its JSON path)."""
+
+    sources: Mapping[str, tuple[Source, ...]] = field(default_factory=lambda: MappingProxyType({}))
+    from_document: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "sources", MappingProxyType({k: tuple(v) for k, v in self.sources.items()}))
+
+    def of(self, path: str, value: Any) -> tuple[Source, ...]:
+        """The sources of the value read at `path` (none for an undocumented value)."""
+        if value is None:
+            return ()
+        if not self.sources:
+            return (CaseField(path),) if self.from_document else ()
+        probe: str | None = path
+        while probe is not None:
+            found = self.sources.get(probe)
+            if found:
+                return found
+            probe = _parent(probe)
+        return (CaseField(path),) if self.from_document else ()
+
+    def __reduce__(self):  # MappingProxyType does not pickle; the plain mapping does
+        return (Evidence, (dict(self.sources), self.from_document))
+
+
+CASE_FILE = Evidence()  # a case file: every value's source is its own JSON path

@@ -1,0 +1,91 @@
+"""A loaded policy set compiled against the knowledge: one object that owns every program and code set.
+
+Compiled state lives here and nowhere else (no module-level caches keyed by identity), so a reloaded
+policy set never shares state with an older one, and dropping the object frees it. It pickles as its
+validated policies and knowledge (no YAML is parsed again): a worker process rebuilds the programs.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from priorauth import __version__
+from priorauth.engine.findings import listed_systems
+from priorauth.engine.program import Condition, Program, condition
+from priorauth.engine.record import PolicyVersion
+from priorauth.errors import NOT_FOUND, CaseError, PriorAuthError
+from priorauth.knowledge.tables import Knowledge, open_knowledge
+from priorauth.policy.loader import PolicySet, load_policies
+from priorauth.policy.model import Policy
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledPolicy:
+    """One policy version ready to evaluate."""
+
+    policy: Policy
+    program: Program
+    scope: tuple[tuple[object, Condition | None], ...]  # (rule, its condition), in order
+    documentation: tuple[tuple[object, Condition | None], ...]
+    version: PolicyVersion
+    code_systems: frozenset[str]
+
+
+def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledge) -> CompiledPolicy:
+    version = PolicyVersion(policy.id, policy.version, policy.payer, policy.payer_name, policy.number, policy.title,
+                            policy.effective, policy.end, content_hash)
+    return CompiledPolicy(
+        policy=policy,
+        program=Program(policy.criteria, knowledge),
+        scope=tuple((rule, condition(rule.when)) for rule in policy.scope),
+        documentation=tuple((d, condition(d.when)) for d in policy.documentation),
+        version=version,
+        code_systems=listed_systems(policy, knowledge.codes),
+    )
+
+
+class CompiledPolicies:
+    """Every version of every policy of a `PolicySet`, compiled, with the knowledge they read."""
+
+    def __init__(self, policies: PolicySet, knowledge: Knowledge):
+        self.policies = policies
+        self.knowledge = knowledge
+        self.engine_version = __version__
+        self.knowledge_versions = tuple(sorted(knowledge.versions.items()))
+        self._versions: dict[str, tuple[CompiledPolicy, ...]] = {
+            pid: tuple(compile_policy(p, policies.hashes.get((p.id, p.version)), knowledge) for p in versions)
+            for pid, versions in policies.versions.items()
+        }
+        self.payers = frozenset(p.payer for vs in policies.versions.values() for p in vs)
+
+    def __reduce__(self):
+        return (CompiledPolicies, (self.policies, self.knowledge))
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._versions)
+
+    def versions(self, policy_id: str) -> tuple[CompiledPolicy, ...]:
+        found = self._versions.get(policy_id)
+        if found is None:
+            near = difflib.get_close_matches(policy_id, self.ids, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(self.ids)}"
+            raise PriorAuthError(NOT_FOUND, "policy", f"no policy {policy_id!r}{hint}")
+        return found
+
+    def for_payer(self, payer: str | None) -> list[str]:
+        """The policy ids that govern a member of `payer` (every policy when the payer is not documented)."""
+        if payer is None:
+            return self.ids
+        if payer not in self.payers:
+            near = difflib.get_close_matches(payer, sorted(self.payers), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(sorted(self.payers))}"
+            raise CaseError("member.payer", f"no policy of payer {payer!r} is loaded{hint}")
+        return [pid for pid, vs in self._versions.items() if vs[-1].policy.payer == payer]
+
+
+def load_compiled(policy_dir: Path | None = None, knowledge: Knowledge | None = None) -> CompiledPolicies:
+    """Load the policy files under `policy_dir` (default: the shipped ones) and compile them."""
+    return CompiledPolicies(load_policies(policy_dir), knowledge or open_knowledge())
