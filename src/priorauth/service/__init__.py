@@ -9,11 +9,11 @@ __all__ = ["create_app", "Store"]
 
 def __getattr__(name: str):
     if name == "create_app":
-        from priorauth.service.app import create_app
+        from priorauth.service.http.app import create_app
 
         return create_app
     if name == "Store":
-        from priorauth.service.store import Store
+        from priorauth.service.workflow.state import Store
 
         return Store
     raise AttributeError(name)

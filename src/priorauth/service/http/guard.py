@@ -20,7 +20,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from priorauth.case.loader import field_path
-from priorauth.service.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error
+from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error
 
 access_log = logging.getLogger("priorauth.access")
 

@@ -19,14 +19,14 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from priorauth.case.model import Case
-from priorauth.service import audit
-from priorauth.service import models as m
-from priorauth.service.auth import User
-from priorauth.service.db import reading, writing
-from priorauth.service.evaluation import determination_rows, evaluate
-from priorauth.service.problems import Problem, not_found
-from priorauth.service.store import Store
-from priorauth.service.views import case_view, status_of, summaries
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.http.problems import Problem, not_found
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
+from priorauth.service.workflow.evaluation import determination_rows, evaluate
+from priorauth.service.workflow.state import Store
+from priorauth.service.workflow.views import case_view, status_of, summaries
 
 PER_PAGE = 50
 CASE_ID = re.compile(r"^[0-9a-f]{32}$")  # uuid4().hex
@@ -51,7 +51,7 @@ def check_ref(case: Case) -> None:
 
 def _insert_revision(conn: Connection, user: User, case_id: str, revision: int, text: str,
                      results: list[dict[str, Any]], at) -> dict[str, Any]:
-    body_sha = audit.sha256_text(text)
+    body_sha = chain.sha256_text(text)
     conn.execute(insert(m.case_revisions).values(case_id=case_id, revision=revision, body=text,
                                                  body_sha256=body_sha, created_by=user.name, created_at=at))
     rows = determination_rows(case_id, revision, results, at)
@@ -75,7 +75,7 @@ def _replay(store: Store, user: User, key: str, request_sha: str) -> tuple[int, 
         if row.request_sha256 != request_sha:
             raise Problem(422, "idempotency-key-reused",
                           "this Idempotency-Key was used for a different body; use a new key", "Idempotency-Key")
-        audit.append(conn, user.name, user.role, "case.submit.replayed", row.case_id, {"idempotency_key": True})
+        chain.append(conn, user.name, user.role, "case.submit.replayed", row.case_id, {"idempotency_key": True})
     return 201, row.response
 
 
@@ -104,7 +104,7 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
             if key is not None:
                 conn.execute(insert(m.idempotency_keys).values(user_id=user.id, key=key, request_sha256=request_sha,
                                                                case_id=case_id, response=response, created_at=at))
-            audit.append(conn, user.name, user.role, "case.create", case_id,
+            chain.append(conn, user.name, user.role, "case.create", case_id,
                          details | {"idempotency_key": key is not None})
     except IntegrityError:
         if key is None:
@@ -128,7 +128,7 @@ def _visible(conn: Connection, user: User, case_id: str, action: str) -> Any:
     row = find(conn, case_id)
     if row is None or not user.sees(row.org):
         well_formed = bool(CASE_ID.match(case_id))
-        audit.append(conn, user.name, user.role, action + ".denied", case_id if well_formed else None,
+        chain.append(conn, user.name, user.role, action + ".denied", case_id if well_formed else None,
                      {} if well_formed else {"malformed_id": True})
         return None
     return row
@@ -139,7 +139,7 @@ def read(store: Store, user: User, case_id: str) -> dict[str, Any]:
         row = _visible(conn, user, case_id, "case.read")
         if row is not None:
             view = case_view(conn, row)
-            audit.append(conn, user.name, user.role, "case.read", case_id, {"version": row.version})
+            chain.append(conn, user.name, user.role, "case.read", case_id, {"version": row.version})
     if row is None:
         raise not_found(f"case {case_id!r}")
     return view
@@ -159,7 +159,7 @@ def list_cases(store: Store, user: User, status: str | None, payer: str | None, 
         rows = conn.execute(query.order_by(m.cases.c.created_at.desc(), m.cases.c.id)
                             .offset((page - 1) * per_page).limit(per_page)).all()
         items = summaries(conn, rows)
-        audit.append(conn, user.name, user.role, "case.list", None,
+        chain.append(conn, user.name, user.role, "case.list", None,
                      {"status": status, "payer": payer, "page": page, "cases": [r.id for r in rows]})
     return {"items": items, "page": page, "per_page": per_page, "total": total,
             "pages": (total + per_page - 1) // per_page}
@@ -192,6 +192,6 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
         if changed != 1:
             raise Problem(409, "conflict", "the case was changed by another request meanwhile: reload and retry")
         details = _insert_revision(conn, user, case_id, revision, text, results, at)
-        audit.append(conn, user.name, user.role, "case.reevaluate", case_id, details | {"version": row.version + 1})
+        chain.append(conn, user.name, user.role, "case.reevaluate", case_id, details | {"version": row.version + 1})
         view = case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one())
     return view

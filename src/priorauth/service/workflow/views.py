@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from priorauth.service import models as m
+from priorauth.service.store import models as m
 
 REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED = "review_required", "documentation_requested", "decided"
 STATUSES = (REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED)

@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from priorauth.policy.loader import PolicySet, load_policies
-from priorauth.service.auth import TokenCache
-from priorauth.service.db import make_engine
+from priorauth.service.auth.users import TokenCache
+from priorauth.service.store.db import make_engine
 
 
 @dataclass

@@ -15,15 +15,15 @@ from typing import Any
 from sqlalchemy import insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from priorauth.service import audit
-from priorauth.service import models as m
-from priorauth.service.auth import User
-from priorauth.service.cases import find
-from priorauth.service.db import reading, writing
-from priorauth.service.evaluation import criteria_ids, not_met_criteria
-from priorauth.service.problems import Problem, not_found
-from priorauth.service.schemas import ReviewIn
-from priorauth.service.views import review_dict, review_state, status_of
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.http.problems import Problem, not_found
+from priorauth.service.http.schemas import ReviewIn
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
+from priorauth.service.workflow.cases import find
+from priorauth.service.workflow.evaluation import criteria_ids, not_met_criteria
+from priorauth.service.workflow.views import review_dict, review_state, status_of
 
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
@@ -96,10 +96,10 @@ def review(store: Any, user: User, case_id: str, body: ReviewIn, if_match: int |
                 case_id=case_id, determination_id=det.id, policy_id=det.policy_id, decision=body.decision,
                 rationale=body.rationale, criteria=json.dumps(cited), reviewer=user.name, created_at=at,
             ).returning(m.reviews.c.id)).scalar_one()
-            audit.append(conn, user.name, user.role, "case.review", case_id, {
+            chain.append(conn, user.name, user.role, "case.review", case_id, {
                 "review": rid, "determination": det.id, "policy": det.policy_id, "decision": body.decision,
                 "engine_decision": det.decision, "criteria": cited, "version": row.version + 1,
-                "review_sha256": audit.review_digest(body.decision, body.rationale, cited)})
+                "review_sha256": chain.review_digest(body.decision, body.rationale, cited)})
             saved = conn.execute(select(m.reviews).where(m.reviews.c.id == rid)).one()
     except IntegrityError:
         raise Problem(409, "already-finalized", f"the {det.policy_id} determination was finalized meanwhile") from None
