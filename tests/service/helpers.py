@@ -133,8 +133,8 @@ def new_database(backend: str, tmp: Path) -> tuple[str, callable]:
 
 
 def migrate(url: str) -> None:
-    from priorauth.service.db import make_engine
-    from priorauth.service.db import migrate as run
+    from priorauth.service.store.db import make_engine
+    from priorauth.service.store.db import migrate as run
 
     engine = make_engine(url)
     run(engine)
@@ -142,8 +142,8 @@ def migrate(url: str) -> None:
 
 
 def add_user(url: str, name: str, role: str, org: str | None = None) -> str:
-    from priorauth.service.auth import add_user as add
-    from priorauth.service.db import make_engine
+    from priorauth.service.auth.users import add_user as add
+    from priorauth.service.store.db import make_engine
 
     engine = make_engine(url)
     try:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from priorauth.service import cases, reviews
-from priorauth.service.audit import verify
-from priorauth.service.auth import User, add_user
-from priorauth.service.body import parse_case
-from priorauth.service.schemas import ReviewIn
-from priorauth.service.store import Store
+from priorauth.service.audit.chain import verify
+from priorauth.service.auth.users import User, add_user
+from priorauth.service.http.body import parse_case
+from priorauth.service.http.schemas import ReviewIn
+from priorauth.service.workflow import cases, reviews
+from priorauth.service.workflow.state import Store
 
 from .helpers import cli, denied_case
 
@@ -160,7 +160,7 @@ def test_migrations_go_down_and_up_again(database):
     from alembic import command
     from sqlalchemy import inspect
 
-    from priorauth.service.db import alembic_config, make_engine, migrate, schema_is_current
+    from priorauth.service.store.db import alembic_config, make_engine, migrate, schema_is_current
 
     engine = make_engine(database)
     try:

@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 
-from priorauth.service.audit import verify
-from priorauth.service.db import make_engine
+from priorauth.service.audit.chain import verify
+from priorauth.service.store.db import make_engine
 
 from .helpers import case_doc
 

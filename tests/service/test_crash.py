@@ -24,9 +24,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy import select
 
-from priorauth.service import models as m
-from priorauth.service.audit import verify
-from priorauth.service.db import make_engine
+from priorauth.service.audit.chain import verify
+from priorauth.service.store import models as m
+from priorauth.service.store.db import make_engine
 
 from .helpers import REPO, add_user, case_doc, free_port
 

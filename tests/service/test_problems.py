@@ -166,7 +166,7 @@ def test_no_phi_in_the_server_log(api, case_id):
 
 
 def test_unexpected_errors_are_a_500_problem_logged_by_type_only(caplog):
-    from priorauth.service.guard import Guard
+    from priorauth.service.http.guard import Guard
 
     async def broken(scope, receive, send):
         raise ValueError(f"patient {PHI_MARKER} born 1968-03-10")

@@ -20,9 +20,9 @@ def main() -> None:
     import uvicorn
 
     from priorauth.policy.loader import load_policies
-    from priorauth.service.app import create_app
-    from priorauth.service.db import make_engine
-    from priorauth.service.store import Store
+    from priorauth.service.http.app import create_app
+    from priorauth.service.store.db import make_engine
+    from priorauth.service.workflow.state import Store
 
     policies = load_policies()
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)

@@ -29,9 +29,9 @@ class Role(StrEnum):
 
 
 def _engine(migrate: bool):
-    from priorauth.service.config import database_url
-    from priorauth.service.db import check_database, make_engine
-    from priorauth.service.db import migrate as run_migrations
+    from priorauth.service.store.config import database_url
+    from priorauth.service.store.db import check_database, make_engine
+    from priorauth.service.store.db import migrate as run_migrations
 
     engine = make_engine(database_url())
     check_database(engine)
@@ -49,7 +49,7 @@ def serve(
     """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Migrates the database first."""
     import uvicorn
 
-    from priorauth.service.config import DATABASE_URL_ENV, database_url, display_url
+    from priorauth.service.store.config import DATABASE_URL_ENV, database_url, display_url
 
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -60,12 +60,12 @@ def serve(
     typer.echo(f"priorauth service on http://{host}:{port} (database {display_url(url)})", err=True)
     options = dict(access_log=False, log_level=log_level, server_header=False, timeout_graceful_shutdown=5)
     if workers > 1:
-        from priorauth.service import workers as pool
+        from priorauth.service.http import workers as pool
 
         os.environ[DATABASE_URL_ENV] = url  # the workers open the same database
         pool.run(workers, host, port, options)
     else:
-        from priorauth.service.app import create_app
+        from priorauth.service.http.app import create_app
 
         uvicorn.run(create_app(), host=host, port=port, **options)
 
@@ -78,7 +78,7 @@ def users_add(
     = None,
 ) -> None:
     """Create a user and print its API token once, as the last word of the output."""
-    from priorauth.service.auth import add_user
+    from priorauth.service.auth.users import add_user
 
     user, token = add_user(_engine(migrate=True), name, role.value, org)
     where = f" of {user.org}" if user.org else ""
@@ -89,7 +89,7 @@ def users_add(
 @users_app.command("list")
 def users_list() -> None:
     """List users (never their tokens)."""
-    from priorauth.service.auth import list_users
+    from priorauth.service.auth.users import list_users
 
     for u in list_users(_engine(migrate=True)):
         state = "revoked" if u["revoked"] else "active"
@@ -99,7 +99,7 @@ def users_list() -> None:
 @users_app.command("revoke")
 def users_revoke(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
     """Revoke a user's token (takes effect within seconds)."""
-    from priorauth.service.auth import revoke_user
+    from priorauth.service.auth.users import revoke_user
 
     revoke_user(_engine(migrate=True), name)
     typer.echo(f"Revoked {name}.")
@@ -107,7 +107,7 @@ def users_revoke(name: Annotated[str, typer.Argument(help="User name.")]) -> Non
 
 def _existing_engine():
     from priorauth.errors import USAGE, PriorAuthError
-    from priorauth.service.db import schema_is_current
+    from priorauth.service.store.db import schema_is_current
 
     engine = _engine(migrate=False)
     if not schema_is_current(engine):
@@ -121,7 +121,7 @@ def audit_verify() -> None:
 
     Exit status 0: intact. 1: tampering found (each problem is listed).
     """
-    from priorauth.service.audit import verify
+    from priorauth.service.audit.chain import verify
 
     result = verify(_existing_engine())
     if result.ok:
@@ -141,9 +141,9 @@ def audit_show(
     """Print audit events as JSON lines (identifiers and hashes only)."""
     from sqlalchemy import select
 
-    from priorauth.service import models as m
-    from priorauth.service.audit import event_dict
-    from priorauth.service.db import reading
+    from priorauth.service.audit.chain import event_dict
+    from priorauth.service.store import models as m
+    from priorauth.service.store.db import reading
 
     query = select(m.audit_events).order_by(m.audit_events.c.seq.desc()).limit(limit)
     if case:

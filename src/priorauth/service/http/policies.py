@@ -12,10 +12,10 @@ from starlette.responses import Response
 
 from priorauth import __version__
 from priorauth.policy.loader import PolicySet
-from priorauth.service.auth import User
-from priorauth.service.problems import Problem, not_found, responses
-from priorauth.service.routes import current_user, dumps
-from priorauth.service.schemas import Health, PolicyDetail, PolicySummary
+from priorauth.service.auth.users import User
+from priorauth.service.http.problems import Problem, not_found, responses
+from priorauth.service.http.routes import current_user, dumps
+from priorauth.service.http.schemas import Health, PolicyDetail, PolicySummary
 
 router = APIRouter()
 

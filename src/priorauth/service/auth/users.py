@@ -20,9 +20,9 @@ from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 
 from priorauth.errors import USAGE, PriorAuthError
-from priorauth.service import audit
-from priorauth.service import models as m
-from priorauth.service.db import reading, writing
+from priorauth.service.audit import chain
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
 
 SUBMITTER, REVIEWER, ADMIN = "submitter", "reviewer", "admin"
 ROLES = (SUBMITTER, REVIEWER, ADMIN)
@@ -70,7 +70,7 @@ def add_user(engine: Engine, name: str, role: str, org: str | None, actor: User 
         with writing(engine) as conn:
             uid = conn.execute(insert(m.users).values(name=name, role=role, org=org, token_hash=hash_token(token),
                                                       created_at=m.now()).returning(m.users.c.id)).scalar_one()
-            audit.append(conn, actor.name, actor.role, "user.create", None,
+            chain.append(conn, actor.name, actor.role, "user.create", None,
                          {"user": name, "user_id": uid, "role": role, "org": org})
     except IntegrityError:
         raise PriorAuthError(USAGE, "NAME", f"a user named {name!r} already exists") from None
@@ -83,7 +83,7 @@ def revoke_user(engine: Engine, name: str, actor: User = CLI_USER) -> None:
                             .values(revoked_at=m.now())).rowcount
         if not done:
             raise PriorAuthError(USAGE, "NAME", f"no active user named {name!r}")
-        audit.append(conn, actor.name, actor.role, "user.revoke", None, {"user": name})
+        chain.append(conn, actor.name, actor.role, "user.revoke", None, {"user": name})
 
 
 def list_users(engine: Engine) -> list[dict]:

@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from priorauth.service import models as m
-from priorauth.service.db import reading
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading
 
 BATCH = 2000
 

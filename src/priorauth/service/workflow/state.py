@@ -13,8 +13,8 @@ from sqlalchemy import Engine
 from priorauth.engine.policyset import CompiledPolicies
 from priorauth.knowledge.tables import open_knowledge
 from priorauth.policy.loader import PolicySet, load_policies
-from priorauth.service.auth import TokenCache
-from priorauth.service.db import make_engine
+from priorauth.service.auth.users import TokenCache
+from priorauth.service.store.db import make_engine
 
 
 @dataclass

@@ -17,6 +17,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from priorauth.service.workflow.errors import Refused
+
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("priorauth.service")
 
@@ -119,6 +121,17 @@ STATUS_CODES = {
 
 def for_status(status: int, detail: str) -> Problem:
     return Problem(status, STATUS_CODES.get(status, "invalid-request" if status < 500 else "internal-error"), detail)
+
+
+# The status of each refusal the workflow raises (workflow/errors.py), by its code.
+REFUSED_STATUS = {
+    "malformed-json": 400, "not-found": 404, "conflict": 409, "already-finalized": 409,
+    "invalid-case": 422, "invalid-request": 422, "idempotency-key-reused": 422,
+}
+
+
+def refused(exc: Refused) -> Problem:
+    return Problem(REFUSED_STATUS[exc.code], exc.code, exc.detail, exc.field)
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -29,7 +29,7 @@ def _listen(host: str, port: int) -> socket.socket:
 def _worker(host: str, port: int, options: dict[str, Any]) -> None:
     import uvicorn
 
-    from priorauth.service.app import create_app
+    from priorauth.service.http.app import create_app
 
     sock = _listen(host, port)
     server = uvicorn.Server(uvicorn.Config(create_app(), **options))

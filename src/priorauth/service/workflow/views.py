@@ -1,10 +1,5 @@
-"""What a case looks like over the API, and its review status.
-
-Per policy, the latest determination's state: a reviewer's final decision if one was recorded; else an
-engine `approve` stands, `not_applicable` needs nothing, `pend` waits for documentation, and `deny` or
-`refer` wait for a clinical reviewer (the engine never finalizes a denial). The case status is
-`review_required` if any policy waits for a reviewer, else `documentation_requested` if any waits for
-documentation, else `decided`.
+"""What a case looks like over the API: its determinations with their review status (review_rules.py),
+earlier determinations, reviews and the document.
 """
 
 from __future__ import annotations
@@ -14,37 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from priorauth.service import models as m
-
-REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED = "review_required", "documentation_requested", "decided"
-STATUSES = (REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED)
-
-
-def review_state(engine_decision: str, review_decision: str | None) -> tuple[str, str | None]:
-    """(review status, final decision) of one determination."""
-    if review_decision is not None:
-        state = DOCUMENTATION_REQUESTED if review_decision == "pend" else "reviewed"
-        return state, review_decision
-    if engine_decision in ("deny", "refer"):
-        return REVIEW_REQUIRED, None
-    if engine_decision == "pend":
-        return DOCUMENTATION_REQUESTED, None
-    if engine_decision == "approve":
-        return "no_review_needed", "approve"
-    return "no_review_needed", None
-
-
-def case_status(states: list[str]) -> str:
-    if REVIEW_REQUIRED in states:
-        return REVIEW_REQUIRED
-    if DOCUMENTATION_REQUESTED in states:
-        return DOCUMENTATION_REQUESTED
-    return DECIDED
-
-
-def status_of(decisions: list[tuple[str, str | None]]) -> str:
-    """Case status from (engine decision, review decision or None) of the latest determinations."""
-    return case_status([review_state(e, r)[0] for e, r in decisions])
+from priorauth.service.store import models as m
+from priorauth.service.workflow.review_rules import review_state
 
 
 def review_dict(row: Any) -> dict[str, Any]:

@@ -19,14 +19,15 @@ from sqlalchemy import Connection, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from priorauth.case.model import Case
-from priorauth.service import audit
-from priorauth.service import models as m
-from priorauth.service.auth import User
-from priorauth.service.db import reading, writing
-from priorauth.service.evaluation import determination_rows, evaluate
-from priorauth.service.problems import Problem, not_found
-from priorauth.service.store import Store
-from priorauth.service.views import case_view, status_of, summaries
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
+from priorauth.service.workflow.errors import Refused, not_found
+from priorauth.service.workflow.evaluation import determination_rows, evaluate
+from priorauth.service.workflow.review_rules import status_of
+from priorauth.service.workflow.state import Store
+from priorauth.service.workflow.views import case_view, summaries
 
 PER_PAGE = 50
 CASE_ID = re.compile(r"^[0-9a-f]{32}$")  # uuid4().hex
@@ -37,21 +38,21 @@ def _text(body: bytes) -> str:
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError:
-        raise Problem(400, "malformed-json", "the body is not UTF-8", "(body)") from None
+        raise Refused("malformed-json", "the body is not UTF-8", "(body)") from None
 
 
 def check_ref(case: Case) -> None:
     """The case's own id is stored as its reference: bounded, printable text."""
     ref = case.id
     if len(ref) > MAX_REF:
-        raise Problem(422, "invalid-case", f"at most {MAX_REF} characters", "id")
+        raise Refused("invalid-case", f"at most {MAX_REF} characters", "id")
     if any(unicodedata.category(ch) in ("Cc", "Cs") for ch in ref):
-        raise Problem(422, "invalid-case", "control characters are not allowed", "id")
+        raise Refused("invalid-case", "control characters are not allowed", "id")
 
 
 def _insert_revision(conn: Connection, user: User, case_id: str, revision: int, text: str,
                      results: list[dict[str, Any]], at) -> dict[str, Any]:
-    body_sha = audit.sha256_text(text)
+    body_sha = chain.sha256_text(text)
     conn.execute(insert(m.case_revisions).values(case_id=case_id, revision=revision, body=text,
                                                  body_sha256=body_sha, created_by=user.name, created_at=at))
     rows = determination_rows(case_id, revision, results, at)
@@ -73,9 +74,9 @@ def _replay(store: Store, user: User, key: str, request_sha: str) -> tuple[int, 
         if row is None:
             return None
         if row.request_sha256 != request_sha:
-            raise Problem(422, "idempotency-key-reused",
+            raise Refused("idempotency-key-reused",
                           "this Idempotency-Key was used for a different body; use a new key", "Idempotency-Key")
-        audit.append(conn, user.name, user.role, "case.submit.replayed", row.case_id, {"idempotency_key": True})
+        chain.append(conn, user.name, user.role, "case.submit.replayed", row.case_id, {"idempotency_key": True})
     return 201, row.response
 
 
@@ -86,7 +87,7 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
     request_sha = hashlib.sha256(body).hexdigest()
     if key is not None:
         if not key or len(key) > 200 or not key.isprintable():
-            raise Problem(422, "invalid-request", "1 to 200 printable characters", "Idempotency-Key")
+            raise Refused("invalid-request", "1 to 200 printable characters", "Idempotency-Key")
         replay = _replay(store, user, key, request_sha)
         if replay:
             return (*replay, True)
@@ -104,7 +105,7 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
             if key is not None:
                 conn.execute(insert(m.idempotency_keys).values(user_id=user.id, key=key, request_sha256=request_sha,
                                                                case_id=case_id, response=response, created_at=at))
-            audit.append(conn, user.name, user.role, "case.create", case_id,
+            chain.append(conn, user.name, user.role, "case.create", case_id,
                          details | {"idempotency_key": key is not None})
     except IntegrityError:
         if key is None:
@@ -128,7 +129,7 @@ def _visible(conn: Connection, user: User, case_id: str, action: str) -> Any:
     row = find(conn, case_id)
     if row is None or not user.sees(row.org):
         well_formed = bool(CASE_ID.match(case_id))
-        audit.append(conn, user.name, user.role, action + ".denied", case_id if well_formed else None,
+        chain.append(conn, user.name, user.role, action + ".denied", case_id if well_formed else None,
                      {} if well_formed else {"malformed_id": True})
         return None
     return row
@@ -139,7 +140,7 @@ def read(store: Store, user: User, case_id: str) -> dict[str, Any]:
         row = _visible(conn, user, case_id, "case.read")
         if row is not None:
             view = case_view(conn, row)
-            audit.append(conn, user.name, user.role, "case.read", case_id, {"version": row.version})
+            chain.append(conn, user.name, user.role, "case.read", case_id, {"version": row.version})
     if row is None:
         raise not_found(f"case {case_id!r}")
     return view
@@ -159,7 +160,7 @@ def list_cases(store: Store, user: User, status: str | None, payer: str | None, 
         rows = conn.execute(query.order_by(m.cases.c.created_at.desc(), m.cases.c.id)
                             .offset((page - 1) * per_page).limit(per_page)).all()
         items = summaries(conn, rows)
-        audit.append(conn, user.name, user.role, "case.list", None,
+        chain.append(conn, user.name, user.role, "case.list", None,
                      {"status": status, "payer": payer, "page": page, "cases": [r.id for r in rows]})
     return {"items": items, "page": page, "per_page": per_page, "total": total,
             "pages": (total + per_page - 1) // per_page}
@@ -167,7 +168,7 @@ def list_cases(store: Store, user: User, status: str | None, payer: str | None, 
 
 def _expect(row: Any, if_match: int | None) -> None:
     if if_match is not None and if_match != row.version:
-        raise Problem(409, "conflict", f"the case is at version {row.version}, not {if_match}: reload and retry",
+        raise Refused("conflict", f"the case is at version {row.version}, not {if_match}: reload and retry",
                       "If-Match")
 
 
@@ -180,7 +181,7 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
     if row is None or not user.sees(row.org):
         raise not_found(f"case {case_id!r}")
     if case.id != row.ref:
-        raise Problem(422, "invalid-case", f"the updated document must keep the case id {row.ref!r}", "id")
+        raise Refused("invalid-case", f"the updated document must keep the case id {row.ref!r}", "id")
     _expect(row, if_match)
     results = evaluate(case, store.compiled)
     at, revision = m.now(), row.revision + 1
@@ -190,8 +191,8 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
                                .values(version=row.version + 1, revision=revision, status=status,
                                        payer=case.member.payer, updated_at=at)).rowcount
         if changed != 1:
-            raise Problem(409, "conflict", "the case was changed by another request meanwhile: reload and retry")
+            raise Refused("conflict", "the case was changed by another request meanwhile: reload and retry")
         details = _insert_revision(conn, user, case_id, revision, text, results, at)
-        audit.append(conn, user.name, user.role, "case.reevaluate", case_id, details | {"version": row.version + 1})
+        chain.append(conn, user.name, user.role, "case.reevaluate", case_id, details | {"version": row.version + 1})
         view = case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one())
     return view

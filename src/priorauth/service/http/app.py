@@ -13,12 +13,12 @@ from fastapi.openapi.utils import get_openapi
 from priorauth import __version__
 from priorauth.case.model import Case
 from priorauth.errors import USAGE, PriorAuthError
-from priorauth.service import policies, routes
-from priorauth.service.db import schema_is_current
-from priorauth.service.guard import Guard, install_handlers
-from priorauth.service.problems import ProblemBody
-from priorauth.service.schemas import ReviewIn
-from priorauth.service.store import Store
+from priorauth.service.http import policies, routes
+from priorauth.service.http.guard import Guard, install_handlers
+from priorauth.service.http.problems import ProblemBody
+from priorauth.service.http.schemas import ReviewIn
+from priorauth.service.store.db import schema_is_current
+from priorauth.service.workflow.state import Store
 
 DESCRIPTION = """Prior authorization for intrathecal and epidural drug delivery, as a service.
 

@@ -2,7 +2,7 @@
 
 Reads run in ordinary transactions. Writes run in `writing()`: on SQLite that is `BEGIN IMMEDIATE`, so
 writers queue on the database lock (with a busy timeout) instead of failing when a read snapshot turns
-stale; on PostgreSQL the audit chain head row is locked last in every write (see audit.py).
+stale; on PostgreSQL the audit chain head row is locked last in every write (see audit/chain.py).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from priorauth.errors import USAGE, PriorAuthError
-from priorauth.service.config import database_url
+from priorauth.service.store.config import database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "priorauth_write"

@@ -6,11 +6,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from priorauth.service import audit
-from priorauth.service import models as m
-from priorauth.service.auth import User
-from priorauth.service.db import writing
-from priorauth.service.store import Store
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.store import models as m
+from priorauth.service.store.db import writing
+from priorauth.service.workflow.state import Store
 
 
 def read_trail(store: Store, user: User, case_id: str | None, page: int, per_page: int) -> dict[str, Any]:
@@ -20,5 +20,5 @@ def read_trail(store: Store, user: User, case_id: str | None, page: int, per_pag
     with writing(store.engine) as conn:
         total = conn.execute(select(func.count()).select_from(query.subquery())).scalar_one()
         rows = conn.execute(query.order_by(m.audit_events.c.seq).offset((page - 1) * per_page).limit(per_page)).all()
-        audit.append(conn, user.name, user.role, "audit.read", case_id, {"page": page, "events": len(rows)})
-    return {"events": [audit.event_dict(r) for r in rows], "page": page, "per_page": per_page, "total": total}
+        chain.append(conn, user.name, user.role, "audit.read", case_id, {"page": page, "events": len(rows)})
+    return {"events": [chain.event_dict(r) for r in rows], "page": page, "per_page": per_page, "total": total}

@@ -1,12 +1,12 @@
-"""Alembic environment: run by `priorauth.service.db.migrate` with a connection, or by `alembic` itself."""
+"""Alembic environment: run by `priorauth.service.store.db.migrate` with a connection, or by `alembic` itself."""
 
 from __future__ import annotations
 
 from alembic import context
 from sqlalchemy import create_engine
 
-from priorauth.service.config import database_url
-from priorauth.service.models import metadata
+from priorauth.service.store.config import database_url
+from priorauth.service.store.models import metadata
 
 config = context.config
 

@@ -16,8 +16,8 @@ from starlette.requests import Request
 
 from priorauth.case.model import Case
 from priorauth.errors import field_path
-from priorauth.service.config import MAX_BODY_BYTES
-from priorauth.service.problems import Problem, field_problem
+from priorauth.service.http.problems import Problem, field_problem
+from priorauth.service.store.config import MAX_BODY_BYTES
 
 M = TypeVar("M", bound=BaseModel)
 MAX_ERRORS = 20

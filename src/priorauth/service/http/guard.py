@@ -20,7 +20,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from priorauth.errors import field_path
-from priorauth.service.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error
+from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error, refused
+from priorauth.service.workflow.errors import Refused
 
 access_log = logging.getLogger("priorauth.access")
 
@@ -33,6 +34,11 @@ def problem_response(problem: Problem, instance: str | None) -> Response:
 async def _on_problem(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, Problem)
     return problem_response(exc, request.url.path)
+
+
+async def _on_refused(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, Refused)
+    return problem_response(refused(exc), request.url.path)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:
@@ -58,6 +64,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
+    app.add_exception_handler(Refused, _on_refused)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
 

@@ -14,12 +14,10 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.responses import Response
 
 from priorauth.case.model import DATE_RANGE
-from priorauth.service import cases, reviews
-from priorauth.service.auth import ADMIN, REVIEWER, SUBMITTER, User
-from priorauth.service.body import parse_case, parse_model, read_body
-from priorauth.service.evaluation import evaluate
-from priorauth.service.problems import Problem, forbidden, responses, unauthorized
-from priorauth.service.schemas import (
+from priorauth.service.auth.users import ADMIN, REVIEWER, SUBMITTER, User
+from priorauth.service.http.body import parse_case, parse_model, read_body
+from priorauth.service.http.problems import Problem, forbidden, responses, unauthorized
+from priorauth.service.http.schemas import (
     AuditPage,
     CaseList,
     CaseView,
@@ -29,8 +27,10 @@ from priorauth.service.schemas import (
     ReviewOut,
     Status,
 )
-from priorauth.service.store import Store
-from priorauth.service.trail import read_trail
+from priorauth.service.http.trail import read_trail
+from priorauth.service.workflow import cases, reviews
+from priorauth.service.workflow.evaluation import evaluate
+from priorauth.service.workflow.state import Store
 
 router = APIRouter(prefix="/v1")
 bearer = HTTPBearer(auto_error=False, description="A token from `priorauth users add`.")

@@ -11,7 +11,7 @@ from priorauth import __version__
 from priorauth.case.model import Case
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.engine.policyset import CompiledPolicies
-from priorauth.service.audit import sha256_text
+from priorauth.service.audit.chain import sha256_text
 from priorauth.vocab import NOT_MET, Explain
 
 

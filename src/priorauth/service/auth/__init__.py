@@ -1,0 +1,1 @@
+"""Users, bearer tokens and roles; imports only store and audit."""

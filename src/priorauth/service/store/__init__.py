@@ -1,0 +1,1 @@
+"""The lowest layer: where the data lives (configuration, engines and transactions, tables, migrations)."""

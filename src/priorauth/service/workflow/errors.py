@@ -1,0 +1,18 @@
+"""Why the workflow refuses a request, free of HTTP: the http layer answers each refusal as problem+json.
+
+`code` is the problem code clients see (`not-found`, `conflict`, ...); http/problems.py chooses its status.
+"""
+
+from __future__ import annotations
+
+
+class Refused(Exception):
+    """The request cannot be carried out as asked: `code` says why, `field` (if any) what is at fault."""
+
+    def __init__(self, code: str, detail: str, field: str | None = None):
+        super().__init__(detail)
+        self.code, self.detail, self.field = code, detail, field
+
+
+def not_found(what: str) -> Refused:
+    return Refused("not-found", f"no {what}")
