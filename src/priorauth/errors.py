@@ -15,12 +15,29 @@ NOT_FOUND = "not-found"  # a named thing (policy id, case, file) does not exist
 USAGE = "usage"  # a command or request is used wrongly (bad option, bad date, conflicting arguments)
 ENVIRONMENT = "environment"  # the machine, not the input: a cache that cannot be written, a database down
 
+# The service's own codes: problems of an HTTP request rather than of the case or the policies.
+SERVICE_CODES: dict[str, int] = {
+    "malformed-json": 400,  # the body is not JSON (or not UTF-8, or empty)
+    "invalid-request": 422,  # a parameter, header or non-case body field is wrong
+    "unauthorized": 401,  # no valid bearer token
+    "forbidden": 403,  # the token's role may not do this
+    "method-not-allowed": 405,
+    "conflict": 409,  # the case changed since the version the client read (If-Match)
+    "already-finalized": 409,  # a reviewer already finalized this determination
+    "idempotency-key-reused": 422,  # the same Idempotency-Key with a different body
+    "payload-too-large": 413,
+    "unsupported-media-type": 415,
+    "unavailable": 503,  # the database does not answer
+    "internal-error": 500,  # a defect: logged by type and code location, never by message
+}
+
 HTTP_STATUS: dict[str, int] = {
     INVALID_CASE: 422,
     INVALID_POLICY: 500,
     NOT_FOUND: 404,
     USAGE: 400,
     ENVIRONMENT: 503,
+    **SERVICE_CODES,
 }
 CODES = tuple(HTTP_STATUS)
 

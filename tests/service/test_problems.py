@@ -185,3 +185,13 @@ def test_unexpected_errors_are_a_500_problem_logged_by_type_only(caplog):
     body = json.loads(sent[1]["body"])
     assert set(body) == PROBLEM_KEYS and body["code"] == "internal-error"
     assert PHI_MARKER not in caplog.text and "ValueError" in caplog.text
+
+
+def test_a_payer_no_loaded_policy_belongs_to_is_an_invalid_case(api):
+    """Which payers exist is the loaded policy set's to say: the case model accepts any slug, evaluation refuses."""
+    for method, path in (("POST", "/v1/determinations"), ("POST", "/v1/cases")):
+        r = api.request(method, path, "clinic_a", case_doc("unknown-payer", member={"payer": "acme"}))
+        assert_problem(r, 422, "member.payer")
+        assert "acme" in r.json()["detail"] and "hcsc" in r.json()["detail"]
+    listed = api.request("GET", "/v1/cases?per_page=100", "admin").json()["items"]
+    assert not [c for c in listed if c["case"] == "unknown-payer"]  # nothing was stored

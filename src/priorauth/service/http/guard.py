@@ -19,9 +19,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from priorauth.errors import field_path
-from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, for_status, internal_error, refused
-from priorauth.service.workflow.errors import Refused
+from priorauth.errors import PriorAuthError, field_path
+from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, for_status, from_error, internal_error
 
 access_log = logging.getLogger("priorauth.access")
 
@@ -36,9 +35,10 @@ async def _on_problem(request: Request, exc: Exception) -> Response:
     return problem_response(exc, request.url.path)
 
 
-async def _on_refused(request: Request, exc: Exception) -> Response:
-    assert isinstance(exc, Refused)
-    return problem_response(refused(exc), request.url.path)
+async def _on_error(request: Request, exc: Exception) -> Response:
+    """A priorauth error (a workflow refusal, an invalid case, the environment) answers with its code's status."""
+    assert isinstance(exc, PriorAuthError)
+    return problem_response(from_error(exc), request.url.path)
 
 
 async def _on_http(request: Request, exc: Exception) -> Response:
@@ -64,7 +64,7 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
 
 def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Problem, _on_problem)
-    app.add_exception_handler(Refused, _on_refused)
+    app.add_exception_handler(PriorAuthError, _on_error)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(RequestValidationError, _on_validation)
 

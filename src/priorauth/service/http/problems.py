@@ -17,6 +17,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
+from priorauth.errors import INVALID_CASE, PriorAuthError
 from priorauth.service.workflow.errors import Refused
 
 MEDIA_TYPE = "application/problem+json"
@@ -59,13 +60,14 @@ class ProblemBody(BaseModel):
     instance: str | None
 
 
-class Problem(Exception):
-    """Raise anywhere in a request to answer with a problem+json response."""
+class Problem(PriorAuthError):
+    """Raise anywhere in the http layer to answer with a problem+json response (the one error root's
+    HTTP form: `code` is one of priorauth.errors' codes)."""
 
     def __init__(self, status: int, code: str, detail: str, field: str | None = None,
                  errors: list[dict[str, str]] | None = None, headers: dict[str, str] | None = None):
-        super().__init__(detail)
-        self.status, self.code, self.detail, self.field = status, code, detail, field
+        super().__init__(code, field or "", detail)
+        self.status, self.detail, self.field = status, detail, field
         self.errors = errors if errors is not None else ([{"field": field, "message": detail}] if field else [])
         self.headers = headers or {}
 
@@ -124,14 +126,14 @@ def for_status(status: int, detail: str) -> Problem:
 
 
 # The status of each refusal the workflow raises (workflow/errors.py), by its code.
-REFUSED_STATUS = {
-    "malformed-json": 400, "not-found": 404, "conflict": 409, "already-finalized": 409,
-    "invalid-case": 422, "invalid-request": 422, "idempotency-key-reused": 422,
-}
-
-
-def refused(exc: Refused) -> Problem:
-    return Problem(REFUSED_STATUS[exc.code], exc.code, exc.detail, exc.field)
+def from_error(exc: PriorAuthError) -> Problem:
+    """Any priorauth error raised while serving a request, with the status its code has in priorauth.errors."""
+    if isinstance(exc, Refused):
+        return Problem(exc.http_status, exc.code, exc.detail, exc.field)
+    # A case error names its field (`member.payer`); other errors name a file or a policy, not a field.
+    field = exc.location if exc.code == INVALID_CASE and exc.location else None
+    detail = exc.message if field else str(exc)
+    return Problem(exc.http_status, exc.code, f"{field}: {detail}" if field else detail, field)
 
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -31,6 +31,7 @@ from priorauth.service.http.trail import read_trail
 from priorauth.service.workflow import cases, reviews
 from priorauth.service.workflow.evaluation import evaluate
 from priorauth.service.workflow.state import Store
+from priorauth.vocab import Explain
 
 router = APIRouter(prefix="/v1")
 bearer = HTTPBearer(auto_error=False, description="A token from `priorauth users add`.")
@@ -96,7 +97,7 @@ IfMatch = Annotated[str | None, Header(alias="If-Match", pattern=r'^(W/)?"?[0-9]
                                        description="the case version (ETag) you read, e.g. \"3\"")]
 
 
-EXPLAIN = ("summary", "fails", "full")
+EXPLAIN = tuple(level.value for level in Explain)
 _DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 DETERMINATIONS_DOC = CASE_BODY | {"security": [{"HTTPBearer": []}], "parameters": [
     {"name": "policy", "in": "query", "required": False, "description": "only these policy ids (repeatable)",
@@ -184,6 +185,10 @@ async def list_cases(
     per_page: Annotated[int, Query(ge=1, le=100)] = cases.PER_PAGE,
 ) -> Response:
     """Cases visible to the caller (a submitter sees only its organization's), newest first."""
+    known = store_of(request).compiled.payers
+    if payer is not None and payer not in known:
+        raise Problem(422, "invalid-request",
+                      f"no policy of payer {payer!r} is loaded; known: {', '.join(sorted(known))}", "payer")
     return _json(await run_in_threadpool(cases.list_cases, store_of(request), user, status, payer, page, per_page))
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-Status = Literal["review_required", "documentation_requested", "decided"]
-Payer = Literal["moda", "florida-blue", "caresource", "uhc", "hcsc"]
+from priorauth.vocab import PAYER_PATTERN, ReviewDecision, ReviewStatus
+
+Status = ReviewStatus
+Payer = Annotated[str, StringConstraints(pattern=PAYER_PATTERN, max_length=64)]  # which exist: the policy set's
 
 
 def _storable(value: str) -> str:
@@ -31,7 +33,7 @@ class ReviewIn(BaseModel):
 
     model_config = ConfigDict(strict=True, extra="forbid")
     policy: Text = Field(min_length=1, max_length=100, description="policy id, e.g. hcsc-sur707-008")
-    decision: Literal["approve", "deny", "pend"]
+    decision: ReviewDecision
     rationale: Text = Field(min_length=1, max_length=20_000)
     criteria: list[Text] | None = Field(default=None, max_length=100,
                                        description="criterion ids the decision rests on (not met ones for a deny)")

@@ -18,8 +18,9 @@ from typing import Any, Protocol
 
 from priorauth.service.workflow.errors import Refused
 from priorauth.service.workflow.evaluation import criteria_ids, not_met_criteria
+from priorauth.vocab import REVIEW_REQUIRED_DECISIONS, REVIEW_STATUSES
 
-REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED = "review_required", "documentation_requested", "decided"
+REVIEW_REQUIRED, DOCUMENTATION_REQUESTED, DECIDED = REVIEW_STATUSES
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 
@@ -44,7 +45,7 @@ def review_state(engine_decision: str, review_decision: str | None) -> tuple[str
     if review_decision is not None:
         state = DOCUMENTATION_REQUESTED if review_decision == "pend" else "reviewed"
         return state, review_decision
-    if engine_decision in ("deny", "refer"):
+    if engine_decision in REVIEW_REQUIRED_DECISIONS:
         return REVIEW_REQUIRED, None
     if engine_decision == "pend":
         return DOCUMENTATION_REQUESTED, None
