@@ -67,6 +67,8 @@ class Evidence:
 
     sources: Mapping[str, tuple[Source, ...]] = field(default_factory=lambda: MappingProxyType({}))
     from_document: bool = True
+    # path -> (CaseField(path),): one tuple per path rather than one per read
+    _own: dict[str, tuple[Source, ...]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "sources", MappingProxyType({k: tuple(v) for k, v in self.sources.items()}))
@@ -75,15 +77,26 @@ class Evidence:
         """The sources of the value read at `path` (none for an undocumented value)."""
         if value is None:
             return ()
-        if not self.sources:
-            return (CaseField(path),) if self.from_document else ()
+        if self.sources:
+            return self._recorded(path)
+        return self._document(path) if self.from_document else ()
+
+    def _document(self, path: str) -> tuple[Source, ...]:
+        own = self._own.get(path)
+        if own is None:
+            own = (CaseField(path),)
+            if len(self._own) < 4096:
+                self._own[path] = own
+        return own
+
+    def _recorded(self, path: str) -> tuple[Source, ...]:
         probe: str | None = path
         while probe is not None:
             found = self.sources.get(probe)
             if found:
                 return found
             probe = _parent(probe)
-        return (CaseField(path),) if self.from_document else ()
+        return self._document(path) if self.from_document else ()
 
     def __reduce__(self):  # MappingProxyType does not pickle; the plain mapping does
         return (Evidence, (dict(self.sources), self.from_document))

@@ -86,20 +86,21 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
     verdicts = program.run(facts)
     outcomes = explain_leaves(program, verdicts, facts)
     tree = criteria_tree(program, verdicts, outcomes, facts)
+    not_met = tuple([program.labels[i][0] for i, v in enumerate(verdicts) if v == NOT_MET])
     verdict = verdicts[program.root]
     if verdict == MET:
         return ctx.record(policy.id, compiled, "approve", "Every applicable criterion is met on documented facts.",
                           documentation_checklist=checklist, approval_duration=policy.approval_duration.get(kind),
-                          criteria=tree)
+                          criteria=tree, not_met_nodes=not_met)
     if verdict == NOT_MET:
         reasons = deny_reasons(program, verdicts, outcomes)
         summary = "Not met: " + "; ".join(f"{r.section} ({r.criterion})" for r in reasons)
         return ctx.record(policy.id, compiled, "deny", summary, reasons=reasons,
-                          documentation_checklist=checklist, criteria=tree)
+                          documentation_checklist=checklist, criteria=tree, not_met_nodes=not_met)
     requests = documentation_requests(program, verdicts, outcomes)
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
-                      documentation_checklist=checklist, criteria=tree)
+                      documentation_checklist=checklist, criteria=tree, not_met_nodes=not_met)
 
 
 def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,

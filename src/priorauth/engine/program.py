@@ -55,7 +55,8 @@ def condition(when: When | None) -> Condition | None:
 class Program:
     """A criteria tree flattened in post-order: children always come before their parent."""
 
-    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "_plans")
+    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "labels", "skipped_trees",
+                 "_plans")
 
     def __init__(self, root: Node, knowledge: Knowledge):
         self.nodes: list[Node] = []
@@ -79,6 +80,11 @@ class Program:
         self.ns = [n.at_least or 0 for n in self.nodes]
         self.guarded = [i for i, w in enumerate(self.whens) if w is not None]
 
+        # What the record shows of each node besides its status: (id, status when skipped, section, quote, title,
+        # operator, interpretation); and the records of subtrees that do not apply (explain.criteria_tree).
+        self.labels = [(n.id, SKIPPED, n.section, n.quote, n.title, _operator_name(op, n), n.interpretation)
+                       for n, op in zip(self.nodes, self.ops, strict=True)]
+        self.skipped_trees: dict[int, object] = {}
         self._plans: dict[tuple, tuple[list, list[int]]] = {}
 
     def _plan(self, facts: Facts) -> tuple[list, list[int]]:
@@ -120,4 +126,6 @@ class Program:
         return verdicts
 
 
-OPERATOR_NAMES = {ALL: "all", ANY: "any", NOT: "not"}  # AT_LEAST is written "at_least N"
+def _operator_name(op: int, node: Node) -> str | None:
+    """How the record names a group's operator (None for a leaf test)."""
+    return {TEST: None, ALL: "all", ANY: "any", NOT: "not"}.get(op, f"at_least {node.at_least}")

@@ -48,23 +48,28 @@ class Criterion(NamedTuple):
             yield from child.walk()
 
     def to_dict(self, only_failing: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {"id": self.id, "verdict": self.status, "section": self.section, "quote": self.quote}
-        if self.title:
-            out["title"] = self.title
-        if self.operator:
-            out["operator"] = self.operator
-        if self.detail:
-            out["detail"] = self.detail
-        if self.facts:
-            out["facts"] = {f.path: _jsonable(f.value) for f in self.facts}
-            sources = {f.path: [s.to_dict() for s in f.sources] for f in self.facts if f.sources}
+        node_id, status, section, quote, title, operator, interpretation, detail, facts, children = self
+        out: dict[str, Any] = {"id": node_id, "verdict": status, "section": section, "quote": quote}
+        if title:
+            out["title"] = title
+        if operator:
+            out["operator"] = operator
+        if detail:
+            out["detail"] = detail
+        if facts:
+            out["facts"] = {f[0]: _jsonable(f[1]) for f in facts}
+            sources = {f[0]: [s.to_dict() for s in f[2]] for f in facts if f[2]}
             if sources:
                 out["sources"] = sources
-        if self.interpretation:
-            out["interpretation"] = self.interpretation
-        children = [c for c in self.children if not only_failing or c.status in (NOT_MET, UNKNOWN)]
+        if interpretation:
+            out["interpretation"] = interpretation
         if children:
-            out["children"] = [c.to_dict(only_failing) for c in children]
+            if only_failing:
+                shown = [c.to_dict(True) for c in children if c[1] == NOT_MET or c[1] == UNKNOWN]
+                if shown:
+                    out["children"] = shown
+            else:
+                out["children"] = [c.to_dict() for c in children]
         return out
 
 
@@ -151,6 +156,8 @@ class Determination:
     approval_duration: str | None = None
     criteria: Criterion | None = None
     findings: tuple[Finding, ...] = ()
+    not_met_nodes: tuple[str, ...] = ()  # ids of the tree's not-met nodes, in program order
+
 
     @property
     def review_required(self) -> bool:
@@ -160,9 +167,7 @@ class Determination:
     def not_met_criteria(self) -> tuple[str, ...]:
         """What a denial may cite: the decisive reasons first, then every not-met node of the tree."""
         out = [r.criterion or r.rule for r in self.reasons] if self.decision == "deny" else []
-        if self.criteria is not None:
-            out += [c.id for c in self.criteria.walk() if c.status == NOT_MET]
-        return tuple(dict.fromkeys(i for i in out if i))
+        return tuple(dict.fromkeys(i for i in out + list(self.not_met_nodes) if i))
 
     @property
     def cited_ids(self) -> frozenset[str]:
@@ -195,6 +200,8 @@ class Determination:
 
 
 def _jsonable(value: Any) -> Any:
+    if value is None or value.__class__ in (str, bool, int, float):
+        return value
     if isinstance(value, dt.date):
         return value.isoformat()
     if isinstance(value, tuple):
