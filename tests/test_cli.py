@@ -76,6 +76,26 @@ def test_unknown_policy_id_suggests():
     assert proc.returncode == 2 and "did you mean hcsc-sur707-008" in proc.stderr
 
 
+def test_a_payer_no_policy_belongs_to_is_refused_before_anything_is_evaluated(tmp_path):
+    """The case model takes any payer slug; the loaded policy set says which exist (a sixth payer is a folder)."""
+    good = tmp_path / "a.json"
+    good.write_text(json.dumps({"format": "priorauth-case/1", "id": "a", "submitted": "2025-06-02",
+                                "request": {"kind": "trial", "indication": "noncancer_pain",
+                                            "service_date": "2025-06-20"}}))
+    bad = tmp_path / "b.json"
+    bad.write_text(json.dumps({**json.loads(good.read_text()), "id": "b", "member": {"payer": "caresourse"}}))
+    proc = run_cli("check", str(good), str(bad), "--format", "json")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert f"error [invalid-case]: {bad}: member.payer: no policy of payer 'caresourse'" in proc.stderr
+    assert "did you mean caresource" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_schema_determination_is_published():
+    schema = json.loads(run_cli("schema", "determination", check=True).stdout)
+    assert schema["properties"]["format"] == {"const": "priorauth-determination/1"}
+    assert {"id", "decision", "policy_version", "input_sha256", "knowledge"} <= set(schema["required"])
+
+
 def test_schema_case_is_published():
     schema = json.loads(run_cli("schema", "case", check=True).stdout)
     assert schema["title"].startswith("priorauth case")

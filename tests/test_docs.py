@@ -273,3 +273,11 @@ def test_errors_page_examples_are_what_the_cli_prints(tmp_path):
         got = proc.stderr.splitlines()[0] if proc.stderr else ""
         assert proc.returncode == 2, proc.stderr
         assert got.startswith(want.removesuffix("...")) if want.endswith("...") else got == want
+
+
+def test_determination_doc_names_every_key_of_the_schema():
+    from priorauth.engine.schema import determination_schema
+
+    doc = (REPO / "docs" / "determination.md").read_text()
+    missing = [key for key in determination_schema()["properties"] if f"`{key}`" not in doc]
+    assert missing == []

@@ -23,7 +23,7 @@ import jsonschema_rs
 import pytest
 
 from conftest import CASES
-from priorauth.case.provenance import Evidence, FhirElement, NoteSpan
+from priorauth.case.provenance import CaseField, Evidence, FhirElement, NoteSpan
 from priorauth.engine import CompiledPolicies, evaluate_case
 from priorauth.engine.schema import determination_schema
 from priorauth.intake import load_case
@@ -184,13 +184,19 @@ def _leaf_facts(d) -> dict[str, dict]:
 
 
 def test_case_file_facts_name_their_json_path(policies):
+    """In the record every leaf fact of a case file carries its JSON path; the JSON says so once
+    (`default_source`) instead of repeating each path."""
     case = load_case(next(f for f in POLICY_CASES if f.stem == "noncancer-trial-approve"))
     [d] = evaluate_case(case, policies, only=["caresource-ar-mm-1502"])
-    facts = _leaf_facts(d)
+    read = {f.path: f for node in d.criteria.walk() for f in node.facts}
     infection = "clinical.findings.active_infection"
-    assert facts[infection] == [{"kind": "case", "path": infection}]
-    treatments = [p for p in facts if p.startswith("clinical.treatments[")]
-    assert treatments and all(facts[p] == [{"kind": "case", "path": p}] for p in treatments)
+    assert read[infection].sources == (CaseField(infection),)
+    treatments = [p for p in read if p.startswith("clinical.treatments[")]
+    assert treatments and all(read[p].sources == (CaseField(p),) for p in treatments)
+    assert all(f.sources == () for f in read.values() if f.value is None)  # undocumented: no source
+    out = d.to_dict("full")
+    assert out["default_source"] == {"kind": "case"}
+    assert _leaf_facts(d) and all(sources == [] for sources in _leaf_facts(d).values())
 
 
 def test_recorded_sources_reach_the_leaves(policies):
@@ -207,6 +213,7 @@ def test_recorded_sources_reach_the_leaves(policies):
     assert facts["clinical.findings.active_infection"] == [span.to_dict()]
     assert facts["clinical.treatments[0]"] == [fhir.to_dict()]
     assert facts.get("clinical.findings.coagulopathy", []) == []  # no source recorded, not from the document
+    assert d.to_dict()["default_source"] is None
     assert pickle.loads(pickle.dumps(evidence)) == evidence
 
 

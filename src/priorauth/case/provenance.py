@@ -77,9 +77,8 @@ class Evidence:
         """The sources of the value read at `path` (none for an undocumented value)."""
         if value is None:
             return ()
-        if self.sources:
-            return self._recorded(path)
-        return self._document(path) if self.from_document else ()
+        found = self._recorded(path) if self.sources else ()
+        return found or (self._document(path) if self.from_document else ())
 
     def _document(self, path: str) -> tuple[Source, ...]:
         own = self._own.get(path)
@@ -89,6 +88,10 @@ class Evidence:
                 self._own[path] = own
         return own
 
+    def recorded(self, path: str, value: Any) -> tuple[Source, ...]:
+        """Only the sources intake recorded for `path` (or a list element above it), not the document default."""
+        return self._recorded(path) if value is not None and self.sources else ()
+
     def _recorded(self, path: str) -> tuple[Source, ...]:
         probe: str | None = path
         while probe is not None:
@@ -96,7 +99,7 @@ class Evidence:
             if found:
                 return found
             probe = _parent(probe)
-        return self._document(path) if self.from_document else ()
+        return ()
 
     def __reduce__(self):  # MappingProxyType does not pickle; the plain mapping does
         return (Evidence, (dict(self.sources), self.from_document))

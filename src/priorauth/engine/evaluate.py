@@ -10,11 +10,11 @@ immutable `Determination`; nothing here reads a file or starts a process.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
+from hashlib import sha256
 
 from priorauth.case.model import Case
 from priorauth.case.provenance import CASE_FILE, Evidence
-from priorauth.engine.explain import criteria_tree, deny_reasons, documentation_requests, explain_leaves
+from priorauth.engine.explain import deny_reasons, documentation_requests, evaluated_tree
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.findings import Finding, case_findings, policy_findings
 from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
@@ -24,7 +24,7 @@ from priorauth.vocab import MET, NOT_MET, Decision
 
 def input_hash(case: Case) -> str:
     """SHA-256 of the case as validated (canonical JSON of the model), the record's input reference."""
-    return hashlib.sha256(case.model_dump_json().encode()).hexdigest()
+    return sha256(case.model_dump_json().encode()).hexdigest()
 
 
 class _Context:
@@ -40,15 +40,14 @@ class _Context:
 
     def record(self, policy_id: str, compiled: CompiledPolicy | None, decision: Decision, summary: str,
                **parts) -> Determination:
-        version = compiled.version if compiled else None
         ps = self.policies
-        key = "|".join((self.input_sha256, policy_id, version.version if version else "-",
-                        (version.content_sha256 or "-") if version else "-", self.facts.as_of.isoformat(),
-                        ps.engine_version, repr(ps.knowledge_versions)))
+        version = compiled.version if compiled else None
+        # The id addresses the content: input, policy version and its hash, as-of date, engine and knowledge.
+        key = f"{self.input_sha256}|{policy_id}|{compiled.key if compiled else '-'}|{self.facts.as_of}|{ps.salt}"
         findings = self.findings
         if compiled is not None:
             findings += tuple(policy_findings(self.facts.case, compiled.policy, ps.knowledge, compiled.code_systems))
-        return Determination(id=hashlib.sha256(key.encode()).hexdigest()[:32], policy=policy_id, decision=decision,
+        return Determination(id=sha256(key.encode()).hexdigest()[:32], policy=policy_id, decision=decision,
                              summary=summary, policy_version=version, engine_version=ps.engine_version,
                              knowledge=ps.knowledge_versions, input_sha256=self.input_sha256,
                              as_of=self.facts.as_of, findings=findings, **parts)
@@ -83,24 +82,23 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
                           f"{policy.payer_name} {policy.number} states no criteria for a {kind} request; "
                           "refer for manual review.", documentation_checklist=checklist)
     program = compiled.program
-    verdicts = program.run(facts)
-    outcomes = explain_leaves(program, verdicts, facts)
-    tree = criteria_tree(program, verdicts, outcomes, facts)
-    not_met = tuple([program.labels[i][0] for i, v in enumerate(verdicts) if v == NOT_MET])
+    outcomes: dict = {}
+    verdicts = program.run(facts, outcomes)
+    tree = evaluated_tree(program, verdicts, outcomes, facts)
     verdict = verdicts[program.root]
     if verdict == MET:
         return ctx.record(policy.id, compiled, "approve", "Every applicable criterion is met on documented facts.",
                           documentation_checklist=checklist, approval_duration=policy.approval_duration.get(kind),
-                          criteria=tree, not_met_nodes=not_met)
+                          tree=tree)
     if verdict == NOT_MET:
         reasons = deny_reasons(program, verdicts, outcomes)
         summary = "Not met: " + "; ".join(f"{r.section} ({r.criterion})" for r in reasons)
         return ctx.record(policy.id, compiled, "deny", summary, reasons=reasons,
-                          documentation_checklist=checklist, criteria=tree, not_met_nodes=not_met)
+                          documentation_checklist=checklist, tree=tree)
     requests = documentation_requests(program, verdicts, outcomes)
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
-                      documentation_checklist=checklist, criteria=tree, not_met_nodes=not_met)
+                      documentation_checklist=checklist, tree=tree)
 
 
 def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,

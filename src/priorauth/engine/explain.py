@@ -1,54 +1,24 @@
 """From an evaluated program to the record's explanation: the criteria tree, deny reasons, pend requests.
 
-Each leaf that applies is explained once (its predicate at FULL: the facts it read and a one-line
-detail); the tree, the reasons and the requests all read those outcomes.
+Each leaf that applies is explained once, while the program runs (its predicate at FULL: the facts it
+read and a one-line detail); the tree, the reasons and the requests all read those outcomes.
 """
 
 from __future__ import annotations
 
 from priorauth.engine.facts import Facts
-from priorauth.engine.predicates import FULL, Outcome
+from priorauth.engine.predicates import Outcome
 from priorauth.engine.program import TEST, Program
-from priorauth.engine.record import Criterion, Fact, Reason, Request
-from priorauth.vocab import NOT_MET, SKIPPED, UNKNOWN
-
-NOT_APPLYING = "does not apply to this request"
-# NamedTuple's generated __new__ is Python code; the record builds thousands of nodes a second, so build them
-# as tuples of the right type directly (same objects, a tenth of the cost).
-_new = tuple.__new__
+from priorauth.engine.record import EvaluatedTree, Reason, Request
+from priorauth.vocab import NOT_MET, UNKNOWN
 
 
-def explain_leaves(program: Program, verdicts: list[str], facts: Facts) -> dict[int, Outcome]:
-    preds = program.preds
-    return {i: preds[i](facts, FULL) for i, op in enumerate(program.ops) if op == TEST and verdicts[i] != SKIPPED}
-
-
-def criteria_tree(program: Program, verdicts: list[str], outcomes: dict[int, Outcome], facts: Facts) -> Criterion:
-    """The evaluated tree, built bottom-up (the program is in post-order). A subtree that does not apply is
-    the same for every request, so it is built once per program and shared (the records are immutable)."""
-    evidence = facts.evidence
-    source_of = evidence.of
-    labels = program.labels
-    skipped = program.skipped_trees
-    kids = program.kids
-    built: list[Criterion | None] = [None] * len(verdicts)
-    for i, status in enumerate(verdicts):
-        if status == SKIPPED:
-            tree = skipped.get(i)
-            if tree is None:
-                tree = skipped[i] = Criterion(*labels[i], NOT_APPLYING, (), tuple([built[k] for k in kids[i]]))
-            built[i] = tree
-            continue
-        outcome = outcomes.get(i)
-        if outcome is None:
-            detail, read = "", ()
-        else:
-            detail = outcome.detail
-            read = tuple([_new(Fact, (path, value, source_of(path, value))) for path, value in outcome.facts.items()])
-        node_id, _, section, quote, title, operator, interpretation = labels[i]
-        built[i] = _new(Criterion, (node_id, status, section, quote, title, operator, interpretation, detail, read,
-                                    tuple([built[k] for k in kids[i]])))
-    return built[program.root]
+def evaluated_tree(program: Program, verdicts: list[str], outcomes: dict[int, Outcome], facts: Facts) -> EvaluatedTree:
+    """The record's tree: statuses, and each applied leaf's detail and facts read (rendered on demand)."""
+    explained: list = [None] * len(verdicts)
+    for i, outcome in outcomes.items():
+        explained[i] = (outcome.detail, tuple(outcome.facts.items()))
+    return EvaluatedTree(program.table, tuple(verdicts), tuple(explained), facts.evidence)
 
 
 def deny_reasons(program: Program, verdicts: list[str], outcomes: dict[int, Outcome]) -> tuple[Reason, ...]:

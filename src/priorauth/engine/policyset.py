@@ -31,6 +31,7 @@ class CompiledPolicy:
     documentation: tuple[tuple[object, Condition | None], ...]
     version: PolicyVersion
     code_systems: frozenset[str]
+    key: str  # version and content hash, as the determination id reads them
 
 
 def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledge) -> CompiledPolicy:
@@ -43,6 +44,7 @@ def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledg
         documentation=tuple((d, condition(d.when)) for d in policy.documentation),
         version=version,
         code_systems=listed_systems(policy, knowledge.codes),
+        key=f"{policy.version}|{content_hash or '-'}",
     )
 
 
@@ -54,6 +56,7 @@ class CompiledPolicies:
         self.knowledge = knowledge
         self.engine_version = __version__
         self.knowledge_versions = tuple(sorted(knowledge.versions.items()))
+        self.salt = f"{self.engine_version}|{self.knowledge_versions!r}"  # the ids' part common to every record
         self._versions: dict[str, tuple[CompiledPolicy, ...]] = {
             pid: tuple(compile_policy(p, policies.hashes.get((p.id, p.version)), knowledge) for p in versions)
             for pid, versions in policies.versions.items()

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from priorauth.case.dates import add_months, covered_days, months_to_days
 from priorauth.case.model import Drug, Treatment
@@ -35,11 +33,13 @@ from priorauth.vocab import MET, NOT_MET, UNKNOWN, Verdict
 
 DETAIL, FULL = 1, 2
 
-@dataclass(frozen=True, slots=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """A leaf's explained verdict: the facts it read (path -> value) and a one-line detail. A tuple, because
+    every applied leaf of every determination makes one."""
+
     verdict: Verdict
-    facts: dict[str, Any] = field(default_factory=dict)
-    detail: str = ""
+    facts: dict[str, Any]
+    detail: str
 
 
 # run(facts) -> verdict; run(facts, DETAIL or FULL) -> Outcome
@@ -153,17 +153,6 @@ def _treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date]
     return (t.start, min(end, as_of)) if t.start <= as_of else None
 
 
-@lru_cache(maxsize=16384)  # treatments are frozen models; one case's are described by many criteria
-def _describe_treatment(t: Treatment) -> str:
-    parts = [t.type]
-    if t.schedule:
-        parts.append(t.schedule)
-    if t.start:
-        parts.append(f"{t.start}..{t.end or ('ongoing' if t.outcome == 'ongoing' else '?')}")
-    parts.append(t.outcome or "outcome not documented")
-    return " ".join(parts)
-
-
 def _compile_treatment(spec: TreatmentSpec) -> Predicate:
     types = frozenset(spec.types)
     outcomes = frozenset(spec.outcomes)
@@ -192,23 +181,24 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
     def run(facts: Facts, explain: int = 0):
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
         candidates = contradicted = 0
-        met = None
-        for t in facts.case.clinical.treatments:
+        met = None  # index of the first qualifying treatment
+        treatments = facts.case.clinical.treatments
+        for i, t in enumerate(treatments):
             if t.type not in types:
                 continue
             candidates += 1
             if t.outcome in contradicting:
                 contradicted += 1
             elif shortfall(t, facts, window_start) is None:
-                met = t
+                met = i
                 break
         verdict = _evidence_verdict(met is not None, candidates, contradicted)
         if not explain:
             return verdict
-        used = {f"clinical.treatments[{i}]": _describe_treatment(t)
-                for i, t in enumerate(facts.case.clinical.treatments) if t.type in types} if explain == FULL else {}
+        shown = facts.shown_treatments
+        used = dict(shown[i] for i, t in enumerate(treatments) if t.type in types) if explain == FULL else {}
         if met is not None:
-            detail = _describe_treatment(met)
+            detail = shown[met][1]
         elif verdict == NOT_MET:
             detail = "documented as " + ", ".join(sorted(contradicting))
         elif not candidates:
@@ -256,9 +246,7 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
         verdict = _evidence_verdict(days >= need, candidates, contradicted)
         if not explain:
             return verdict
-        treatments = facts.case.clinical.treatments
-        used = {f"clinical.treatments[{i}]": _describe_treatment(treatments[i])
-                for i in counted} if explain == FULL else {}
+        used = dict(facts.shown_treatments[i] for i in counted) if explain == FULL else {}
         if verdict == NOT_MET:
             return Outcome(verdict, used, "documented as " + ", ".join(sorted(contradicting)))
         where = f" within the past {spec.within_months} months" if spec.within_months else ""
@@ -273,17 +261,23 @@ def _compile_evaluation(spec: EvaluationSpec) -> Predicate:
     bad = frozenset(spec.not_met)
     specialties = frozenset(spec.specialties) if spec.specialties else None
 
-    def matching(facts: Facts):
+    kind = spec.type.replace("_", "-")
+
+    def matching(facts: Facts) -> list[int]:
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
+        found = []
         for i, e in enumerate(facts.case.clinical.evaluations):
             if e.type != spec.type or (specialties is not None and e.specialty not in specialties):
                 continue
             if window_start is not None and (e.date is None or e.date < window_start):
                 continue
-            yield i, e
+            found.append(i)
+        return found
 
     def run(facts: Facts, explain: int = 0):
-        results = [e.result for _, e in matching(facts)]
+        evaluations = facts.case.clinical.evaluations
+        matches = matching(facts) if evaluations else []
+        results = [evaluations[i].result for i in matches]
         if any(r in good for r in results):
             verdict = MET
         elif results and all(r in bad for r in results):
@@ -293,11 +287,11 @@ def _compile_evaluation(spec: EvaluationSpec) -> Predicate:
         if not explain:
             return verdict
         used = {f"clinical.evaluations[{i}]": " ".join(str(x) for x in (e.type, e.specialty, e.date, e.result) if x)
-                for i, e in matching(facts)} if explain == FULL else {}
+                for i, e in ((i, evaluations[i]) for i in matches)} if explain == FULL else {}
         if verdict == UNKNOWN:
-            return Outcome(verdict, used, f"no qualifying {spec.type.replace('_', '-')} evaluation documented")
+            return Outcome(verdict, used, f"no qualifying {kind} evaluation documented")
         shown = [str(r) for r in results if verdict == NOT_MET or r in good]
-        return Outcome(verdict, used, f"{spec.type.replace('_', '-')} evaluation: " + ", ".join(shown))
+        return Outcome(verdict, used, f"{kind} evaluation: " + ", ".join(shown))
 
     return run
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from priorauth.engine.facts import Facts
 from priorauth.engine.logic import all_of, any_of, at_least, not_of
-from priorauth.engine.predicates import compile_test
+from priorauth.engine.predicates import FULL, Outcome, compile_test
+from priorauth.engine.record import NodeTable
 from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import Node, When
 from priorauth.vocab import SKIPPED
@@ -55,8 +56,7 @@ def condition(when: When | None) -> Condition | None:
 class Program:
     """A criteria tree flattened in post-order: children always come before their parent."""
 
-    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "labels", "skipped_trees",
-                 "_plans")
+    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "table", "_plans")
 
     def __init__(self, root: Node, knowledge: Knowledge):
         self.nodes: list[Node] = []
@@ -80,11 +80,10 @@ class Program:
         self.ns = [n.at_least or 0 for n in self.nodes]
         self.guarded = [i for i, w in enumerate(self.whens) if w is not None]
 
-        # What the record shows of each node besides its status: (id, status when skipped, section, quote, title,
-        # operator, interpretation); and the records of subtrees that do not apply (explain.criteria_tree).
-        self.labels = [(n.id, SKIPPED, n.section, n.quote, n.title, _operator_name(op, n), n.interpretation)
-                       for n, op in zip(self.nodes, self.ops, strict=True)]
-        self.skipped_trees: dict[int, object] = {}
+        # What every determination's record shows of each node besides its status (record.NodeTable).
+        labels = tuple((n.id, n.section, n.quote, n.title, _operator_name(op, n), n.interpretation)
+                       for n, op in zip(self.nodes, self.ops, strict=True))
+        self.table = NodeTable(labels, tuple(self.kids), self.root)
         self._plans: dict[tuple, tuple[list, list[int]]] = {}
 
     def _plan(self, facts: Facts) -> tuple[list, list[int]]:
@@ -102,11 +101,12 @@ class Program:
                 self._plans[key] = plan
         return plan
 
-    def run(self, facts: Facts) -> list[str]:
-        """Every node's status, indexed like `nodes`: the whole evaluation, without its explanations.
+    def run(self, facts: Facts, explained: dict[int, Outcome] | None = None) -> list[str]:
+        """Every node's status, indexed like `nodes`.
 
         Children come before their parent, so one forward pass combines each group from its children's
-        verdicts with the tables of logic.py.
+        verdicts with the tables of logic.py. With `explained`, each applied leaf is explained in the same
+        pass (its predicate at FULL: verdict, facts read, detail) and its outcome stored there by index.
         """
         template, active = self._plan(facts)
         verdicts = template.copy()
@@ -114,7 +114,11 @@ class Program:
         for i in active:
             op = ops[i]
             if op == TEST:
-                verdicts[i] = preds[i](facts)
+                if explained is None:
+                    verdicts[i] = preds[i](facts)
+                else:
+                    outcome = explained[i] = preds[i](facts, FULL)
+                    verdicts[i] = outcome[0]
             elif op == ALL:
                 verdicts[i] = all_of([verdicts[k] for k in kids[i]])
             elif op == ANY:

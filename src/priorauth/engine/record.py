@@ -13,9 +13,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from priorauth.case.provenance import Source
+from priorauth.case.provenance import Evidence, Source
 from priorauth.engine.findings import Finding
-from priorauth.vocab import NOT_MET, REVIEW_NOTICE, REVIEW_REQUIRED_DECISIONS, UNKNOWN, Decision, Explain, NodeStatus
+from priorauth.vocab import (
+    NOT_MET,
+    REVIEW_NOTICE,
+    REVIEW_REQUIRED_DECISIONS,
+    SKIPPED,
+    UNKNOWN,
+    Decision,
+    Explain,
+    NodeStatus,
+)
 
 FORMAT = "priorauth-determination/1"
 
@@ -47,30 +56,82 @@ class Criterion(NamedTuple):
         for child in self.children:
             yield from child.walk()
 
-    def to_dict(self, only_failing: bool = False) -> dict[str, Any]:
-        node_id, status, section, quote, title, operator, interpretation, detail, facts, children = self
-        out: dict[str, Any] = {"id": node_id, "verdict": status, "section": section, "quote": quote}
-        if title:
-            out["title"] = title
-        if operator:
-            out["operator"] = operator
-        if detail:
-            out["detail"] = detail
-        if facts:
-            out["facts"] = {f[0]: _jsonable(f[1]) for f in facts}
-            sources = {f[0]: [s.to_dict() for s in f[2]] for f in facts if f[2]}
-            if sources:
-                out["sources"] = sources
-        if interpretation:
-            out["interpretation"] = interpretation
-        if children:
-            if only_failing:
-                shown = [c.to_dict(True) for c in children if c[1] == NOT_MET or c[1] == UNKNOWN]
-                if shown:
-                    out["children"] = shown
+
+NOT_APPLYING = "does not apply to this request"
+
+
+class NodeTable(NamedTuple):
+    """What the record shows of a policy's criteria besides their statuses, in program (post-) order: per node
+    (id, section, quote, title, operator, interpretation) and its children. One per compiled policy, shared."""
+
+    labels: tuple[tuple[str, str, str, str | None, str | None, str | None], ...]
+    kids: tuple[tuple[int, ...], ...]
+    root: int
+
+
+class EvaluatedTree(NamedTuple):
+    """The criteria tree of one determination: each node's status and, for every leaf that applied, its one-line
+    detail and the facts it read (path, value); `evidence` gives each fact's sources."""
+
+    table: NodeTable
+    statuses: tuple[str, ...]
+    explained: tuple[tuple[str, tuple[tuple[str, Any], ...]] | None, ...]
+    evidence: Evidence
+
+    def view(self, i: int | None = None) -> Criterion:
+        """The tree (or the subtree at node i) as Criterion tuples."""
+        i = self.table.root if i is None else i
+        node_id, section, quote, title, operator, interpretation = self.table.labels[i]
+        status = self.statuses[i]
+        detail, read = (NOT_APPLYING, ()) if status == SKIPPED else (self.explained[i] or ("", ()))
+        facts = tuple(Fact(path, value, self.evidence.of(path, value)) for path, value in read)
+        return Criterion(node_id, status, section, quote, title, operator, interpretation, detail, facts,
+                         tuple(self.view(k) for k in self.table.kids[i]))
+
+    def render(self, only_failing: bool = False) -> dict[str, Any]:
+        """The tree as JSON (`criteria` of the determination), straight from the tables."""
+        labels, kids = self.table.labels, self.table.kids
+        statuses, explained = self.statuses, self.explained
+        # Only recorded sources are listed; any other documented fact came from the case document at its own
+        # path (`default_source` of the determination), which would repeat every path of the tree.
+        listed = self.evidence.recorded if self.evidence.sources else None
+
+        def node(i: int) -> dict[str, Any]:
+            node_id, section, quote, title, operator, interpretation = labels[i]
+            status = statuses[i]
+            out: dict[str, Any] = {"id": node_id, "verdict": status, "section": section, "quote": quote}
+            if title:
+                out["title"] = title
+            if operator:
+                out["operator"] = operator
+            if status == SKIPPED:
+                out["detail"] = NOT_APPLYING
             else:
-                out["children"] = [c.to_dict() for c in children]
-        return out
+                ex = explained[i]
+                if ex is not None:
+                    detail, read = ex
+                    if detail:
+                        out["detail"] = detail
+                    if read:
+                        out["facts"] = {path: _jsonable(value) for path, value in read}
+                        if listed is not None:
+                            sources = {path: [src.to_dict() for src in found]
+                                       for path, value in read if (found := listed(path, value))}
+                            if sources:
+                                out["sources"] = sources
+            if interpretation:
+                out["interpretation"] = interpretation
+            children = kids[i]
+            if children:
+                if only_failing:
+                    shown = [node(k) for k in children if statuses[k] == NOT_MET or statuses[k] == UNKNOWN]
+                    if shown:
+                        out["children"] = shown
+                else:
+                    out["children"] = [node(k) for k in children]
+            return out
+
+        return node(self.table.root)
 
 
 class Reason(NamedTuple):
@@ -154,9 +215,13 @@ class Determination:
     documentation_requests: tuple[Request, ...] = ()
     documentation_checklist: tuple[ChecklistItem, ...] = ()
     approval_duration: str | None = None
-    criteria: Criterion | None = None
+    tree: EvaluatedTree | None = None
     findings: tuple[Finding, ...] = ()
-    not_met_nodes: tuple[str, ...] = ()  # ids of the tree's not-met nodes, in program order
+
+    @property
+    def criteria(self) -> Criterion | None:
+        """The criteria tree with every node's status, detail, facts and sources (None: no tree was applied)."""
+        return self.tree.view() if self.tree is not None else None
 
 
     @property
@@ -167,12 +232,15 @@ class Determination:
     def not_met_criteria(self) -> tuple[str, ...]:
         """What a denial may cite: the decisive reasons first, then every not-met node of the tree."""
         out = [r.criterion or r.rule for r in self.reasons] if self.decision == "deny" else []
-        return tuple(dict.fromkeys(i for i in out + list(self.not_met_nodes) if i))
+        if self.tree is not None:
+            labels = self.tree.table.labels
+            out += [labels[i][0] for i, status in enumerate(self.tree.statuses) if status == NOT_MET]
+        return tuple(dict.fromkeys(i for i in out if i))
 
     @property
     def cited_ids(self) -> frozenset[str]:
         """Every criterion and scope rule the determination names."""
-        ids = {c.id for c in self.criteria.walk()} if self.criteria is not None else set()
+        ids = {label[0] for label in self.tree.table.labels} if self.tree is not None else set()
         ids.update(r.criterion or r.rule for r in self.reasons)
         return frozenset(i for i in ids if i)
 
@@ -194,8 +262,9 @@ class Determination:
         out["approval_duration"] = self.approval_duration
         out["findings"] = [f.to_dict() for f in self.findings]
         out["not_met_criteria"] = list(self.not_met_criteria)
-        if self.criteria is not None and explain is not Explain.summary:
-            out["criteria"] = self.criteria.to_dict(only_failing=explain is Explain.fails)
+        if self.tree is not None and explain is not Explain.summary:
+            out["criteria"] = self.tree.render(only_failing=explain is Explain.fails)
+            out["default_source"] = {"kind": "case"} if self.tree.evidence.from_document else None
         return out
 
 

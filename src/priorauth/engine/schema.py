@@ -35,7 +35,8 @@ _CRITERION = _object(["id", "verdict", "section", "quote"], {
     "operator": {"type": "string", "pattern": r"^(all|any|not|at_least \d+)$"},
     "detail": _STR, "interpretation": _STR,
     "facts": {"type": "object", "description": "fact path -> value read (null: not documented)"},
-    "sources": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/source"}}},
+    "sources": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/source"}},
+                "description": "the sources intake recorded for a fact; see default_source for the others"},
     "children": {"type": "array", "items": {"$ref": "#/$defs/criterion"}},
 })
 
@@ -81,6 +82,10 @@ def determination_schema() -> dict[str, Any]:
         "not_met_criteria": {"type": "array", "items": _STR,
                              "description": "what a denial may cite: the decisive reasons, then every not-met node"},
         "criteria": {"$ref": "#/$defs/criterion"},
+        "default_source": {
+            "oneOf": [_object(["kind"], {"kind": {"const": "case"}}), {"type": "null"}],
+            "description": "where a documented fact whose `sources` the tree does not list came from: "
+                           "{kind: case} is the case document, at the fact's own path; null: not known"},
     })
     schema["$defs"] = {"criterion": _CRITERION, "request": _REQUEST, "source": _SOURCE}
     return {"$schema": "https://json-schema.org/draft/2020-12/schema",
