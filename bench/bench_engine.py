@@ -29,8 +29,10 @@ from pathlib import Path
 
 from generate import DEFAULT_SEED, generate_json
 from priorauth.case.model import Case
-from priorauth.engine import load_compiled
+from priorauth.engine import CompiledPolicies
 from priorauth.engine.evaluate import determine, evaluate_case
+from priorauth.knowledge import open_knowledge
+from priorauth.policy.loader import load_policies
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".venv" / "bin" / "priorauth"
@@ -274,7 +276,7 @@ def main() -> int:
 
     print(f"priorauth engine benchmark: python {sys.version.split()[0]}, {pin_one_core()}, "
           f"{os.cpu_count()} CPUs on the machine")
-    policies = load_compiled()
+    policies = CompiledPolicies(load_policies(), open_knowledge())
     texts = generate_json(args.cases, args.seed)
     t0 = time.perf_counter()
     cases = [Case.model_validate_json(t) for t in texts]

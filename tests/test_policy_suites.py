@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from priorauth.engine import load_compiled
+from priorauth.engine import CompiledPolicies
+from priorauth.knowledge import open_knowledge
+from priorauth.policy.loader import load_policies
 from priorauth.tester.policy_cases import run_policy_cases
 
-POLICIES = load_compiled()
+POLICIES = CompiledPolicies(load_policies(), open_knowledge())
 
 
 @pytest.mark.parametrize("policy_id", POLICIES.ids)
@@ -39,5 +41,5 @@ def test_a_wrong_expectation_fails(tmp_path):
     text = expected.read_text()
     assert "decision: deny" in text
     expected.write_text(text.replace("decision: deny", "decision: approve", 1))
-    report = run_policy_cases(load_compiled(folder, POLICIES.knowledge), "hcsc-sur707-008")
+    report = run_policy_cases(CompiledPolicies(load_policies(folder), POLICIES.knowledge), "hcsc-sur707-008")
     assert any(not r.ok for r in report.results)

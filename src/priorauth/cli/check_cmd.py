@@ -24,10 +24,10 @@ class Format(StrEnum):
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
                 as_of: dt.date | None, explain: Explain) -> list[dict]:
     """Every case's determinations as JSON, after checking every case's payer and every policy id."""
+    from priorauth.cli.options import compiled_policies
     from priorauth.engine.evaluate import evaluate_case
-    from priorauth.engine.policyset import load_compiled
 
-    policies = load_compiled(policy_dir)
+    policies = compiled_policies(policy_dir)
     for pid in only or []:
         policies.versions(pid)  # unknown ids are a usage error before anything is evaluated
     for name, case in cases:

@@ -17,6 +17,15 @@ PoliciesDir = Annotated[
 ]
 
 
+def compiled_policies(policy_dir: Path | None):
+    """The policy files under `policy_dir` (default: the shipped ones) compiled against the knowledge, opened once."""
+    from priorauth.engine.policyset import CompiledPolicies
+    from priorauth.knowledge.tables import open_knowledge
+    from priorauth.policy.loader import load_policies
+
+    return CompiledPolicies(load_policies(policy_dir), open_knowledge())
+
+
 def parse_date(value: str | None, option: str) -> dt.date | None:
     if value is None:
         return None

@@ -118,10 +118,10 @@ def test(
     policies: PoliciesDir = None,
 ) -> None:
     """Run each policy's own test cases and report criterion coverage (met / not met or unknown)."""
-    from priorauth.engine.policyset import load_compiled
+    from priorauth.cli.options import compiled_policies
     from priorauth.tester.policy_cases import run_all
 
-    ps = load_compiled(policies)
+    ps = compiled_policies(policies)
     for pid in policy or []:
         ps.versions(pid)  # an unknown id is a usage error before anything runs
     reports = run_all(ps, policy)

@@ -3,22 +3,21 @@
 Compiled state lives here and nowhere else (no module-level caches keyed by identity), so a reloaded
 policy set never shares state with an older one, and dropping the object frees it. It pickles as its
 validated policies and knowledge (no YAML is parsed again): a worker process rebuilds the programs.
+Reading the policy files and opening the knowledge is the caller's (policy.loader, knowledge.tables).
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from pathlib import Path
 
 from priorauth import __version__
 from priorauth.engine.findings import listed_systems
 from priorauth.engine.program import Condition, Program, condition
 from priorauth.engine.record import PolicyVersion
 from priorauth.errors import NOT_FOUND, CaseError, PriorAuthError
-from priorauth.knowledge.tables import Knowledge, open_knowledge
-from priorauth.policy.loader import PolicySet, load_policies
-from priorauth.policy.model import Policy
+from priorauth.knowledge.tables import Knowledge
+from priorauth.policy.model import DocumentRequest, Policy, PolicySet, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +26,8 @@ class CompiledPolicy:
 
     policy: Policy
     program: Program
-    scope: tuple[tuple[object, Condition | None], ...]  # (rule, its condition), in order
-    documentation: tuple[tuple[object, Condition | None], ...]
+    scope: tuple[tuple[Rule, Condition | None], ...]  # (rule, its condition), in order
+    documentation: tuple[tuple[DocumentRequest, Condition | None], ...]
     version: PolicyVersion
     code_systems: frozenset[str]
     key: str  # version and content hash, as the determination id reads them
@@ -87,8 +86,3 @@ class CompiledPolicies:
             hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(sorted(self.payers))}"
             raise CaseError("member.payer", f"no policy of payer {payer!r} is loaded{hint}")
         return [pid for pid, vs in self._versions.items() if vs[-1].policy.payer == payer]
-
-
-def load_compiled(policy_dir: Path | None = None, knowledge: Knowledge | None = None) -> CompiledPolicies:
-    """Load the policy files under `policy_dir` (default: the shipped ones) and compile them."""
-    return CompiledPolicies(load_policies(policy_dir), knowledge or open_knowledge())

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
-from priorauth.errors import NOT_FOUND, PolicyError, PriorAuthError, field_path
-from priorauth.policy.model import Policy
+from priorauth.errors import PolicyError, field_path
+from priorauth.policy.model import Policy, PolicySet
 from priorauth.yamlio import load_yaml
 
 POLICY_GLOB = "policy*.yaml"
@@ -66,40 +64,6 @@ def load_policy_file(path: Path) -> Policy:
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
         raise PolicyError(f"{path}:{line}", f"{field_path(loc)}: {msg}{suffix}") from None
-
-
-@dataclass(frozen=True)
-class PolicySet:
-    """All versions of all policies found under a directory, by policy id."""
-
-    versions: dict[str, list[Policy]]
-    files: dict[tuple[str, str], Path]
-    hashes: dict[tuple[str, str], str]
-
-    @property
-    def ids(self) -> list[str]:
-        return list(self.versions)
-
-    def latest(self, policy_id: str) -> Policy:
-        return self.versions[policy_id][-1]
-
-    def in_force(self, policy_id: str, day: dt.date) -> Policy | None:
-        for policy in reversed(self.versions[policy_id]):
-            if policy.in_force(day):
-                return policy
-        return None
-
-    def file_of(self, policy: Policy) -> Path:
-        return self.files[(policy.id, policy.version)]
-
-    def get(self, policy_id: str) -> list[Policy]:
-        if policy_id not in self.versions:
-            import difflib
-
-            near = difflib.get_close_matches(policy_id, self.ids, n=1)
-            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(self.ids)}"
-            raise PriorAuthError(NOT_FOUND, "policy", f"no policy {policy_id!r}{hint}")
-        return self.versions[policy_id]
 
 
 def policy_files(directory: Path) -> list[Path]:

@@ -9,10 +9,14 @@ engine compiles them.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from priorauth.errors import NOT_FOUND, PriorAuthError
 from priorauth.policy.leaf_tests import Spec, parse_test
 from priorauth.vocab import PAYER_PATTERN, Decision, Indication, LineOfBusiness, RequestKind, Route
 
@@ -183,3 +187,35 @@ class Policy(Closed):
         yield from self.scope
         yield from self.criteria.walk()
         yield from self.documentation
+
+
+@dataclass(frozen=True)
+class PolicySet:
+    """All versions of all policies found under a directory, by policy id."""
+
+    versions: dict[str, list[Policy]]
+    files: dict[tuple[str, str], Path]
+    hashes: dict[tuple[str, str], str]
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.versions)
+
+    def latest(self, policy_id: str) -> Policy:
+        return self.versions[policy_id][-1]
+
+    def in_force(self, policy_id: str, day: dt.date) -> Policy | None:
+        for policy in reversed(self.versions[policy_id]):
+            if policy.in_force(day):
+                return policy
+        return None
+
+    def file_of(self, policy: Policy) -> Path:
+        return self.files[(policy.id, policy.version)]
+
+    def get(self, policy_id: str) -> list[Policy]:
+        if policy_id not in self.versions:
+            near = difflib.get_close_matches(policy_id, self.ids, n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(self.ids)}"
+            raise PriorAuthError(NOT_FOUND, "policy", f"no policy {policy_id!r}{hint}")
+        return self.versions[policy_id]
