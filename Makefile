@@ -16,7 +16,7 @@ demo: $(BIN)/priorauth
 
 lint: $(BIN)/priorauth
 	$(BIN)/ruff check src tests bench
-	$(BIN)/priorauth policies lint
+	$(BIN)/priorauth policies lint --sources ../shared/seeds
 
 test: $(BIN)/priorauth lint
 	$(BIN)/python -m pytest

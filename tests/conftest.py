@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -8,11 +9,20 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = (REPO / ".." / "shared").resolve()
+SHARED = Path(os.environ.get("PRIORAUTH_SHARED") or REPO / ".." / "shared").resolve()
 CASES = SHARED / "cases"
 SEEDS = SHARED / "seeds"
 
-needs_shared = pytest.mark.skipif(not CASES.is_dir(), reason="../shared is not beside the checkout")
+# Tests that read ../shared (the policy texts, the example cases). It must be there: a suite that skipped
+# them would pass having checked nothing, so a missing ../shared stops the run (pytest_configure).
+needs_shared = pytest.mark.shared
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "shared: reads ../shared (the policy texts and example cases)")
+    missing = [str(p) for p in (SEEDS, CASES, SHARED / "tools" / "check-examples") if not p.exists()]
+    if missing:
+        raise pytest.UsageError(f"../shared is not complete beside the checkout: missing {', '.join(missing)}")
 
 
 def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:

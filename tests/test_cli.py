@@ -63,8 +63,14 @@ def test_bad_case_exits_2_with_field_path_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
-def test_usage_errors_exit_2():
-    assert run_cli("check", "--as-of", "yesterday", "x.json").returncode == 2
+def test_usage_errors_exit_2(tmp_path):
+    case = tmp_path / "case.json"
+    case.write_text(json.dumps({"format": "priorauth-case/1", "id": "u", "submitted": "2025-06-02",
+                                "request": {"kind": "trial", "indication": "noncancer_pain",
+                                            "service_date": "2025-06-20"}}))
+    assert run_cli("check", str(case), check=True).returncode == 0  # the case itself is fine
+    proc = run_cli("check", "--as-of", "yesterday", str(case))
+    assert proc.returncode == 2 and "--as-of: not a date (YYYY-MM-DD): 'yesterday'" in proc.stderr
     proc = run_cli("check", "nope.json")
     assert proc.returncode == 2 and "cannot read" in proc.stderr and "Traceback" not in proc.stderr
     assert run_cli("frobnicate").returncode == 2

@@ -96,6 +96,31 @@ def test_therapy_duration_window_and_union():
     assert verdict(ACTIVE, {"treatments": straddling}) == "met"  # 2024-06-02..2024-12-01 = 183 days
 
 
+def test_therapy_duration_window_is_exactly_twelve_months():
+    """Both sides of the window's first day (submitted 2025-06-02: 2024-06-02). 182 days inside the window
+    plus one more day are exactly the 183 needed; a window a month longer or shorter changes the verdict."""
+    inside = {"type": "physical_therapy", "start": "2024-06-03", "end": "2024-12-01", "outcome": "failed"}  # 182 d
+    on_first_day = {"type": "home_exercise_program", "start": "2023-01-01", "end": "2024-06-02", "outcome": "failed"}
+    day_before = {**on_first_day, "end": "2024-06-01"}
+    assert verdict(ACTIVE, {"treatments": [inside, on_first_day]}) == "met"
+    assert verdict(ACTIVE, {"treatments": [inside, day_before]}) == "unknown"
+
+
+def test_an_effective_record_among_insufficient_ones_is_not_a_failure():
+    """Not met only when every candidate record contradicts the criterion: one course that worked beside one
+    too short to count leaves the criterion undocumented, not failed."""
+    effective = {"type": "physical_therapy", "start": "2024-07-01", "end": "2025-05-01", "outcome": "effective"}
+    short = {"type": "home_exercise_program", "start": "2025-01-01", "end": "2025-02-01", "outcome": "failed"}
+    assert verdict(ACTIVE, {"treatments": [effective, short]}) == "unknown"
+    assert verdict(ACTIVE, {"treatments": [effective]}) == "not_met"
+    prn = {"type": "systemic_opioids", "start": "2025-01-01", "end": "2025-04-01", "schedule": "prn",
+           "outcome": "failed"}
+    worked = {"type": "systemic_opioids", "start": "2024-01-01", "end": "2024-04-01", "schedule": "fixed",
+              "outcome": "effective"}
+    assert verdict(OPIOIDS, {"treatments": [worked, prn]}) == "unknown"
+    assert verdict(OPIOIDS, {"treatments": [worked]}) == "not_met"
+
+
 def test_ongoing_therapy_counts_to_as_of():
     ongoing = [{"type": "physical_therapy", "start": "2024-12-01", "outcome": "ongoing"}]
     t = {"therapy_duration": {"types": ["physical_therapy"], "outcomes": ["ongoing"], "min_months": 6}}
@@ -123,6 +148,17 @@ def test_drug_test_window():
     assert verdict(t, {"drug_screens": [{"date": "2025-03-01", "result": "negative"}]}) == "unknown"
     assert verdict(t, {"drug_screens": [{"date": "2025-05-01", "result": "negative"},
                                         {"date": "2025-05-20", "result": "positive"}]}) == "not_met"
+
+
+def test_drug_screens_after_the_as_of_date_do_not_count():
+    """Looking back from the as-of date (submitted 2025-06-02): a screen dated later is not in the window."""
+    t = {"drug_test": {"within_months": 3}}
+    assert verdict(t, {"drug_screens": [{"date": "2025-06-02", "result": "negative"}]}) == "met"  # the day itself
+    assert verdict(t, {"drug_screens": [{"date": "2025-06-03", "result": "negative"}]}) == "unknown"
+    assert verdict(t, {"drug_screens": [{"date": "2025-05-01", "result": "negative"},
+                                        {"date": "2025-06-10", "result": "positive"}]}) == "met"
+    assert verdict(t, {"drug_screens": [{"date": "2025-05-01", "result": "negative"}]},
+                   as_of=dt.date(2025, 4, 30)) == "unknown"
 
 
 def test_drugs_allowed_or_compounded():

@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from priorauth.cli.options import PoliciesDir
+from priorauth.errors import NOT_FOUND, PriorAuthError
 
 if TYPE_CHECKING:
     from priorauth.policy.model import Node
@@ -84,15 +85,18 @@ def lint(
                                                        show_default=False)] = None,
     sources: Annotated[Path | None, typer.Option(
         "--sources", help="Folder of the payers' source documents (default: $PRIORAUTH_SOURCES or "
-        "../shared/seeds).", show_default=False)] = None,
+        "../shared/seeds, where found). Given explicitly, a missing document is an error.",
+        show_default=False)] = None,
 ) -> None:
     """Check policy files: schema (with line numbers), facts and predicates, unique ids, NOTES.md,
     the source's SHA-256 and that every quote appears verbatim (up to whitespace) in the source."""
     from priorauth.policy.lint import default_sources_dir, lint_paths
     from priorauth.policy.loader import default_policy_dir
 
+    if sources is not None and not sources.is_dir():
+        raise PriorAuthError(NOT_FOUND, str(sources), "no such folder of source documents")
     src = sources or default_sources_dir()
-    reports = lint_paths(paths or [default_policy_dir()], src)
+    reports = lint_paths(paths or [default_policy_dir()], src, required=sources is not None)
     errors = 0
     for r in reports:
         for e in r.errors:
@@ -111,8 +115,9 @@ def lint(
 def test(
     policy: Annotated[list[str] | None, typer.Option("--policy", "-p", help="Only this policy (repeatable).")]
     = None,
-    strict: Annotated[bool, typer.Option(help="Fail when a criterion is not covered both ways, or a policy "
-                                         "lacks an approve, pend or deny case.")] = False,
+    strict: Annotated[bool, typer.Option(help="Fail when a criterion is not covered both ways, a policy "
+                                         "lacks an approve, pend or deny case, or a pend (deny) case does not "
+                                         "state what it requests (cites).")] = False,
     coverage: Annotated[bool, typer.Option(help="Print, per criterion, the cases that make it met, not met and "
                                            "unknown.")] = False,
     policies: PoliciesDir = None,
@@ -137,7 +142,9 @@ def test(
                 console.print(f"[red]FAIL[/] {r.policy} {r.case}: " + "; ".join(r.problems))
         for cid, lacking in rep.gaps.items():
             console.print(f"[yellow]gap[/] {rep.policy.id} {cid}: never {' / '.join(lacking)}")
-        gaps += len(rep.gaps) + len(rep.missing_decisions)
+        for what in rep.unspecified:
+            console.print(f"[yellow]gap[/] {rep.policy.id} {what}")
+        gaps += len(rep.gaps) + len(rep.missing_decisions) + len(rep.unspecified)
         table.add_row(rep.policy.id, str(len(rep.results)), str(rep.passed), str(len(rep.coverage)),
                       str(len(rep.coverage) - len(rep.gaps)), ", ".join(rep.missing_decisions) or "-")
     if coverage:

@@ -45,7 +45,8 @@ class FileReport:
     quotes_checked: int = 0
 
 
-def lint_policy(policy: Policy, path: Path, sources: Path | None) -> FileReport:
+def lint_policy(policy: Policy, path: Path, sources: Path | None, required: bool = False) -> FileReport:
+    """`required`: the source documents were named explicitly, so a missing one is an error, not a note."""
     report = FileReport(path, policy)
     folder = path.parent
     if not (folder / "NOTES.md").is_file():
@@ -53,7 +54,8 @@ def lint_policy(policy: Policy, path: Path, sources: Path | None) -> FileReport:
     source = sources / policy.source.file if sources else None
     if source is None or not source.is_file():
         where = sources or "no sources directory found"
-        report.notes.append(f"{path}: source {policy.source.file} is not at hand ({where}): quotes not checked")
+        message = f"{path}: source {policy.source.file} is not at hand ({where}): quotes not checked"
+        (report.errors if required else report.notes).append(message)
         return report
     raw = source.read_bytes()
     digest = hashlib.sha256(raw).hexdigest()
@@ -69,7 +71,7 @@ def lint_policy(policy: Policy, path: Path, sources: Path | None) -> FileReport:
     return report
 
 
-def lint_paths(paths: list[Path], sources: Path | None) -> list[FileReport]:
+def lint_paths(paths: list[Path], sources: Path | None, required: bool = False) -> list[FileReport]:
     files: list[Path] = []
     for p in paths:
         files.extend(policy_files(p) if p.is_dir() else [p])
@@ -80,5 +82,5 @@ def lint_paths(paths: list[Path], sources: Path | None) -> list[FileReport]:
         except PriorAuthError as exc:
             reports.append(FileReport(f, errors=[str(exc)]))
             continue
-        reports.append(lint_policy(policy, f, sources))
+        reports.append(lint_policy(policy, f, sources, required))
     return reports

@@ -1,9 +1,10 @@
 """Each policy's own test cases (like OPA's _test.rego files) and the criterion coverage they reach.
 
 Beside every policy file: `cases/*.json|yaml` (synthetic requests named by scenario) and
-`cases/expected.yaml` mapping each case file's stem to its expected decision and, optionally, the
-expected verdicts of named criteria. Coverage: for every criterion, the cases where it came out met and
-where it came out not met or unknown.
+`cases/expected.yaml` mapping each case file's stem to its expected decision, the expected verdicts of
+named criteria (`criteria`), and what a nurse acts on: the criteria a pend requests documentation for
+(`requests`) and those a deny cites (`cites`). Coverage: for every criterion, the cases where it came
+out met and where it came out not met or unknown.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import yaml
 
 from priorauth.engine.evaluate import determine
 from priorauth.engine.policyset import CompiledPolicies
-from priorauth.engine.record import Criterion
+from priorauth.engine.record import Criterion, Determination
 from priorauth.errors import PolicyError, PriorAuthError
 from priorauth.intake.files import load_case
 from priorauth.policy.model import Policy
@@ -23,6 +24,8 @@ from priorauth.vocab import VERDICTS
 from priorauth.yamlio import load_yaml
 
 REQUIRED_DECISIONS = ("approve", "pend", "deny")
+# The expectation every case of a decision must state: what a pend requests, what a deny cites.
+ACTIONS = {"pend": "requests", "deny": "cites"}
 
 
 @dataclass
@@ -39,6 +42,7 @@ class PolicyReport:
     results: list[CaseResult] = field(default_factory=list)
     coverage: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     missing_decisions: list[str] = field(default_factory=list)
+    unspecified: list[str] = field(default_factory=list)  # pend or deny cases that state no requests / cites
 
     @property
     def gaps(self) -> dict[str, list[str]]:
@@ -66,6 +70,34 @@ def _collect(tree: Criterion, into: dict[str, dict[str, list[str]]], case: str) 
         if node.status in VERDICTS and node.id in into:
             into[node.id][node.status].append(case)
     return verdicts
+
+
+def compare_criteria(want: dict[str, str], verdicts: dict[str, str], known: dict) -> list[str]:
+    """Each criterion's expected verdict against the evaluated tree."""
+    problems = []
+    for cid, verdict in want.items():
+        if cid not in known:
+            problems.append(f"criterion {cid} is not in the policy")
+        elif verdicts.get(cid) != verdict:
+            problems.append(f"criterion {cid}: {verdicts.get(cid, 'not evaluated')}, expected {verdict}")
+    return problems
+
+
+def compare_actions(want: dict[str, Any], d: Determination) -> list[str]:
+    """What a nurse acts on: the criteria a pend requests documentation for (`requests`, a one-of group by its
+    own id) and the criteria or scope rules a deny cites (`cites`), each compared as a set."""
+    problems = []
+    for key, got in (("requests", {r.criterion for r in d.documentation_requests}),
+                     ("cites", {r.criterion or r.rule for r in d.reasons})):
+        if key not in want:
+            continue
+        expected = set(want[key] or [])
+        if got != expected:
+            missing, extra = sorted(expected - got), sorted(got - expected)
+            problems.append(f"{key}: " + "; ".join(part for part in (
+                f"missing {', '.join(missing)}" if missing else "", f"unexpected {', '.join(extra)}" if extra else "")
+                if part))
+    return problems
 
 
 def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport:
@@ -102,11 +134,10 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
             problems.append(f"decision {d.decision}, expected {want['decision']} ({d.summary})")
         decisions_seen.add(d.decision)
         verdicts = _collect(d.criteria, report.coverage, stem) if d.criteria else {}
-        for cid, verdict in (want.get("criteria") or {}).items():
-            if cid not in report.coverage:
-                problems.append(f"criterion {cid} is not in the policy")
-            elif verdicts.get(cid) != verdict:
-                problems.append(f"criterion {cid}: {verdicts.get(cid, 'not evaluated')}, expected {verdict}")
+        problems += compare_criteria(want.get("criteria") or {}, verdicts, report.coverage)
+        problems += compare_actions(want, d)
+        if d.decision in ACTIONS and ACTIONS[d.decision] not in want:
+            report.unspecified.append(f"{stem}: a {d.decision} case without `{ACTIONS[d.decision]}`")
         report.results.append(CaseResult(policy_id, stem, not problems, problems))
     report.missing_decisions = [k for k in REQUIRED_DECISIONS if k not in decisions_seen and k not in waivers]
     return report

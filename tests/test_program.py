@@ -1,0 +1,96 @@
+"""Every group operator through the evaluator production runs (the compiled program), exhaustively.
+
+The expected verdicts come from an independent statement of Kleene's logic (not_met < unknown < met:
+ALL is the minimum, ANY the maximum, NOT the mirror), not from logic.py, so a wrong table entry in
+production fails here. No shipped policy uses `not` or `at_least`; these tests are their only cover.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+
+from priorauth.engine.facts import facts_for
+from priorauth.engine.program import Program
+from priorauth.intake import parse_case
+from priorauth.policy.model import Node
+
+ORDER = {"not_met": 0, "unknown": 1, "met": 2}
+VALUE = {"met": True, "not_met": False, "unknown": None}  # the boolean finding that makes a leaf so
+FINDINGS = ["coagulopathy", "sepsis", "local_infection", "csf_obstruction"]
+
+
+def leaf(i: int) -> dict:
+    path = f"clinical.findings.{FINDINGS[i]}"
+    return {"id": f"leaf-{i}", "section": "s", "quote": "q", "request": "r", "test": {"fact": path, "eq": True}}
+
+
+def program(group: dict, knowledge) -> Program:
+    return Program(Node.model_validate({"id": "root", "section": "s", "quote": "q", **group}), knowledge)
+
+
+def facts(verdicts: tuple[str, ...]):
+    findings = {FINDINGS[i]: VALUE[v] for i, v in enumerate(verdicts) if VALUE[v] is not None}
+    return facts_for(parse_case(json.dumps({
+        "format": "priorauth-case/1", "id": "t", "submitted": "2025-06-02",
+        "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"},
+        "clinical": {"findings": findings}})))
+
+
+def root_verdict(p: Program, verdicts: tuple[str, ...]) -> str:
+    return p.run(facts(verdicts))[p.root]
+
+
+def by_rank(rank: int) -> str:
+    return next(v for v, r in ORDER.items() if r == rank)
+
+
+COMBOS = list(itertools.product(ORDER, repeat=2))
+
+
+@pytest.mark.parametrize("children", COMBOS)
+def test_all_is_the_minimum(knowledge, children):
+    p = program({"all": [leaf(0), leaf(1)]}, knowledge)
+    assert root_verdict(p, children) == by_rank(min(ORDER[c] for c in children))
+
+
+@pytest.mark.parametrize("children", COMBOS)
+def test_any_is_the_maximum(knowledge, children):
+    p = program({"any": [leaf(0), leaf(1)]}, knowledge)
+    assert root_verdict(p, children) == by_rank(max(ORDER[c] for c in children))
+
+
+@pytest.mark.parametrize("child", list(ORDER))
+def test_not_mirrors(knowledge, child):
+    p = program({"not": leaf(0)}, knowledge)
+    assert root_verdict(p, (child,)) == by_rank(2 - ORDER[child])
+
+
+@pytest.mark.parametrize("children", list(itertools.product(ORDER, repeat=3)))
+def test_at_least_two_of_three(knowledge, children):
+    p = program({"at_least": 2, "of": [leaf(0), leaf(1), leaf(2)]}, knowledge)
+    met, unknown = children.count("met"), children.count("unknown")
+    expected = "met" if met >= 2 else "not_met" if met + unknown < 2 else "unknown"
+    assert root_verdict(p, children) == expected
+
+
+def test_a_group_ignores_children_that_do_not_apply(knowledge):
+    """A child whose `when` does not hold is neither met, not met nor unknown."""
+    skipped = {**leaf(1), "when": {"kind": ["implant"]}}  # the case is a trial
+    assert root_verdict(program({"all": [leaf(0), skipped]}, knowledge), ("met", "not_met")) == "met"
+    assert root_verdict(program({"any": [leaf(0), skipped]}, knowledge), ("not_met", "met")) == "not_met"
+    assert root_verdict(program({"not": skipped}, knowledge), ("met", "met")) == "met"
+    p = program({"at_least": 1, "of": [leaf(0), skipped]}, knowledge)
+    assert root_verdict(p, ("not_met", "met")) == "not_met"
+    assert p.run(facts(("met", "met")))[0:2] == ["met", "not_applicable"]
+
+
+def test_nested_groups(knowledge):
+    """ALL(ANY(a, b), NOT(c)): the tree is combined bottom-up, each group from its own children."""
+    p = program({"all": [{"id": "g", "section": "s", "quote": "q", "any": [leaf(0), leaf(1)]},
+                         {"id": "n", "section": "s", "quote": "q", "not": leaf(2)}]}, knowledge)
+    for a, b, c in itertools.product(ORDER, repeat=3):
+        either = max(ORDER[a], ORDER[b])
+        assert root_verdict(p, (a, b, c)) == by_rank(min(either, 2 - ORDER[c])), (a, b, c)
