@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench mutation clean
 
 $(BIN)/priorauth: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,5 +24,13 @@ test: $(BIN)/priorauth lint
 bench: $(BIN)/priorauth
 	$(BIN)/python bench/bench_engine.py
 
+# Mutation testing (mutmut; not part of `make test`): MUTATE="src/...py ..." narrows or widens the subset
+# (default: [tool.mutmut] only_mutate), TIMEOUT is the wall-clock budget in seconds, JOBS the workers.
+MUTATE ?=
+TIMEOUT ?= 2100
+JOBS ?= 2
+mutation: $(BIN)/priorauth
+	$(BIN)/python bench/mutation/run.py --max-children $(JOBS) --timeout $(TIMEOUT) $(MUTATE)
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants
