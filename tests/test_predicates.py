@@ -216,3 +216,15 @@ def test_drugs_include_a_class():
     assert verdict(t) == "unknown"
     with pytest.raises(ValueError):
         parse_test({"drugs": {"includes_class": "opioid", "suited": True}})
+
+
+def test_a_treatment_without_an_end_date_counts_one_day_unless_ongoing():
+    """A course with a start and no end lasted, as documented, one day; an ongoing one runs to the as-of date
+    (submitted 2025-06-02), and a course starting that very day has lasted one day so far."""
+    t = {"treatment": {"types": ["physical_therapy"], "outcomes": ["failed", "ongoing"], "min_days": 2}}
+    assert verdict(t, {"treatments": [{"type": "physical_therapy", "start": "2024-07-01", "outcome": "failed"}]}) \
+        == "unknown"
+    assert verdict(t, {"treatments": [{"type": "physical_therapy", "start": "2025-06-01", "outcome": "ongoing"}]}) \
+        == "met"
+    assert verdict(t, {"treatments": [{"type": "physical_therapy", "start": "2025-06-02", "outcome": "ongoing"}]}) \
+        == "unknown"
