@@ -25,10 +25,10 @@ def pytest_configure(config):
         raise pytest.UsageError(f"../shared is not complete beside the checkout: missing {', '.join(missing)}")
 
 
-def run_cli(*args: str, check: bool = False) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, check: bool = False, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a subprocess, as a user would."""
     proc = subprocess.run([sys.executable, "-m", "priorauth", *args], capture_output=True, text=True,
-                          timeout=120, cwd=REPO)
+                          timeout=120, cwd=REPO, env={**os.environ, **env} if env else None)
     if check and proc.returncode != 0:
         raise AssertionError(f"priorauth {' '.join(args)} exited {proc.returncode}: {proc.stderr}")
     return proc

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 from conftest import CASES, SHARED, needs_shared, run_cli
+from priorauth.policy.loader import load_policies
 
-POLICY_IDS = {"moda-hcs-0044a", "floridablue-09-j1000-31", "caresource-ar-mm-1502", "uhc-2022t0626c",
-              "hcsc-sur707-008"}
+POLICY_IDS = set(load_policies().ids)  # a case with no payer is determined under every loaded policy
 
 
 @needs_shared
@@ -30,6 +30,9 @@ def test_json_output_contract():
     assert {d["policy"] for d in out["determinations"]} == POLICY_IDS
     for d in out["determinations"]:
         assert d["decision"] in {"approve", "deny", "pend", "refer", "not_applicable"}
+    # the example documents no line of business, so Medicare's NCD does not apply to it
+    ncd = next(d for d in out["determinations"] if d["policy"] == "medicare-ncd-280-14")
+    assert ncd["decision"] == "not_applicable" and "line_of_business not documented" in ncd["summary"]
 
 
 @needs_shared
@@ -119,7 +122,7 @@ def test_policies_commands():
 @needs_shared
 def test_policies_lint_passes():
     proc = run_cli("policies", "lint", check=True)
-    assert "5 policy file(s), 0 error(s)" in proc.stdout
+    assert f"{len(load_policies().ids)} policy file(s), 0 error(s)" in proc.stdout
 
 
 def test_help_explains_each_command():

@@ -15,25 +15,30 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 from generate import generate_cases  # noqa: E402  (the benchmark's deterministic case generator)
 
 
-def applies(when, case) -> bool:
+def applies(when, case, knowledge) -> bool:
     """`when` read straight from the case (not production's compiled Condition): every key given must hold."""
     r, m = case.request, case.member
+    undocumented = "undocumented"
+    classes = [knowledge.drugs.drugs[d.name].drug_class if d.name in knowledge.drugs.drugs else None for d in r.drugs]
     age = None if m.birth_date is None else (
         r.service_date.year - m.birth_date.year
         - ((r.service_date.month, r.service_date.day) < (m.birth_date.month, m.birth_date.day)))
     return all((
         when.kind is None or r.kind in when.kind,
         when.indication is None or r.indication in when.indication,
-        when.route is None or r.route in when.route,
-        when.line_of_business is None or m.line_of_business in when.line_of_business,
+        when.route is None or (r.route or undocumented) in when.route,
+        when.line_of_business is None or (m.line_of_business or undocumented) in when.line_of_business,
         when.age_under is None or (age is not None and age < when.age_under),
         when.drugs_any is None or any(d.name in when.drugs_any for d in r.drugs),
+        when.drugs_none is None or not any(d.name in when.drugs_none for d in r.drugs),
+        when.drug_classes_any is None or any(c in when.drug_classes_any for c in classes if c),
+        when.not_ is None or not applies(when.not_, case, knowledge),
     ))
 
 
 def reference(node: Node, facts, knowledge, out: dict[str, str]) -> str:
     """The obvious recursive evaluator: the specification the fast path must match."""
-    if node.when is not None and not applies(node.when, facts.case):
+    if node.when is not None and not applies(node.when, facts.case, knowledge):
         for n in node.walk():
             out[n.id] = SKIPPED
         return SKIPPED

@@ -55,3 +55,12 @@ def test_covered_days_matches_brute_force(raw):
 def test_add_months_round_trip_when_day_exists(day, n):
     if day.day <= 28:
         assert add_months(add_months(day, n), -n) == day
+
+
+def test_months_from_counts_calendar_months():
+    from priorauth.case.dates import months_from
+    assert months_from(dt.date(2024, 9, 1), 6) == 181
+    assert months_from(dt.date(2024, 3, 1), 6) == 184
+    assert months_from(dt.date(2024, 1, 31), 1) == 29  # to 2024-02-29, clamped to the month's end
+    assert months_from(dt.date(2025, 1, 1), 1.5) == 31 + 16
+    assert months_from(dt.date(2025, 1, 1), 0) == 0

@@ -208,7 +208,8 @@ def policy_format_problems(doc: str) -> list[str]:
         problems += [f"`{kind}` takes `{f}`, which its row does not show" for f in sorted(fields - shown)]
     problems += [f"derived fact `{path}` is not named" for path in DERIVED if f"`{path}`" not in leaf]
     when = section(doc, "## `when`: conditions on the request")
-    problems += [f"`when` key `{name}` is not named" for name in When.model_fields if f"`{name}`" not in when]
+    keys = [f.alias or n for n, f in When.model_fields.items()]  # `not`, as the file writes it
+    problems += [f"`when` key `{name}` is not named" for name in keys if f"`{name}`" not in when]
     return problems
 
 

@@ -16,7 +16,7 @@ from priorauth.engine.evaluate import evaluate_case
 from priorauth.errors import PolicyError
 from priorauth.intake import parse_case
 from priorauth.policy.lint import lint_paths
-from priorauth.policy.loader import default_policy_dir, load_policies, load_policy_file
+from priorauth.policy.loader import default_policy_dir, load_policies, load_policy_file, policy_files
 
 SOURCE_TEXT = "Section 1. Members must be at least 21 years old.\nSection 2. No active infection.\n"
 
@@ -69,7 +69,7 @@ def test_a_sixth_payer_needs_no_engine_code(tmp_path, knowledge):
     shutil.copytree(default_policy_dir(), folder)
     write_sixth(folder)
     policies = CompiledPolicies(load_policies(folder), knowledge)
-    assert "acme-ip-001" in policies.ids and len(policies.ids) == 6
+    assert "acme-ip-001" in policies.ids and len(policies.ids) == len(load_policies().ids) + 1
     young = evaluate_case(parse_case(json.dumps(CASE)), policies, only=["acme-ip-001"])[0]
     assert young.decision == "approve" and young.approval_duration == "2 weeks"
     older = dict(CASE, member={"birth_date": "2010-01-01"})
@@ -127,7 +127,7 @@ def test_lint_says_plainly_when_source_is_not_at_hand(tmp_path):
 @needs_shared
 def test_shipped_policies_lint_clean():
     reports = lint_paths([default_policy_dir()], SEEDS)
-    assert len(reports) == 5
+    assert len(reports) == len(policy_files(default_policy_dir())) >= 5
     for r in reports:
         assert r.errors == [], r.errors
         assert r.quotes_checked > 5

@@ -55,7 +55,8 @@ Indication = Literal["cancer_pain", "noncancer_pain", "spasticity"]
 INDICATIONS: tuple[Indication, ...] = get_args(Indication)
 Route = Literal["intrathecal", "epidural"]
 ROUTES: tuple[Route, ...] = get_args(Route)
-LineOfBusiness = Literal["commercial", "medicaid", "medicare-advantage", "fep"]
+# medicare: Original Medicare (fee-for-service, CMS the payer); medicare-advantage: a plan's Medicare Part C.
+LineOfBusiness = Literal["commercial", "medicaid", "medicare", "medicare-advantage", "fep"]
 LINES_OF_BUSINESS: tuple[LineOfBusiness, ...] = get_args(LineOfBusiness)
 # A payer is named by the slug of its policies' `payer:`; which slugs exist is the policy set's to say.
 PAYER_PATTERN = r"^[a-z0-9][a-z0-9\-]*$"

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import httpx
 
+from priorauth.policy.loader import load_policies
+
 REPO = Path(__file__).resolve().parents[2]
 CASES = (REPO / ".." / "shared" / "cases").resolve()
 POSTGRES_ENV = "PRIORAUTH_TEST_POSTGRES_URL"
@@ -41,6 +43,10 @@ BASE_CASE = {
     "notes": [{"date": "2025-05-30", "author": "Dr. Example", "kind": "progress",
                "text": f"Patient {PHI_MARKER} reports pain 8/10."}],
 }
+
+
+# A case with no payer is determined under every loaded policy.
+POLICY_COUNT = len(load_policies().ids)
 
 
 def case_doc(case_id: str = "svc-base", **changes) -> dict:

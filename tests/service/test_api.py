@@ -7,7 +7,9 @@ import sys
 
 import pytest
 
-from .helpers import CASES, REPO, case_doc, denied_case
+from priorauth.policy.loader import load_policies
+
+from .helpers import CASES, POLICY_COUNT, REPO, case_doc, denied_case
 
 needs_shared = pytest.mark.skipif(not CASES.is_dir(), reason="../shared is not beside the checkout")
 
@@ -21,7 +23,7 @@ def test_healthz_needs_no_token(api):
     assert r.status_code == 200
     from priorauth import __version__
 
-    assert r.json() == {"status": "ok", "database": "ok", "policies": 5, "version": __version__}
+    assert r.json() == {"status": "ok", "database": "ok", "policies": POLICY_COUNT, "version": __version__}
 
 
 def test_openapi_lists_every_endpoint(api):
@@ -65,7 +67,7 @@ def test_submit_stores_evaluates_and_only_submitters_submit(api):
     body = r.json()
     assert r.headers["location"] == f"/v1/cases/{body['id']}" and r.headers["etag"] == '"1"'
     assert body["case"] == "submit-1" and body["org"] == "clinic-a" and body["version"] == 1
-    assert len(body["determinations"]) == 5
+    assert len(body["determinations"]) == POLICY_COUNT
     for d in body["determinations"]:
         assert d["decision"] in {"approve", "deny", "pend", "refer", "not_applicable"}
         assert d["revision"] == 1 and isinstance(d["determination_id"], int)
@@ -226,8 +228,7 @@ def test_review_rules_for_other_decisions(api):
 
 def test_policies(api):
     listing = api.request("GET", "/v1/policies", "clinic_a").json()
-    assert {p["id"] for p in listing} == {"moda-hcs-0044a", "floridablue-09-j1000-31", "caresource-ar-mm-1502",
-                                          "uhc-2022t0626c", "hcsc-sur707-008"}
+    assert {p["id"] for p in listing} == set(load_policies().ids)
     assert all(p["versions"] and p["versions"][0]["content_sha256"] for p in listing)
     one = api.request("GET", "/v1/policies/hcsc-sur707-008?date=2025-06-01", "reviewer").json()
     assert one["in_force"] and one["policy"]["criteria"]["id"]

@@ -16,7 +16,7 @@ import httpx
 from priorauth.service.audit.chain import verify
 from priorauth.service.store.db import make_engine
 
-from .helpers import case_doc
+from .helpers import POLICY_COUNT, case_doc
 
 PARALLEL = 50
 
@@ -35,7 +35,7 @@ def test_50_parallel_submissions(api):
     assert len(ids) == PARALLEL
     for r, doc in zip(responses, docs, strict=True):
         view = api.request("GET", f"/v1/cases/{r.json()['id']}", "reviewer").json()
-        assert view["case"] == doc["id"] and len(view["determinations"]) == 5
+        assert view["case"] == doc["id"] and len(view["determinations"]) == POLICY_COUNT
 
 
 def test_50_parallel_retries_of_one_idempotency_key_make_one_case(api):

@@ -28,11 +28,11 @@ from priorauth.service.audit.chain import verify
 from priorauth.service.store import models as m
 from priorauth.service.store.db import make_engine
 
-from .helpers import REPO, add_user, case_doc, free_port
+from .helpers import POLICY_COUNT, REPO, add_user, case_doc, free_port
 
 CYCLES = int(os.environ.get("PRIORAUTH_CRASH_CYCLES", "20"))
 WORKERS = 4
-POLICIES = 5  # no payer in the documents: every policy is evaluated
+POLICIES = POLICY_COUNT  # no payer in the documents: every policy is evaluated
 
 
 class Zygote:

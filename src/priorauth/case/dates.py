@@ -6,7 +6,7 @@ import calendar
 import datetime as dt
 from functools import lru_cache
 
-# A month of *duration* (e.g. "at least 6 months of therapy") in days: the mean Gregorian month.
+# The fraction of a month beyond whole calendar months ("1.5 months") in days: the mean Gregorian month.
 DAYS_PER_MONTH = 365.2425 / 12
 
 
@@ -27,6 +27,14 @@ def months_to_days(months: float) -> int:
     """Whole days a duration of `months` needs: 6 months -> 183 days, 3 -> 92."""
     whole = months * DAYS_PER_MONTH
     return int(whole) + (0 if whole == int(whole) else 1)
+
+
+def months_from(start: dt.date, months: float) -> int:
+    """Days in `months` calendar months counted from `start`: 6 months from 2024-09-01 run to 2025-02-28 (181
+    days), from 2024-03-01 to 2024-08-31 (184). A fraction of a month adds its share of a mean month, rounded up."""
+    whole = int(months)
+    days = (add_months(start, whole) - start).days if start < dt.date.max else 0
+    return days + months_to_days(months - whole) if months != whole else days
 
 
 def age_years(birth: dt.date, on: dt.date) -> int:

@@ -61,6 +61,8 @@ class Drug(Strict):
 class Pump(Strict):
     type: Literal["programmable", "fixed_rate"] | None = None
     fda_approved_for_drug: bool | None = None
+    # NCD 280.14: the pump's FDA-approved labeling names the drug *and* the purpose it is given for.
+    labeled_for_drug_and_purpose: bool | None = None
 
 
 class Member(Strict):
@@ -144,7 +146,13 @@ class TrialResult(Strict):
     function_improved: bool | None = None
     side_effects: Literal["none", "minimal", "tolerable", "intolerable"] | None = None
     adl_improved: bool | None = None
+    # The effect on activities of daily living, when more than improved or not is documented.
+    adl_effect: Literal["improved", "unchanged", "worse"] | None = None
     observation_days: float | None = Field(default=None, ge=0)
+    # How the trial drug was given: a temporary intrathecal/epidural catheter, a single injection (bolus,
+    # single shot) or another way.
+    method: Literal["temporary_catheter", "single_injection", "other"] | None = None
+    patient_accepts: bool | None = None  # the member accepts the therapy after the trial (NCD 280.14)
 
     @model_validator(mode="after")
     def _scores_agree(self) -> TrialResult:
@@ -196,6 +204,10 @@ class Clinical(Strict):
     spasticity: Spasticity | None = None
     behavioral_factors_addressed: bool | None = None
     activity_level: str | None = None
+    # NCD 280.14's "other uses": the drug is reasonable and necessary for this member, and giving it by an
+    # implanted pump is medically necessary (the treating physician's documentation).
+    drug_reasonable_and_necessary: bool | None = None
+    implanted_pump_necessary: bool | None = None
 
 
 class Note(Strict):

@@ -33,7 +33,7 @@ def list_(policies: PoliciesDir = None) -> None:
         table.add_column(col)
     for pid in ps.ids:
         for p in ps.versions[pid]:
-            table.add_row(p.id, p.payer_name, p.number, f"{p.effective} – {p.end or 'open'}",
+            table.add_row(p.id, p.payer_name, p.number, f"{p.effective_text} – {p.end or 'open'}",
                           str(sum(1 for _ in p.criteria.walk())))
     Console().print(table)
 
@@ -69,7 +69,7 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur
         return
     console = Console()
     console.print(f"[bold]{p.payer_name} {p.number}[/]: {p.title}\nversion {p.version}, in force "
-                  f"{p.effective} – {p.end or 'open'}; source {p.source.file}")
+                  f"{p.effective_text} – {p.end or 'open'}; source {p.source.file}")
     console.print(f"Covered request kinds: {', '.join(p.covered_kinds)}")
     for r in p.scope:
         console.print(f"Scope rule [cyan]{r.id}[/] → {r.decision}: {r.reason} [dim]({r.section})[/]")
@@ -116,8 +116,8 @@ def test(
     policy: Annotated[list[str] | None, typer.Option("--policy", "-p", help="Only this policy (repeatable).")]
     = None,
     strict: Annotated[bool, typer.Option(help="Fail when a criterion is not covered both ways, a policy "
-                                         "lacks an approve, pend or deny case, or a pend (deny) case does not "
-                                         "state what it requests (cites).")] = False,
+                                         "lacks an approve, pend or deny case, a pend (deny) case does not "
+                                         "state what it requests (cites), or a scope rule decides no case.")] = False,
     coverage: Annotated[bool, typer.Option(help="Print, per criterion, the cases that make it met, not met and "
                                            "unknown.")] = False,
     policies: PoliciesDir = None,
@@ -144,7 +144,9 @@ def test(
             console.print(f"[yellow]gap[/] {rep.policy.id} {cid}: never {' / '.join(lacking)}")
         for what in rep.unspecified:
             console.print(f"[yellow]gap[/] {rep.policy.id} {what}")
-        gaps += len(rep.gaps) + len(rep.missing_decisions) + len(rep.unspecified)
+        for rid in rep.idle_rules:
+            console.print(f"[yellow]gap[/] {rep.policy.id} scope rule {rid}: decides none of the cases")
+        gaps += len(rep.gaps) + len(rep.missing_decisions) + len(rep.unspecified) + len(rep.idle_rules)
         table.add_row(rep.policy.id, str(len(rep.results)), str(rep.passed), str(len(rep.coverage)),
                       str(len(rep.coverage) - len(rep.gaps)), ", ".join(rep.missing_decisions) or "-")
     if coverage:

@@ -65,6 +65,11 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
     if version:
         parts.append(Text(f"{version['payer']} {version['number']} “{version['title']}”, version {version['version']} "
                           f"(in force {version['effective']}–{version['end'] or 'open'})", style="dim"))
+    governed = d.get("governed_by")
+    if governed:
+        gv = governed["policy_version"]
+        parts.append(Text(f"Decided under {gv['payer']} {gv['number']} “{gv['title']}”, version {gv['version']}, "
+                          f"referred by {governed['section']}: “{governed['quote']}”", style="bold"))
     if d.get("notice"):
         parts.append(Text(d["notice"], style="italic"))
     if d.get("approval_duration"):

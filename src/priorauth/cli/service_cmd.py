@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -45,12 +46,20 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
     workers: Annotated[int, typer.Option(help="Worker processes (one per core is a good start).")] = 1,
     log_level: Annotated[str, typer.Option(help="critical, error, warning, info or debug.")] = "info",
+    policies: Annotated[Path | None, typer.Option(
+        "--policies", help="Directory of policy files (default: $PRIORAUTH_POLICIES, else the policies shipped "
+                           "with priorauth).", show_default=False)] = None,
 ) -> None:
     """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Migrates the database first."""
     import uvicorn
 
-    from priorauth.service.store.config import DATABASE_URL_ENV, database_url, display_url
+    from priorauth.policy.loader import load_policies
+    from priorauth.service.store.config import DATABASE_URL_ENV, POLICIES_ENV, database_url, display_url, policy_dir
 
+    policies = policies or policy_dir()
+    if policies is not None:
+        load_policies(policies)  # a bad directory or file stops here, named, before the server starts
+        os.environ[POLICIES_ENV] = str(policies.resolve())  # the app (and every worker) loads the same
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)

@@ -10,6 +10,7 @@ immutable `Determination`; nothing here reads a file or starts a process.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from hashlib import sha256
 
 from priorauth.case.model import Case
@@ -18,7 +19,8 @@ from priorauth.engine.explain import deny_reasons, documentation_requests, evalu
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.findings import Finding, case_findings, policy_findings
 from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
-from priorauth.engine.record import ChecklistItem, Determination, Reason
+from priorauth.engine.record import ChecklistItem, Determination, Reason, Referral
+from priorauth.policy.model import When
 from priorauth.vocab import MET, NOT_MET, Decision
 
 
@@ -53,6 +55,19 @@ class _Context:
                              as_of=self.facts.as_of, findings=findings, **parts)
 
 
+    def referred(self, compiled: CompiledPolicy, rule, governed: Determination) -> Determination:
+        """`compiled`'s determination when its scope rule hands the request to the policy that governs it."""
+        policy = compiled.policy
+        target = governed.policy_version
+        name = f"{target.payer_name} {target.number}" if target else governed.policy
+        key = f"{governed.id}|{policy.id}|{compiled.key}|{rule.id}"
+        return replace(governed, id=sha256(key.encode()).hexdigest()[:32], policy=policy.id,
+                       policy_version=compiled.version,
+                       summary=f"{policy.payer_name} {policy.number} refers this request to {name} "
+                               f"({rule.section}); under it: {governed.summary}",
+                       governed_by=Referral(rule.id, rule.section, rule.quote, target or compiled.version))
+
+
 def _in_force(versions: tuple[CompiledPolicy, ...], day: dt.date) -> CompiledPolicy | None:
     return next((c for c in reversed(versions) if c.policy.in_force(day)), None)
 
@@ -71,8 +86,14 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
     kind = facts.kind
     checklist = tuple(ChecklistItem(d.id, d.section, d.text) for d, when in compiled.documentation
                       if when is None or when.holds(facts))
+    if compiled.applies_to is not None and not compiled.applies_to.holds(facts):
+        return ctx.record(policy.id, compiled, "not_applicable",
+                          f"{policy.payer_name} {policy.number} does not apply to this request "
+                          f"({_applies_to_text(policy.applies_to, facts)}).")
     for rule, when in compiled.scope:
         if when is None or when.holds(facts):
+            if rule.refer_to is not None:
+                return ctx.referred(compiled, rule, _determine(ctx, rule.refer_to))
             reason = Reason(rule.section, rule.quote, rule.reason, rule=rule.id)
             duration = policy.approval_duration.get(kind) if rule.decision == "approve" else None
             return ctx.record(policy.id, compiled, rule.decision, rule.reason, reasons=(reason,),
@@ -99,6 +120,17 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
                       documentation_checklist=checklist, tree=tree)
+
+
+def _applies_to_text(when: When, facts: Facts) -> str:
+    """`it governs line_of_business medicare, medicare-advantage; this request's: not documented`."""
+    wanted = [(k, v) for k, v in when.model_dump(exclude_none=True, by_alias=True).items() if k != "not"]
+    said = "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in wanted)
+    shown = {"kind": facts.kind, "indication": facts.indication, "route": facts.route,
+             "line_of_business": facts.line_of_business, "age_under": facts.age}
+    have = "; ".join(f"{k} {shown[k] if shown.get(k) is not None else 'not documented'}"
+                     for k, _ in wanted if k in shown)
+    return f"it governs {said or 'other requests'}" + (f"; this request: {have}" if have else "")
 
 
 def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,

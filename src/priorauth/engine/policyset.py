@@ -28,6 +28,7 @@ class CompiledPolicy:
     program: Program
     scope: tuple[tuple[Rule, Condition | None], ...]  # (rule, its condition), in order
     documentation: tuple[tuple[DocumentRequest, Condition | None], ...]
+    applies_to: Condition | None
     version: PolicyVersion
     code_systems: frozenset[str]
     key: str  # version and content hash, as the determination id reads them
@@ -39,8 +40,9 @@ def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledg
     return CompiledPolicy(
         policy=policy,
         program=Program(policy.criteria, knowledge),
-        scope=tuple((rule, condition(rule.when)) for rule in policy.scope),
-        documentation=tuple((d, condition(d.when)) for d in policy.documentation),
+        scope=tuple((rule, condition(rule.when, knowledge)) for rule in policy.scope),
+        documentation=tuple((d, condition(d.when, knowledge)) for d in policy.documentation),
+        applies_to=condition(policy.applies_to, knowledge),
         version=version,
         code_systems=listed_systems(policy, knowledge.codes),
         key=f"{policy.version}|{content_hash or '-'}",

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
-from priorauth.case.dates import add_months, covered_days, months_to_days
+from priorauth.case.dates import add_months, covered_days, months_from, months_to_days
 from priorauth.case.model import Drug, Treatment
 from priorauth.case.paths import accessor
 from priorauth.engine.facts import Facts
@@ -158,8 +158,11 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
     outcomes = frozenset(spec.outcomes)
     free = frozenset(spec.qualify_without_trial)
     contradicting = frozenset(spec.contradicted_by)
-    min_days = spec.min_days if spec.min_days is not None else (
-        months_to_days(spec.min_months) if spec.min_months is not None else None)
+    # A minimum in months is counted in calendar months from the course's first day (6 months from 1 September
+    # run to 28 February); in days, as written.
+    min_months = spec.min_months
+    min_days = spec.min_days
+    has_minimum = min_days is not None or min_months is not None
 
     def shortfall(t: Treatment, facts: Facts, window_start: dt.date | None) -> str | None:
         """Why a candidate treatment does not qualify, or None when it does."""
@@ -169,13 +172,16 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
             return f"{t.type}: outcome {t.outcome or 'not documented'}"
         if spec.schedule and t.schedule != spec.schedule:
             return f"{t.type}: schedule {t.schedule or 'not documented'}, {spec.schedule} required"
-        interval = _treatment_interval(t, facts.as_of) if (window_start or min_days) else None
+        interval = _treatment_interval(t, facts.as_of) if (window_start or has_minimum) else None
         if window_start is not None and (interval is None or interval[1] < window_start):
             return f"{t.type}: not within the past {spec.within_months} months"
-        if min_days is not None:
+        if has_minimum:
             days = (interval[1] - interval[0]).days + 1 if interval else 0
-            if days < min_days:
-                return f"{t.type}: {days} days documented, {min_days} required"
+            need = min_days if min_days is not None else months_from(interval[0] if interval else facts.as_of,
+                                                                     min_months)
+            if days < need:
+                unit = f" ({min_months:g} months from the first day)" if min_days is None else ""
+                return f"{t.type}: {days} days documented, {need} required{unit}"
         return None
 
     def run(facts: Facts, explain: int = 0):
@@ -216,7 +222,6 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
     types = frozenset(spec.types)
     outcomes = frozenset(spec.outcomes)
     contradicting = frozenset(spec.contradicted_by)
-    need = months_to_days(spec.min_months)
 
     def run(facts: Facts, explain: int = 0):
         intervals = []
@@ -243,6 +248,10 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
             intervals.append((start, end))
             counted.append(i)
         days = covered_days(intervals)
+        # N calendar months counted from the first day counted (the window's first day at the earliest)
+        first = min(start for start, _ in intervals) if intervals else \
+            (window_start or add_months(facts.as_of, -int(spec.min_months)))
+        need = months_from(first, spec.min_months)
         verdict = _evidence_verdict(days >= need, candidates, contradicted)
         if not explain:
             return verdict
@@ -251,7 +260,7 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
             return Outcome(verdict, used, "documented as " + ", ".join(sorted(contradicting)))
         where = f" within the past {spec.within_months} months" if spec.within_months else ""
         return Outcome(verdict, used, f"{days} days of qualifying therapy{where}; "
-                                      f"{need} days ({spec.min_months:g} months) required")
+                                      f"{need} days ({spec.min_months:g} months from {first}) required")
 
     return run
 
@@ -278,20 +287,21 @@ def _compile_evaluation(spec: EvaluationSpec) -> Predicate:
         evaluations = facts.case.clinical.evaluations
         matches = matching(facts) if evaluations else []
         results = [evaluations[i].result for i in matches]
-        if any(r in good for r in results):
-            verdict = MET
-        elif results and all(r in bad for r in results):
-            verdict = NOT_MET
-        else:
-            verdict = UNKNOWN
+        # The latest evaluation with a qualifying or disqualifying result decides: a later "not cleared"
+        # undoes an earlier clearance, and a later clearance an earlier refusal. Undated evaluations count
+        # as older than dated ones, and among equals the record's order stands.
+        decisive = [(evaluations[i].date or dt.date.min, n, r)
+                    for n, (i, r) in enumerate(zip(matches, results, strict=True)) if r in good or r in bad]
+        last = max(decisive)[2] if decisive else None
+        verdict = MET if last in good else NOT_MET if last is not None else UNKNOWN
         if not explain:
             return verdict
         used = {f"clinical.evaluations[{i}]": " ".join(str(x) for x in (e.type, e.specialty, e.date, e.result) if x)
                 for i, e in ((i, evaluations[i]) for i in matches)} if explain == FULL else {}
         if verdict == UNKNOWN:
             return Outcome(verdict, used, f"no qualifying {kind} evaluation documented")
-        shown = [str(r) for r in results if verdict == NOT_MET or r in good]
-        return Outcome(verdict, used, f"{kind} evaluation: " + ", ".join(shown))
+        return Outcome(verdict, used, f"{kind} evaluation: {last} (the latest with a result that decides)"
+                       if len(decisive) > 1 else f"{kind} evaluation: {last}")
 
     return run
 

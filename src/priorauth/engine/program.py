@@ -11,20 +11,23 @@ from priorauth.engine.logic import all_of, any_of, at_least, not_of
 from priorauth.engine.predicates import FULL, Outcome, compile_test
 from priorauth.engine.record import NodeTable
 from priorauth.knowledge.tables import Knowledge
-from priorauth.policy.model import Node, When
+from priorauth.policy.model import UNDOCUMENTED, Node, When
 from priorauth.vocab import SKIPPED
 
 TEST, ALL, ANY, NOT, AT_LEAST = range(5)
 
 
 class Condition:
-    """A `When` as plain sets: two-valued, on request-level facts only."""
+    """A `When` as plain sets: two-valued, on request-level facts only. Drug classes come from the drug table
+    the policy set is compiled with; a drug the table does not know is of no class."""
 
-    __slots__ = ("kinds", "indications", "routes", "lobs", "age_under", "drugs_any")
+    __slots__ = ("kinds", "indications", "routes", "lobs", "age_under", "drugs_any", "drugs_none", "classes_any",
+                 "class_of", "negated")
 
-    def __init__(self, when: When):
+    def __init__(self, when: When, knowledge: Knowledge):
         def as_set(values):
-            return frozenset(values) if values is not None else None
+            # `undocumented` in a list matches a field the case leaves out (None)
+            return frozenset(None if v == UNDOCUMENTED else v for v in values) if values is not None else None
 
         self.kinds = as_set(when.kind)
         self.indications = as_set(when.indication)
@@ -32,6 +35,11 @@ class Condition:
         self.lobs = as_set(when.line_of_business)
         self.age_under = when.age_under
         self.drugs_any = as_set(when.drugs_any)
+        self.drugs_none = as_set(when.drugs_none)
+        self.classes_any = as_set(when.drug_classes_any)
+        self.class_of = {name: info.drug_class for name, info in knowledge.drugs.drugs.items()} \
+            if self.classes_any is not None else {}
+        self.negated = Condition(when.not_, knowledge) if when.not_ is not None else None
 
     def holds(self, f: Facts) -> bool:
         if self.kinds is not None and f.kind not in self.kinds:
@@ -46,11 +54,17 @@ class Condition:
             return False
         if self.drugs_any is not None and not any(d in self.drugs_any for d in f.drugs):
             return False
+        if self.drugs_none is not None and any(d in self.drugs_none for d in f.drugs):
+            return False
+        if self.classes_any is not None and not any(self.class_of.get(d) in self.classes_any for d in f.drugs):
+            return False
+        if self.negated is not None and self.negated.holds(f):
+            return False
         return True
 
 
-def condition(when: When | None) -> Condition | None:
-    return Condition(when) if when is not None else None
+def condition(when: When | None, knowledge: Knowledge) -> Condition | None:
+    return Condition(when, knowledge) if when is not None else None
 
 
 class Program:
@@ -76,7 +90,7 @@ class Program:
         self.ops = [TEST if n.test is not None else ALL if n.all is not None else ANY if n.any is not None
                     else NOT if n.not_ is not None else AT_LEAST for n in self.nodes]
         self.preds = [compile_test(*n.spec, knowledge) if n.test is not None else None for n in self.nodes]
-        self.whens = [condition(n.when) for n in self.nodes]
+        self.whens = [condition(n.when, knowledge) for n in self.nodes]
         self.ns = [n.at_least or 0 for n in self.nodes]
         self.guarded = [i for i, w in enumerate(self.whens) if w is not None]
 

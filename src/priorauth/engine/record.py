@@ -200,6 +200,19 @@ class PolicyVersion(NamedTuple):
                 "engine_version": engine_version}
 
 
+class Referral(NamedTuple):
+    """The scope rule that handed a request to the policy that governs it, and that policy's version."""
+
+    rule: str
+    section: str
+    quote: str
+    policy: PolicyVersion
+
+    def to_dict(self, engine_version: str) -> dict[str, Any]:
+        return {"policy": self.policy.id, "rule": self.rule, "section": self.section, "quote": self.quote,
+                "policy_version": self.policy.to_dict(engine_version)}
+
+
 @dataclass(frozen=True, slots=True)
 class Determination:
     id: str  # content address: the same input, policy version, as-of date, engine and knowledge give the same id
@@ -217,6 +230,9 @@ class Determination:
     approval_duration: str | None = None
     tree: EvaluatedTree | None = None
     findings: tuple[Finding, ...] = ()
+    # Set when a scope rule of `policy` referred the request to another policy: the decision, reasons,
+    # requests and tree are then that policy's.
+    governed_by: Referral | None = None
 
     @property
     def criteria(self) -> Criterion | None:
@@ -252,6 +268,7 @@ class Determination:
             out["review_required"] = True
             out["notice"] = REVIEW_NOTICE if self.decision == "deny" else "Manual review: " + self.summary
         out["policy_version"] = self.policy_version.to_dict(self.engine_version) if self.policy_version else None
+        out["governed_by"] = self.governed_by.to_dict(self.engine_version) if self.governed_by else None
         out["engine_version"] = self.engine_version
         out["knowledge"] = dict(self.knowledge)
         out["input_sha256"] = self.input_sha256

@@ -60,7 +60,10 @@ def determination_schema() -> dict[str, Any]:
         "kind": {"enum": list(KINDS)}, "severity": {"enum": list(SEVERITIES)}, "message": _STR,
         "code": _STR, "drug": _STR})
     checklist = _object(["id", "section", "text"], {"id": _STR, "section": _STR, "text": _STR})
-    required = ["format", "id", "policy", "decision", "summary", "policy_version", "engine_version", "knowledge",
+    governed_by = _object(["policy", "rule", "section", "quote", "policy_version"], {
+        "policy": _STR, "rule": _STR, "section": _STR, "quote": _STR, "policy_version": policy_version})
+    required = ["format", "id", "policy", "decision", "summary", "policy_version", "governed_by",
+                "engine_version", "knowledge",
                 "input_sha256", "as_of", "reasons", "documentation_requests", "documentation_checklist",
                 "approval_duration", "findings", "not_met_criteria"]
     schema = _object(required, {
@@ -70,6 +73,10 @@ def determination_schema() -> dict[str, Any]:
         "policy": _STR, "decision": {"enum": list(DECISIONS)}, "summary": _STR,
         "review_required": {"const": True}, "notice": _STR,
         "policy_version": {"oneOf": [policy_version, {"type": "null"}]},
+        "governed_by": {"oneOf": [governed_by, {"type": "null"}],
+                        "description": "the scope rule of `policy` that referred the request to the policy that "
+                                       "governs it, and that policy's version; the decision, reasons, requests "
+                                       "and criteria are then that policy's"},
         "engine_version": _STR,
         "knowledge": {"type": "object", "additionalProperties": _STR},
         "input_sha256": {"type": "string", "pattern": "^[0-9a-f]{64}$"},

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -89,4 +90,33 @@ def load_policies(directory: Path | None = None) -> PolicySet:
         raise PolicyError(str(directory), f"no policy files ({POLICY_GLOB}) found")
     for vs in versions.values():
         vs.sort(key=lambda p: p.effective)
+    _check_referrals(versions, files)
     return PolicySet(versions=versions, files=files, hashes=hashes)
+
+
+def _check_referrals(versions: dict[str, list[Policy]], files: dict[tuple[str, str], Path]) -> None:
+    """Every `refer_to` names a loaded policy, and following them never comes back to where it started."""
+    targets: dict[str, set[str]] = {}
+    for pid, vs in versions.items():
+        for policy in vs:
+            for rule in policy.scope:
+                if rule.refer_to is None:
+                    continue
+                where = str(files[(policy.id, policy.version)])
+                if rule.refer_to not in versions:
+                    near = difflib.get_close_matches(rule.refer_to, list(versions), n=1)
+                    hint = f" (did you mean {near[0]}?)" if near else ""
+                    raise PolicyError(where, f"scope.{rule.id}.refer_to: no policy {rule.refer_to!r} is loaded{hint}")
+                targets.setdefault(pid, set()).add(rule.refer_to)
+
+    def reach(start: str, pid: str, path: list[str]) -> None:
+        for target in sorted(targets.get(pid, ())):
+            if target == start:
+                cycle = " -> ".join([*path, target])
+                policy = versions[start][-1]
+                raise PolicyError(str(files[(policy.id, policy.version)]), f"refer_to goes round in a circle: {cycle}")
+            if target not in path:
+                reach(start, target, [*path, target])
+
+    for pid in targets:
+        reach(pid, pid, [pid])

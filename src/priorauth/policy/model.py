@@ -25,17 +25,24 @@ class Closed(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+UNDOCUMENTED = "undocumented"  # in a `when` list: the field is not documented in the case
+
+
 class When(Closed):
     """A condition on the request itself (never three-valued): every key given must hold.
 
+    `route` and `line_of_business` may list `undocumented`; `not` holds when its condition does not.
     Evaluated by `engine.program.Condition`."""
 
     kind: list[RequestKind] | None = None
     indication: list[Indication] | None = None
-    route: list[Route] | None = None
-    line_of_business: list[LineOfBusiness] | None = None
+    route: list[Route | Literal["undocumented"]] | None = None
+    line_of_business: list[LineOfBusiness | Literal["undocumented"]] | None = None
     age_under: int | None = None
     drugs_any: list[str] | None = None
+    drug_classes_any: list[str] | None = None  # any requested drug of one of these classes (drug table)
+    drugs_none: list[str] | None = None  # no requested drug in the list
+    not_: When | None = Field(default=None, alias="not")
 
 
 class Cited(Closed):
@@ -50,6 +57,14 @@ class Rule(Cited):
     when: When
     decision: Decision
     reason: str
+    # The policy that governs instead: the determination is that policy's, naming this rule (decision: refer).
+    refer_to: str | None = None
+
+    @model_validator(mode="after")
+    def _refer_to(self) -> Rule:
+        if self.refer_to is not None and self.decision != "refer":
+            raise ValueError(f"scope rule {self.id}: refer_to needs decision: refer")
+        return self
 
 
 class DocumentRequest(Cited):
@@ -148,7 +163,13 @@ class Policy(Closed):
     version: str
     effective: dt.date
     end: dt.date | None = None
+    # How precisely the source dates the policy: `effective: 2004` (a year: in force from 1 January) or
+    # `2004-06` (a month: from the 1st); `effective_precision` is derived, never written.
+    effective_precision: Literal["day", "month", "year"] = "day"
     lines_of_business: list[str] = []
+    # Whom the policy governs, beyond its payer and dates: a case it does not hold for is not_applicable
+    # (e.g. NCD 280.14: line_of_business [medicare, medicare-advantage]; an undocumented one does not hold).
+    applies_to: When | None = None
     source: Source
     scope: list[Rule] = []
     covered_kinds: list[RequestKind]
@@ -159,6 +180,20 @@ class Policy(Closed):
     # Policy-specific reviewer checks (engine/findings.py): the drug combination is one of the
     # policy's lines of therapy; compounded prescriptions are billed with J3490.
     checks: list[Literal["combination_lines", "compounded_j3490"]] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _coarse_effective(cls, data: Any) -> Any:
+        value = data.get("effective") if isinstance(data, dict) else None
+        if isinstance(value, int) and not isinstance(value, bool) and 1900 <= value <= 2199:
+            return {**data, "effective": dt.date(value, 1, 1), "effective_precision": "year"}
+        if isinstance(value, str) and len(value) == 7 and value[4] == "-":
+            try:
+                day = dt.date(int(value[:4]), int(value[5:]), 1)
+            except ValueError:
+                return data
+            return {**data, "effective": day, "effective_precision": "month"}
+        return data
 
     @field_validator("covered_kinds")
     @classmethod
@@ -181,6 +216,11 @@ class Policy(Closed):
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.end is None or day <= self.end)
+
+    @property
+    def effective_text(self) -> str:
+        """The effective date as precisely as the source gives it: 2004, 2004-06 or 2004-06-15."""
+        return self.effective.isoformat()[:{"year": 4, "month": 7, "day": 10}[self.effective_precision]]
 
     def cited(self):
         """Every element that quotes the source: scope rules, criteria, documentation requests."""

@@ -3,8 +3,10 @@
 Beside every policy file: `cases/*.json|yaml` (synthetic requests named by scenario) and
 `cases/expected.yaml` mapping each case file's stem to its expected decision, the expected verdicts of
 named criteria (`criteria`), and what a nurse acts on: the criteria a pend requests documentation for
-(`requests`) and those a deny cites (`cites`). Coverage: for every criterion, the cases where it came
-out met and where it came out not met or unknown.
+(`requests`) and those a deny cites (`cites`), and for a request a scope rule refers to another policy,
+which one governs (`governed_by`). Coverage: for every criterion, the cases where it came out met and
+where it came out not met or unknown; for every scope rule, the cases it decided (a rule no case reaches
+may be a typo in its `when`).
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ class PolicyReport:
     coverage: dict[str, dict[str, list[str]]] = field(default_factory=dict)
     missing_decisions: list[str] = field(default_factory=list)
     unspecified: list[str] = field(default_factory=list)  # pend or deny cases that state no requests / cites
+    rules: dict[str, list[str]] = field(default_factory=dict)  # scope rule id -> the cases it decided
 
     @property
     def gaps(self) -> dict[str, list[str]]:
@@ -57,6 +60,11 @@ class PolicyReport:
             if lacking:
                 out[cid] = lacking
         return out
+
+    @property
+    def idle_rules(self) -> list[str]:
+        """Scope rules that decided none of the cases."""
+        return [rid for rid, decided in self.rules.items() if not decided]
 
     @property
     def passed(self) -> int:
@@ -105,6 +113,7 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
     folder = policies.policies.file_of(policy).parent / "cases"
     report = PolicyReport(policy)
     report.coverage = {n.id: {"met": [], "not_met": [], "unknown": []} for n in policy.criteria.walk()}
+    report.rules = {rule.id: [] for rule in policy.scope}
     expected_file = folder / "expected.yaml"
     if not expected_file.is_file():
         report.missing_decisions = list(REQUIRED_DECISIONS)
@@ -133,8 +142,19 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
         if d.decision != want["decision"]:
             problems.append(f"decision {d.decision}, expected {want['decision']} ({d.summary})")
         decisions_seen.add(d.decision)
-        verdicts = _collect(d.criteria, report.coverage, stem) if d.criteria else {}
-        problems += compare_criteria(want.get("criteria") or {}, verdicts, report.coverage)
+        rule = d.governed_by.rule if d.governed_by else next((r.rule for r in d.reasons if r.rule), None)
+        if rule in report.rules:
+            report.rules[rule].append(stem)
+        governing = d.governed_by.policy.id if d.governed_by else None
+        if "governed_by" in want and want["governed_by"] != governing:
+            problems.append(f"governed by {governing or 'itself'}, expected {want['governed_by']}")
+        if d.governed_by is None:
+            verdicts = _collect(d.criteria, report.coverage, stem) if d.criteria else {}
+            known: dict = report.coverage
+        else:  # the criteria are the governing policy's: checked, but not this policy's coverage
+            verdicts = {n.id: n.status for n in d.criteria.walk()} if d.criteria else {}
+            known = verdicts
+        problems += compare_criteria(want.get("criteria") or {}, verdicts, known)
         problems += compare_actions(want, d)
         if d.decision in ACTIONS and ACTIONS[d.decision] not in want:
             report.unspecified.append(f"{stem}: a {d.decision} case without `{ACTIONS[d.decision]}`")

@@ -10,11 +10,18 @@ DATA_DIR_ENV = "PRIORAUTH_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
 DATABASE_FILE = "priorauth.db"
 
+POLICIES_ENV = "PRIORAUTH_POLICIES"  # a directory of policy files instead of the shipped ones
+
 MAX_BODY_BYTES = 2 * 1024 * 1024  # request bodies above this get 413
 
 
 def data_dir() -> Path:
     return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+
+
+def policy_dir() -> Path | None:
+    value = os.environ.get(POLICIES_ENV, "").strip()
+    return Path(value) if value else None
 
 
 def database_url() -> str:

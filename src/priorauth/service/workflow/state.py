@@ -14,6 +14,7 @@ from priorauth.engine.policyset import CompiledPolicies
 from priorauth.knowledge.tables import open_knowledge
 from priorauth.policy.loader import PolicySet, load_policies
 from priorauth.service.auth.users import TokenCache
+from priorauth.service.store.config import policy_dir as configured_policy_dir
 from priorauth.service.store.db import make_engine
 
 
@@ -30,7 +31,7 @@ class Store:
 
     @classmethod
     def open(cls, url: str | None = None, policy_dir: Path | None = None) -> Store:
-        return cls(make_engine(url), load_policies(policy_dir))
+        return cls(make_engine(url), load_policies(policy_dir or configured_policy_dir()))
 
     def close(self) -> None:
         self.engine.dispose()
