@@ -21,6 +21,7 @@ def test_policy_cases_pass_and_cover_every_criterion_both_ways(policy_id):
     assert report.gaps == {}, report.gaps
     assert report.missing_decisions == []
     assert report.unspecified == []  # every pend states its requests, every deny its citations
+    assert report.idle_rules == []  # every scope rule decides some case
 
 
 @pytest.mark.parametrize("policy_id", POLICIES.ids)
@@ -71,3 +72,35 @@ def test_a_wrong_request_or_citation_fails(tmp_path):
     assert any(p.startswith("requests: missing A.2-pain; unexpected A.2-evaluation") for p in problems), problems
     cited = _flipped(tmp_path / "2", lambda t: t.replace("cites: [", "cites: [hcsc, ", 1))
     assert any(p.startswith("cites: missing hcsc") for p in cited), cited
+
+
+def _copy_with(tmp_path, relative: str, edit):
+    import shutil
+
+    from priorauth.policy.loader import default_policy_dir
+
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    target = folder / relative
+    target.write_text(edit(target.read_text()))
+    return CompiledPolicies(load_policies(folder), POLICIES.knowledge)
+
+
+def test_a_wrong_governing_policy_or_missing_finding_fails(tmp_path):
+    ps = _copy_with(tmp_path, "uhc/2022t0626c/cases/expected.yaml",
+                    lambda t: t.replace("governed_by: medicare-ncd-280-14", "governed_by: hcsc-sur707-008", 1))
+    problems = [p for r in run_policy_cases(ps, "uhc-2022t0626c").results for p in r.problems]
+    assert "governed by medicare-ncd-280-14, expected hcsc-sur707-008" in problems, problems
+    ps = _copy_with(tmp_path / "2", "moda/hcs-0044a/cases/expected.yaml",
+                    lambda t: t.replace("findings: [dose]", "findings: [dose, concentration]", 1))
+    problems = [p for r in run_policy_cases(ps, "moda-hcs-0044a").results for p in r.problems]
+    assert any(p.startswith("findings: missing concentration") for p in problems), problems
+
+
+def test_a_scope_rule_no_case_reaches_is_a_gap(tmp_path):
+    """A typo in a rule's `when` makes it dead; the coverage report names it."""
+    ps = _copy_with(tmp_path, "florida-blue/09-j1000-31/policy.yaml",
+                    lambda t: t.replace("when: {line_of_business: [fep]}", "when: {line_of_business: [medicaid]}", 1))
+    report = run_policy_cases(ps, "floridablue-09-j1000-31")
+    assert report.idle_rules == ["scope-fep"]
+    assert run_policy_cases(POLICIES, "floridablue-09-j1000-31").idle_rules == []

@@ -372,6 +372,8 @@ def _drug_check(spec: DrugsSpec, table: DrugTable, d: Drug, route: str, indicati
                 "" if not spec.or_compounded else " and is not compounded")
     if spec.suited and not info.suited_for(indication):
         return NOT_MET, f"{d.name} is not an intrathecal agent for {indication.replace('_', ' ')}"
+    if spec.dose_documented and d.daily_dose is None:
+        return UNKNOWN, f"no daily dose documented for {d.name}"
     if spec.within_limits:
         if d.daily_dose is None:
             return UNKNOWN, f"no daily dose documented for {d.name}"

@@ -128,15 +128,17 @@ class DrugsSpec(Spec):
     or_compounded: bool = False  # ...or compounded from FDA-approved drug substances (a known drug)
     suited: bool = False  # an intrathecal agent for the request's indication (analgesic, antispasmodic)
     within_limits: bool = False  # concentration and daily dose within the table's maxima
+    dose_documented: bool = False  # every drug's daily dose is documented (judged by a reviewer, not a table)
     includes_class: str | None = None  # at least one drug of this class (e.g. opioid), the others anything
 
     @model_validator(mode="after")
     def _some_check(self) -> DrugsSpec:
         if self.includes_class is not None:
-            if self.allowed or self.fda_approved or self.suited or self.within_limits:
+            if self.allowed or self.fda_approved or self.suited or self.within_limits or self.dose_documented:
                 raise ValueError("includes_class is a test of its own: combine it with nothing else")
-        elif not (self.allowed or self.fda_approved or self.suited or self.within_limits):
-            raise ValueError("a drugs test needs allowed, fda_approved, suited, within_limits or includes_class")
+        elif not (self.allowed or self.fda_approved or self.suited or self.within_limits or self.dose_documented):
+            raise ValueError("a drugs test needs allowed, fda_approved, suited, within_limits, dose_documented "
+                             "or includes_class")
         return self
 
 

@@ -3,10 +3,10 @@
 Beside every policy file: `cases/*.json|yaml` (synthetic requests named by scenario) and
 `cases/expected.yaml` mapping each case file's stem to its expected decision, the expected verdicts of
 named criteria (`criteria`), and what a nurse acts on: the criteria a pend requests documentation for
-(`requests`) and those a deny cites (`cites`), and for a request a scope rule refers to another policy,
-which one governs (`governed_by`). Coverage: for every criterion, the cases where it came out met and
-where it came out not met or unknown; for every scope rule, the cases it decided (a rule no case reaches
-may be a typo in its `when`).
+(`requests`), those a deny cites (`cites`), the policy a scope rule referred the request to
+(`governed_by`) and the kinds of finding the reviewer must see (`findings`). Coverage: for every
+criterion, the cases where it came out met and where it came out not met or unknown; for every scope
+rule, the cases it decided (a rule no case reaches may be a typo in its `when`).
 """
 
 from __future__ import annotations
@@ -156,6 +156,11 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
             known = verdicts
         problems += compare_criteria(want.get("criteria") or {}, verdicts, known)
         problems += compare_actions(want, d)
+        if "findings" in want:  # the kinds of finding the reviewer must be shown (others may be there too)
+            kinds = {f.kind for f in d.findings}
+            missing = sorted(set(want["findings"] or []) - kinds)
+            if missing:
+                problems.append(f"findings: missing {', '.join(missing)} (got {', '.join(sorted(kinds)) or 'none'})")
         if d.decision in ACTIONS and ACTIONS[d.decision] not in want:
             report.unspecified.append(f"{stem}: a {d.decision} case without `{ACTIONS[d.decision]}`")
         report.results.append(CaseResult(policy_id, stem, not problems, problems))
