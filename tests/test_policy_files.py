@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SEEDS, needs_shared
+from conftest import SEEDS, needs_shared, run_cli
 from priorauth.engine import CompiledPolicies
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.errors import PolicyError
@@ -131,3 +131,54 @@ def test_shipped_policies_lint_clean():
     for r in reports:
         assert r.errors == [], r.errors
         assert r.quotes_checked > 5
+
+
+@pytest.mark.parametrize("test,message", [
+    ({"fact": "clinical.spasticity.test_dose_response", "eq": "favourable"}, "'favourable' is not a value the case "
+     "format allows (did you mean favorable?)"),
+    ({"fact": "clinical.spasticity.oral_response", "in": ["unresponsiv", "intolerant"]}, "did you mean unresponsive?"),
+    ({"fact": "clinical.findings.active_infection", "eq": "yes"}, "allowed: true, false"),
+    ({"fact": "clinical.pathology_confirmed", "eq": 1}, "1 is not a value"),
+    ({"fact": "clinical.substance_use", "gte": 1}, "clinical.substance_use is not a number"),
+    ({"none_present": ["clinical.substance_use"], "undocumented": "absent"}, "clinical.substance_use is not"),
+    ({"evaluation": {"type": "mental_health", "met": ["clered"]}}, "evaluation result: 'clered'"),
+    ({"evaluation": {"type": "specialist", "specialties": ["neurologist"], "met": ["other_treatments_failed"]}},
+     "did you mean neurology?"),
+])
+def test_values_are_checked_against_the_case_format_at_load(test, message):
+    from priorauth.policy.leaf_tests import parse_test
+
+    with pytest.raises(ValueError) as exc:
+        parse_test(test)
+    assert message in str(exc.value)
+    assert "\n" not in str(exc.value) and "pydantic" not in str(exc.value)  # one plain sentence
+
+
+@pytest.mark.parametrize("edit,message", [
+    (("when: {kind: [trial], drugs_any: [morphine,", "when: {kind: [trial], drugs_any: [morphin,"),
+     "criterion IV.B-observation-stay: drug 'morphin' is not in the drug table (did you mean morphine?)"),
+])
+def test_drug_names_are_checked_against_the_drug_table(tmp_path, knowledge, edit, message):
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    target = folder / "caresource" / "ar-mm-1502" / "policy.yaml"
+    text = target.read_text()
+    assert edit[0] in text
+    target.write_text(text.replace(edit[0], edit[1], 1))
+    with pytest.raises(PolicyError) as exc:
+        CompiledPolicies(load_policies(folder), knowledge)
+    assert message in str(exc.value) and str(target) in str(exc.value)
+
+
+def test_drug_classes_are_checked_against_the_drug_table(tmp_path, knowledge):
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    target = folder / "medicare" / "ncd-280-14" / "policy.yaml"
+    text = target.read_text()
+    assert "drug_classes_any: [antispasmodic]" in text
+    target.write_text(text.replace("drug_classes_any: [antispasmodic]", "drug_classes_any: [antispasmotic]", 1))
+    with pytest.raises(PolicyError, match="drug class 'antispasmotic' is not in the drug table "
+                                          r"\(did you mean antispasmodic\?\)"):
+        CompiledPolicies(load_policies(folder), knowledge)
+    proc = run_cli("policies", "lint", str(target))
+    assert proc.returncode == 1 and "did you mean antispasmodic" in proc.stderr

@@ -54,8 +54,8 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 
 
 def _scalar_paths(model: type[BaseModel], prefix: tuple[str, ...],
-                  optional: bool = False) -> list[tuple[tuple[str, ...], bool]]:
-    """(path, whether an object on the way may be None) for every scalar field."""
+                  optional: bool = False) -> list[tuple[tuple[str, ...], bool, Any]]:
+    """(path, whether an object on the way may be None, the field's annotation) for every scalar field."""
     paths = []
     for name, field in model.model_fields.items():
         sub = _model_in(field.annotation)
@@ -63,8 +63,35 @@ def _scalar_paths(model: type[BaseModel], prefix: tuple[str, ...],
             may_be_none = optional or type(None) in typing.get_args(field.annotation)
             paths.extend(_scalar_paths(sub, (*prefix, name), may_be_none))
         elif typing.get_origin(field.annotation) is not list:
-            paths.append(((*prefix, name), optional))
+            paths.append(((*prefix, name), optional, field.annotation))
     return paths
+
+
+def _choices(annotation: Any) -> tuple[Any, ...] | None:
+    """The values a field can take when they are a closed set (a Literal, a bool), else None."""
+    args = [a for a in typing.get_args(annotation) if a is not type(None)] or [annotation]
+    if len(args) == 1 and typing.get_origin(args[0]) is typing.Literal:
+        return typing.get_args(args[0])
+    if args == [bool]:
+        return (True, False)
+    return None
+
+
+@cache
+def _closed_values() -> dict[str, tuple[Any, ...]]:
+    table = {}
+    for model, prefix in ((Member, "member"), (Request, "request"), (Clinical, "clinical")):
+        for parts, _, annotation in _scalar_paths(model, (prefix,)):
+            choices = _choices(annotation)
+            if choices is not None:
+                table[".".join(parts)] = choices
+    return table
+
+
+def fact_values(path: str) -> tuple[Any, ...] | None:
+    """The values a case can give the fact at `path`, when the case format closes them (an enumeration or a
+    boolean); None for open facts (numbers, dates, text). The policy loader checks test values against it."""
+    return _closed_values().get(path)
 
 
 def _getter(parts: tuple[str, ...], optional: bool) -> Accessor:
@@ -86,7 +113,7 @@ def _getter(parts: tuple[str, ...], optional: bool) -> Accessor:
 def _accessors() -> dict[str, Accessor]:
     table: dict[str, Accessor] = {"submitted": _getter(("submitted",), False)}
     for model, prefix in ((Member, "member"), (Request, "request"), (Clinical, "clinical")):
-        for parts, optional in _scalar_paths(model, (prefix,)):
+        for parts, optional, _ in _scalar_paths(model, (prefix,)):
             table[".".join(parts)] = _getter(parts, optional)
     table.update({path: fn for path, (_, fn) in DERIVED.items()})
     return table

@@ -88,15 +88,25 @@ def lint(
         "../shared/seeds, where found). Given explicitly, a missing document is an error.",
         show_default=False)] = None,
 ) -> None:
-    """Check policy files: schema (with line numbers), facts and predicates, unique ids, NOTES.md,
-    the source's SHA-256 and that every quote appears verbatim (up to whitespace) in the source."""
+    """Check policy files: schema (with line numbers), facts, values and predicates, drug names against the
+    drug table, unique ids, NOTES.md, the source's SHA-256 and that every quote appears verbatim (up to
+    whitespace) in the source."""
+    from priorauth.engine.policyset import check_drug_names
+    from priorauth.knowledge.tables import open_knowledge
     from priorauth.policy.lint import default_sources_dir, lint_paths
-    from priorauth.policy.loader import default_policy_dir
+    from priorauth.policy.loader import default_policy_dir, load_policy_file
 
     if sources is not None and not sources.is_dir():
         raise PriorAuthError(NOT_FOUND, str(sources), "no such folder of source documents")
     src = sources or default_sources_dir()
     reports = lint_paths(paths or [default_policy_dir()], src, required=sources is not None)
+    knowledge = open_knowledge()
+    for r in reports:
+        if not r.errors:
+            try:
+                check_drug_names(load_policy_file(Path(r.path)), knowledge, str(r.path))
+            except PriorAuthError as exc:
+                r.errors.append(str(exc))
     errors = 0
     for r in reports:
         for e in r.errors:

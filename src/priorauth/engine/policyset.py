@@ -15,7 +15,7 @@ from priorauth import __version__
 from priorauth.engine.findings import listed_systems
 from priorauth.engine.program import Condition, Program, condition
 from priorauth.engine.record import PolicyVersion
-from priorauth.errors import NOT_FOUND, CaseError, PriorAuthError
+from priorauth.errors import NOT_FOUND, CaseError, PolicyError, PriorAuthError
 from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import DocumentRequest, Policy, PolicySet, Rule
 
@@ -32,6 +32,36 @@ class CompiledPolicy:
     version: PolicyVersion
     code_systems: frozenset[str]
     key: str  # version and content hash, as the determination id reads them
+
+
+def _names(policy: Policy):
+    """(where, what, name) for every drug name and drug class the policy writes."""
+    whens = [("applies_to", policy.applies_to)] + [(f"scope.{r.id}", r.when) for r in policy.scope] + \
+        [(f"documentation.{d.id}", d.when) for d in policy.documentation] + \
+        [(f"criterion {n.id}", n.when) for n in policy.criteria.walk()]
+    for where, when in whens:
+        while when is not None:
+            yield from ((where, "drug", n) for n in (when.drugs_any or []) + (when.drugs_none or []))
+            yield from ((where, "drug class", c) for c in when.drug_classes_any or [])
+            when = when.not_
+    for node in policy.criteria.walk():
+        if node.test is not None and node.spec[0] == "drugs":
+            spec = node.spec[1]
+            yield from ((f"criterion {node.id}", "drug", n) for n in spec.allowed or [])
+            if spec.includes_class is not None:
+                yield f"criterion {node.id}", "drug class", spec.includes_class
+
+
+def check_drug_names(policy: Policy, knowledge: Knowledge, where: str) -> None:
+    """Every drug and drug class a policy names is one the drug table knows (`morphin` is an error at load,
+    not a condition that never holds)."""
+    known = {"drug": sorted(knowledge.drugs.drugs),
+             "drug class": sorted({d.drug_class for d in knowledge.drugs.drugs.values()})}
+    for place, what, name in _names(policy):
+        if name not in known[what]:
+            near = difflib.get_close_matches(name, known[what], n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(known[what])}"
+            raise PolicyError(where, f"{place}: {what} {name!r} is not in the drug table{hint}")
 
 
 def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledge) -> CompiledPolicy:
@@ -58,6 +88,9 @@ class CompiledPolicies:
         self.engine_version = __version__
         self.knowledge_versions = tuple(sorted(knowledge.versions.items()))
         self.salt = f"{self.engine_version}|{self.knowledge_versions!r}"  # the ids' part common to every record
+        for versions in policies.versions.values():
+            for p in versions:
+                check_drug_names(p, knowledge, str(policies.files.get((p.id, p.version), p.id)))
         self._versions: dict[str, tuple[CompiledPolicy, ...]] = {
             pid: tuple(compile_policy(p, policies.hashes.get((p.id, p.version)), knowledge) for p in versions)
             for pid, versions in policies.versions.items()

@@ -19,13 +19,14 @@ A test is data (kind and typed parameters); the engine compiles it into a predic
 from __future__ import annotations
 
 import difflib
+import typing
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from priorauth.case.model import Evaluation, TreatmentType
 from priorauth.case.model import Outcome as TreatmentOutcome
-from priorauth.case.model import TreatmentType
-from priorauth.case.paths import fact_paths
+from priorauth.case.paths import fact_paths, fact_values
 
 FAILURE_OUTCOMES: list[TreatmentOutcome] = ["failed", "intolerable_side_effects", "unable_to_complete"]
 
@@ -40,6 +41,16 @@ def _check_path(path: str) -> str:
         hint = f" (did you mean {near[0]}?)" if near else ""
         raise ValueError(f"unknown fact {path!r}{hint}")
     return path
+
+
+def _check_values(what: str, values: list[Any], allowed: tuple[Any, ...]) -> None:
+    """Every value is one the case format allows (a typo like `favourable` is an error, not a dead rule)."""
+    for value in values:
+        if value not in allowed or isinstance(value, bool) != isinstance(allowed[0], bool):
+            near = difflib.get_close_matches(str(value), [str(a) for a in allowed], n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            shown = ", ".join("true" if a is True else "false" if a is False else str(a) for a in allowed)
+            raise ValueError(f"{what}: {value!r} is not a value the case format allows{hint}; allowed: {shown}")
 
 
 class FactSpec(Spec):
@@ -64,6 +75,14 @@ class FactSpec(Spec):
         if len(ops) != 1:
             raise ValueError("a fact test needs exactly one of eq, ne, in, not_in, gte, gt, lte, lt, "
                              f"between, present (got {', '.join(ops) or 'none'})")
+        allowed = fact_values(self.fact)
+        if allowed is not None:
+            op = ops[0]
+            if op in ("gte", "gt", "lte", "lt", "between"):
+                raise ValueError(f"{self.fact} is not a number: compare it with eq, ne, in or not_in")
+            if op != "present":
+                value = getattr(self, op)
+                _check_values(self.fact, value if isinstance(value, list) else [value], allowed)
         return self
 
 
@@ -75,6 +94,8 @@ class NonePresentSpec(Spec):
     def _paths(self) -> NonePresentSpec:
         for p in self.none_present:
             _check_path(p)
+            if fact_values(p) != (True, False):
+                raise ValueError(f"none_present lists findings that are true or false; {p} is not")
         return self
 
 
@@ -104,6 +125,13 @@ class EvaluationSpec(Spec):
     met: list[str] = Field(min_length=1)
     not_met: list[str] = []
     within_months: int | None = None
+
+    @model_validator(mode="after")
+    def _values(self) -> EvaluationSpec:
+        _check_values("evaluation result", [*self.met, *self.not_met], fact_choices(Evaluation, "result"))
+        if self.specialties is not None:
+            _check_values("evaluation specialty", self.specialties, fact_choices(Evaluation, "specialty"))
+        return self
 
 
 class ElapsedSpec(Spec):
@@ -142,6 +170,12 @@ class DrugsSpec(Spec):
         return self
 
 
+def fact_choices(model: type[BaseModel], name: str) -> tuple[Any, ...]:
+    """The Literal choices of one field of a case model (for lists inside the case, which have no fact path)."""
+    args = [a for a in typing.get_args(model.model_fields[name].annotation) if a is not type(None)]
+    return typing.get_args(args[0])
+
+
 SPEC_KINDS: dict[str, type[Spec]] = {
     "fact": FactSpec,
     "none_present": NonePresentSpec,
@@ -168,9 +202,13 @@ def parse_test(raw: Any) -> tuple[str, Spec]:
         raise ValueError(f"a test needs exactly one predicate of {', '.join(SPEC_KINDS)}; "
                          f"got {', '.join(map(str, raw)) or 'nothing'}{hint}")
     kind = kinds[0]
-    if kind in _FLAT:
-        return kind, SPEC_KINDS[kind].model_validate(raw)
-    extra = [k for k in raw if k != kind]
-    if extra:
-        raise ValueError(f"unexpected keys beside {kind}: {', '.join(extra)}")
-    return kind, SPEC_KINDS[kind].model_validate(raw[kind])
+    if kind not in _FLAT:
+        extra = [k for k in raw if k != kind]
+        if extra:
+            raise ValueError(f"unexpected keys beside {kind}: {', '.join(extra)}")
+    try:
+        return kind, SPEC_KINDS[kind].model_validate(raw if kind in _FLAT else raw[kind])
+    except ValidationError as exc:  # one plain sentence: the first problem, where it is
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        raise ValueError(f"{kind}{'.' + where if where else ''}: {err['msg'].removeprefix('Value error, ')}") from None
