@@ -44,6 +44,13 @@ def reference(node: Node, facts, knowledge, out: dict[str, str]) -> str:
         return SKIPPED
     if node.test is not None:
         verdict = compile_test(*node.spec, knowledge)(facts)
+    elif node.first is not None:  # the first branch whose `when` holds; every later branch does not apply
+        chosen = next(c for c in node.first if c.when is None or applies(c.when, facts.case, knowledge))
+        for c in node.first:
+            if c is chosen:
+                verdict = reference(c, facts, knowledge, out)
+            else:
+                out.update({n.id: SKIPPED for n in c.walk()})
     else:
         vs = [v for v in (reference(c, facts, knowledge, out) for c in node.children) if v != SKIPPED]
         if node.all is not None:

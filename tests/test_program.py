@@ -94,3 +94,38 @@ def test_nested_groups(knowledge):
     for a, b, c in itertools.product(ORDER, repeat=3):
         either = max(ORDER[a], ORDER[b])
         assert root_verdict(p, (a, b, c)) == by_rank(min(either, 2 - ORDER[c])), (a, b, c)
+
+
+KINDS = ["trial", "implant", "refill"]
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("children", list(itertools.product(ORDER, repeat=3)))
+def test_first_is_the_verdict_of_the_first_branch_that_applies(knowledge, kind, children):
+    """FIRST(trial: a, implant: b, otherwise: c): only the governing branch counts; the others do not apply."""
+    branches = [{**leaf(0), "when": {"kind": ["trial"]}}, {**leaf(1), "when": {"kind": ["trial", "implant"]}},
+                leaf(2)]
+    p = program({"first": branches}, knowledge)
+    governing = KINDS.index(kind)
+    doc = json.loads(json.dumps({
+        "format": "priorauth-case/1", "id": "t", "submitted": "2025-06-02",
+        "request": {"kind": kind, "indication": "noncancer_pain", "service_date": "2025-06-20"},
+        "clinical": {"findings": {FINDINGS[i]: VALUE[v] for i, v in enumerate(children) if VALUE[v] is not None}}}))
+    statuses = p.run(facts_for(parse_case(json.dumps(doc))))
+    assert statuses[p.root] == children[governing]
+    assert [s == "not_applicable" for s in statuses[:3]] == [i != governing for i in range(3)]
+
+
+def test_first_needs_an_otherwise_branch(knowledge):
+    with pytest.raises(ValueError, match="the last branch of `first` is the otherwise branch"):
+        program({"first": [{**leaf(0), "when": {"kind": ["trial"]}}]}, knowledge)
+
+
+def test_a_deny_under_first_cites_only_the_governing_branch(knowledge):
+    from priorauth.engine.explain import deny_reasons
+
+    branches = [{**leaf(0), "when": {"kind": ["implant"]}}, leaf(1)]
+    p = program({"first": branches}, knowledge)
+    outcomes: dict = {}
+    verdicts = p.run(facts(("not_met", "not_met")), outcomes)
+    assert [r.criterion for r in deny_reasons(p, verdicts, outcomes)] == ["leaf-1"]

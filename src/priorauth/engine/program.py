@@ -14,7 +14,7 @@ from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import UNDOCUMENTED, Node, When
 from priorauth.vocab import SKIPPED
 
-TEST, ALL, ANY, NOT, AT_LEAST = range(5)
+TEST, ALL, ANY, NOT, AT_LEAST, FIRST = range(6)
 
 
 class Condition:
@@ -70,7 +70,8 @@ def condition(when: When | None, knowledge: Knowledge) -> Condition | None:
 class Program:
     """A criteria tree flattened in post-order: children always come before their parent."""
 
-    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "root", "table", "_plans")
+    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "firsts", "root", "table",
+                 "_plans")
 
     def __init__(self, root: Node, knowledge: Knowledge):
         self.nodes: list[Node] = []
@@ -88,7 +89,9 @@ class Program:
 
         self.root = visit(root)
         self.ops = [TEST if n.test is not None else ALL if n.all is not None else ANY if n.any is not None
-                    else NOT if n.not_ is not None else AT_LEAST for n in self.nodes]
+                    else FIRST if n.first is not None else NOT if n.not_ is not None else AT_LEAST
+                    for n in self.nodes]
+        self.firsts = [i for i in reversed(range(len(self.nodes))) if self.ops[i] == FIRST]  # parents first
         self.preds = [compile_test(*n.spec, knowledge) if n.test is not None else None for n in self.nodes]
         self.whens = [condition(n.when, knowledge) for n in self.nodes]
         self.ns = [n.at_least or 0 for n in self.nodes]
@@ -110,6 +113,12 @@ class Program:
                 if template[i] is None and not self.whens[i].holds(facts):
                     first, last = self.spans[i]
                     template[first:last + 1] = [SKIPPED] * (last - first + 1)
+            for i in self.firsts:  # the first applying branch governs; the ones after it do not apply
+                if template[i] is None:
+                    later = [k for k in self.kids[i] if template[k] is None][1:]
+                    for k in later:
+                        first, last = self.spans[k]
+                        template[first:last + 1] = [SKIPPED] * (last - first + 1)
             plan = (template, [i for i, v in enumerate(template) if v is None])
             if len(self._plans) < 4096:
                 self._plans[key] = plan
@@ -139,6 +148,8 @@ class Program:
                 verdicts[i] = any_of([verdicts[k] for k in kids[i]])
             elif op == NOT:
                 verdicts[i] = not_of([verdicts[k] for k in kids[i]])
+            elif op == FIRST:  # exactly one branch applies (the last has no `when`)
+                verdicts[i] = next(verdicts[k] for k in kids[i] if verdicts[k] != SKIPPED)
             else:
                 verdicts[i] = at_least(self.ns[i], [verdicts[k] for k in kids[i]])
         return verdicts
@@ -146,4 +157,4 @@ class Program:
 
 def _operator_name(op: int, node: Node) -> str | None:
     """How the record names a group's operator (None for a leaf test)."""
-    return {TEST: None, ALL: "all", ANY: "any", NOT: "not"}.get(op, f"at_least {node.at_least}")
+    return {TEST: None, ALL: "all", ANY: "any", FIRST: "first", NOT: "not"}.get(op, f"at_least {node.at_least}")

@@ -45,7 +45,7 @@ class Criterion(NamedTuple):
     section: str
     quote: str
     title: str | None
-    operator: str | None  # all, any, not, at_least N; None for a leaf test
+    operator: str | None  # all, any, first, not, at_least N; None for a leaf test
     interpretation: str | None
     detail: str
     facts: tuple[Fact, ...]

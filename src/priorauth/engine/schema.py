@@ -32,7 +32,7 @@ _SOURCE = {"oneOf": [
 
 _CRITERION = _object(["id", "verdict", "section", "quote"], {
     "id": _STR, "verdict": {"enum": list(NODE_STATUSES)}, "section": _STR, "quote": _STR, "title": _STR,
-    "operator": {"type": "string", "pattern": r"^(all|any|not|at_least \d+)$"},
+    "operator": {"type": "string", "pattern": r"^(all|any|first|not|at_least \d+)$"},
     "detail": _STR, "interpretation": _STR,
     "facts": {"type": "object", "description": "fact path -> value read (null: not documented)"},
     "sources": {"type": "object", "additionalProperties": {"type": "array", "items": {"$ref": "#/$defs/source"}},

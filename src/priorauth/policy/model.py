@@ -81,6 +81,9 @@ class Node(Cited):
     interpretation: str | None = None
     all: list[Node] | None = None
     any: list[Node] | None = None
+    # An exclusive choice: the first branch whose `when` holds governs, the others do not apply (so a deny
+    # cites only the governing branch); the last branch has no `when` (otherwise).
+    first: list[Node] | None = None
     not_: Node | None = Field(default=None, alias="not")
     at_least: int | None = None
     of: list[Node] | None = None
@@ -91,11 +94,15 @@ class Node(Cited):
 
     @model_validator(mode="after")
     def _shape(self) -> Node:
-        shapes = [k for k, v in (("all", self.all), ("any", self.any), ("not", self.not_),
+        shapes = [k for k, v in (("all", self.all), ("any", self.any), ("first", self.first), ("not", self.not_),
                                  ("at_least", self.at_least), ("test", self.test)) if v is not None]
         if len(shapes) != 1:
-            raise ValueError(f"criterion {self.id}: needs exactly one of all, any, not, at_least, test "
+            raise ValueError(f"criterion {self.id}: needs exactly one of all, any, first, not, at_least, test "
                              f"(got {', '.join(shapes) or 'none'})")
+        if self.first is not None:
+            if not self.first or self.first[-1].when is not None:
+                raise ValueError(f"criterion {self.id}: the last branch of `first` is the otherwise branch: "
+                                 "it has no `when`")
         if (self.at_least is None) != (self.of is None):
             raise ValueError(f"criterion {self.id}: at_least and of go together")
         if self.test is not None:
@@ -113,6 +120,8 @@ class Node(Cited):
             return self.all
         if self.any is not None:
             return self.any
+        if self.first is not None:
+            return self.first
         if self.of is not None:
             return self.of
         if self.not_ is not None:
@@ -127,6 +136,8 @@ class Node(Cited):
             return "all"
         if self.any is not None:
             return "any"
+        if self.first is not None:
+            return "first"
         if self.not_ is not None:
             return "not"
         return "at_least"
