@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import sys
 from pathlib import Path
@@ -13,7 +14,7 @@ from rich.table import Table
 from rich.tree import Tree
 
 from priorauth.cli.options import PoliciesDir
-from priorauth.errors import NOT_FOUND, PriorAuthError
+from priorauth.errors import NOT_FOUND, USAGE, PriorAuthError
 
 if TYPE_CHECKING:
     from priorauth.policy.model import Node
@@ -172,6 +173,42 @@ def test(
     console.print(f"{total - failed} passed, {failed} failed")
     if failed or (strict and gaps):
         raise typer.Exit(1)
+
+
+@app.command()
+def concepts(
+    concept: Annotated[str | None, typer.Option("--concept", "-c", help="Only this concept.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per reading, one per line.")] = False,
+    policies: PoliciesDir = None,
+) -> None:
+    """Where policies read one concept differently: for each concept (systemic opioids tried, the
+    mental-health evaluation, the trial's pain relief, life expectancy, failed oral baclofen), every criterion
+    that reads it and its reading in common terms. A concept read in more than one way is marked `differs`;
+    each difference should be the text's own reading, written in that policy's NOTES.md."""
+    from dataclasses import asdict
+
+    from priorauth.policy.concepts import CONCEPTS, differing, readings
+    from priorauth.policy.loader import load_policies
+
+    if concept is not None and concept not in CONCEPTS:
+        near = difflib.get_close_matches(concept, list(CONCEPTS), n=1)
+        hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(CONCEPTS)}"
+        raise PriorAuthError(USAGE, "--concept", f"no concept {concept!r}{hint}")
+    ps = load_policies(policies)
+    found = list(readings([ps.latest(pid) for pid in ps.ids], concept))
+    if as_json:
+        for r in found:
+            typer.echo(json.dumps(asdict(r)))
+        return
+    differ = differing(found)
+    console = Console()
+    for name in dict.fromkeys(r.concept for r in found):
+        table = Table(title=f"{name}{' (differs)' if name in differ else ''}", title_justify="left")
+        for col in ("policy", "criterion", "section", "reading"):
+            table.add_column(col, overflow="fold")
+        for r in (r for r in found if r.concept == name):
+            table.add_row(r.policy, r.criterion, r.section, r.reading)
+        console.print(table)
 
 
 def _cases(names: list[str], most: int = 1) -> str:
