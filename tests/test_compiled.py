@@ -44,6 +44,8 @@ def reference(node: Node, facts, knowledge, out: dict[str, str]) -> str:
         return SKIPPED
     if node.test is not None:
         verdict = compile_test(*node.spec, knowledge)(facts)
+    elif node.refer is not None:
+        verdict = "unknown"
     elif node.first is not None:  # the first branch whose `when` holds; every later branch does not apply
         chosen = next(c for c in node.first if c.when is None or applies(c.when, facts.case, knowledge))
         for c in node.first:

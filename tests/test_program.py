@@ -129,3 +129,11 @@ def test_a_deny_under_first_cites_only_the_governing_branch(knowledge):
     outcomes: dict = {}
     verdicts = p.run(facts(("not_met", "not_met")), outcomes)
     assert [r.criterion for r in deny_reasons(p, verdicts, outcomes)] == ["leaf-1"]
+
+
+def test_a_refer_criterion_is_never_met_or_not_met(knowledge):
+    reviewer = {"id": "interqual", "section": "s", "quote": "q", "refer": "InterQual criteria decide this."}
+    p = program({"all": [leaf(0), reviewer]}, knowledge)
+    assert root_verdict(p, ("met",)) == "unknown" and root_verdict(p, ("not_met",)) == "not_met"
+    p = program({"any": [leaf(0), reviewer]}, knowledge)
+    assert root_verdict(p, ("met",)) == "met" and root_verdict(p, ("not_met",)) == "unknown"

@@ -214,3 +214,64 @@ def test_a_seventh_payer_is_a_folder(tmp_path, knowledge):
     assert d["policy"] == POLICY_ID and d["governed_by"]["policy"] == NCD and d["decision"] == "pend"
     text = run_cli("check", str(case_file), "--policies", str(policies_dir), check=True).stdout
     assert "Decided under Medicare (CMS) NCD 280.14" in text
+
+
+REFERRING = textwrap.dedent("""\
+    id: refer-inside
+    payer: refer-inside
+    payer_name: Test
+    number: T-2
+    title: Test
+    version: "1"
+    effective: 2025-01-01
+    source: {file: t.txt, sha256: "0000000000000000000000000000000000000000000000000000000000000000"}
+    covered_kinds: [trial]
+    criteria:
+      id: root
+      section: T 1
+      quote: all of
+      all:
+        - id: infection
+          section: T 1.a
+          quote: no infection
+          request: State whether there is an active infection.
+          test: {none_present: [clinical.findings.active_infection], undocumented: unknown}
+        - id: choice
+          section: T 1.b
+          quote: either
+          any:
+            - id: adult
+              section: T 1.b.i
+              quote: adult
+              request: Provide the date of birth.
+              test: {fact: member.age_years, gte: 18}
+            - id: interqual
+              section: T 1.b.ii
+              quote: per InterQual
+              refer: InterQual criteria decide this; they are not in the policy.
+    """)
+
+
+def test_a_criterion_left_to_a_reviewer_refers_when_the_decision_hangs_on_it(tmp_path, knowledge):
+    folder = tmp_path / "p" / "refer-inside"
+    folder.mkdir(parents=True)
+    (folder / "policy.yaml").write_text(REFERRING)
+    ps = CompiledPolicies(load_policies(tmp_path / "p"), knowledge)
+
+    def decide(birth, infection):
+        doc = json.loads(json.dumps(DOC))
+        doc["member"] = {"birth_date": birth} if birth else {}
+        doc["clinical"] = {"findings": {"active_infection": infection}} if infection is not None else {}
+        return evaluate_case(parse_case(json.dumps(doc)), ps)[0]
+
+    adult, child = "1980-01-01", "2015-01-01"
+    assert decide(adult, False).decision == "approve"  # the referred branch did not matter
+    d = decide(child, False)
+    assert d.decision == "refer" and d.reasons[0].criterion == "interqual"
+    assert "InterQual criteria decide this" in d.summary and d.documentation_requests == ()
+    assert decide(child, True).decision == "deny"  # a documented failure elsewhere decides
+    d = decide(child, None)
+    assert d.decision == "refer" and [r.criterion for r in d.documentation_requests] == ["infection"]
+    # undocumented age: the reviewer's branch is one alternative among others, so it pends
+    d = decide(None, False)
+    assert d.decision == "pend" and d.documentation_requests[0].criterion == "choice"

@@ -117,6 +117,13 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
         return ctx.record(policy.id, compiled, "deny", summary, reasons=reasons,
                           documentation_checklist=checklist, tree=tree)
     requests = documentation_requests(program, verdicts, outcomes)
+    referred = [r for r in requests if r.criterion in program.refers]
+    if referred:  # the decision hangs on a criterion the policy leaves to a reviewer
+        reasons = tuple(Reason(r.section, r.quote or "", r.request, criterion=r.criterion) for r in referred)
+        return ctx.record(policy.id, compiled, "refer", "Refer for review: " + "; ".join(
+            f"{r.request} ({r.section})" for r in referred), reasons=reasons,
+            documentation_requests=tuple(r for r in requests if r.criterion not in program.refers),
+            documentation_checklist=checklist, tree=tree)
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
                       documentation_checklist=checklist, tree=tree)

@@ -52,7 +52,8 @@ def documentation_requests(program: Program, verdicts: list[str], outcomes: dict
         n = program.nodes[i]
         if program.ops[i] == TEST:
             outcome = outcomes.get(i)
-            return [Request(n.id, n.section, n.request or "", quote=n.quote, finding=outcome.detail if outcome else "")]
+            return [Request(n.id, n.section, n.request or n.refer or "", quote=n.quote,
+                            finding=outcome.detail if outcome else "")]
         if n.not_ is not None:
             return [Request(n.id, n.section, n.request or f"documentation for {n.title or n.id}", quote=n.quote)]
         unknown = [k for k in program.kids[i] if verdicts[k] == UNKNOWN]

@@ -12,7 +12,7 @@ from priorauth.engine.predicates import FULL, Outcome, compile_test
 from priorauth.engine.record import NodeTable
 from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import UNDOCUMENTED, Node, When
-from priorauth.vocab import SKIPPED
+from priorauth.vocab import SKIPPED, UNKNOWN
 
 TEST, ALL, ANY, NOT, AT_LEAST, FIRST = range(6)
 
@@ -70,8 +70,8 @@ def condition(when: When | None, knowledge: Knowledge) -> Condition | None:
 class Program:
     """A criteria tree flattened in post-order: children always come before their parent."""
 
-    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "firsts", "root", "table",
-                 "_plans")
+    __slots__ = ("nodes", "ops", "preds", "whens", "kids", "ns", "spans", "guarded", "firsts", "refers", "root",
+                 "table", "_plans")
 
     def __init__(self, root: Node, knowledge: Knowledge):
         self.nodes: list[Node] = []
@@ -88,11 +88,14 @@ class Program:
             return index
 
         self.root = visit(root)
-        self.ops = [TEST if n.test is not None else ALL if n.all is not None else ANY if n.any is not None
+        self.ops = [TEST if n.test is not None or n.refer is not None
+                    else ALL if n.all is not None else ANY if n.any is not None
                     else FIRST if n.first is not None else NOT if n.not_ is not None else AT_LEAST
                     for n in self.nodes]
         self.firsts = [i for i in reversed(range(len(self.nodes))) if self.ops[i] == FIRST]  # parents first
-        self.preds = [compile_test(*n.spec, knowledge) if n.test is not None else None for n in self.nodes]
+        self.preds = [compile_test(*n.spec, knowledge) if n.test is not None
+                      else _referred(n.refer) if n.refer is not None else None for n in self.nodes]
+        self.refers = frozenset(n.id for n in self.nodes if n.refer is not None)
         self.whens = [condition(n.when, knowledge) for n in self.nodes]
         self.ns = [n.at_least or 0 for n in self.nodes]
         self.guarded = [i for i, w in enumerate(self.whens) if w is not None]
@@ -153,6 +156,16 @@ class Program:
             else:
                 verdicts[i] = at_least(self.ns[i], [verdicts[k] for k in kids[i]])
         return verdicts
+
+
+def _referred(reason: str):
+    """A `refer` criterion: never met or not met on the record; a reviewer decides it."""
+    outcome = Outcome(UNKNOWN, {}, f"for a reviewer: {reason}")
+
+    def run(facts: Facts, explain: int = 0):
+        return outcome if explain else UNKNOWN
+
+    return run
 
 
 def _operator_name(op: int, node: Node) -> str | None:

@@ -88,6 +88,9 @@ class Node(Cited):
     at_least: int | None = None
     of: list[Node] | None = None
     test: dict[str, Any] | None = None
+    # A criterion the policy leaves to a reviewer or to criteria it does not hold (e.g. InterQual): always
+    # unknown; when the decision hangs on it, the request is referred (not pended), with this reason.
+    refer: str | None = Field(default=None, min_length=1)
     contraindication: bool = False
 
     _spec: tuple[str, Spec] | None = PrivateAttr(default=None)
@@ -95,10 +98,11 @@ class Node(Cited):
     @model_validator(mode="after")
     def _shape(self) -> Node:
         shapes = [k for k, v in (("all", self.all), ("any", self.any), ("first", self.first), ("not", self.not_),
-                                 ("at_least", self.at_least), ("test", self.test)) if v is not None]
+                                 ("at_least", self.at_least), ("test", self.test), ("refer", self.refer))
+                  if v is not None]
         if len(shapes) != 1:
-            raise ValueError(f"criterion {self.id}: needs exactly one of all, any, first, not, at_least, test "
-                             f"(got {', '.join(shapes) or 'none'})")
+            raise ValueError(f"criterion {self.id}: needs exactly one of all, any, first, not, at_least, test, "
+                             f"refer (got {', '.join(shapes) or 'none'})")
         if self.first is not None:
             if not self.first or self.first[-1].when is not None:
                 raise ValueError(f"criterion {self.id}: the last branch of `first` is the otherwise branch: "
@@ -132,6 +136,8 @@ class Node(Cited):
     def operator(self) -> str:
         if self.test is not None:
             return "test"
+        if self.refer is not None:
+            return "refer"
         if self.all is not None:
             return "all"
         if self.any is not None:

@@ -46,6 +46,7 @@ class PolicyReport:
     missing_decisions: list[str] = field(default_factory=list)
     unspecified: list[str] = field(default_factory=list)  # pend or deny cases that state no requests / cites
     rules: dict[str, list[str]] = field(default_factory=dict)  # scope rule id -> the cases it decided
+    referred: frozenset[str] = frozenset()  # `refer` criteria: never met by design, so only "unknown" is asked
 
     @property
     def gaps(self) -> dict[str, list[str]]:
@@ -53,7 +54,7 @@ class PolicyReport:
         out = {}
         for cid, seen in self.coverage.items():
             lacking = []
-            if not seen["met"]:
+            if not seen["met"] and cid not in self.referred:
                 lacking.append("met")
             if not seen["not_met"] and not seen["unknown"]:
                 lacking.append("not met or unknown")
@@ -114,6 +115,7 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
     report = PolicyReport(policy)
     report.coverage = {n.id: {"met": [], "not_met": [], "unknown": []} for n in policy.criteria.walk()}
     report.rules = {rule.id: [] for rule in policy.scope}
+    report.referred = frozenset(n.id for n in policy.criteria.walk() if n.refer is not None)
     expected_file = folder / "expected.yaml"
     if not expected_file.is_file():
         report.missing_decisions = list(REQUIRED_DECISIONS)
