@@ -104,3 +104,28 @@ def test_a_scope_rule_no_case_reaches_is_a_gap(tmp_path):
     report = run_policy_cases(ps, "floridablue-09-j1000-31")
     assert report.idle_rules == ["scope-fep"]
     assert run_policy_cases(POLICIES, "floridablue-09-j1000-31").idle_rules == []
+
+
+def test_every_version_of_a_policy_is_self_tested(tmp_path):
+    """An older version's criteria are covered by the cases dated while it was in force, as `id@version`."""
+    import shutil
+
+    from priorauth.policy.loader import default_policy_dir
+
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    uhc = folder / "uhc" / "2022t0626c"
+    text = (uhc / "policy.yaml").read_text()
+    old = text.replace('version: "2022-05-01"', 'version: "2021-01-01"').replace(
+        "effective: 2022-05-01", "effective: 2021-01-01\nend: 2022-04-30").replace("end: null\n", "", 1)
+    (uhc / "policy-2021-01-01.yaml").write_text(old)
+    ps = CompiledPolicies(load_policies(folder), POLICIES.knowledge)
+    assert [p.version for p in ps.policies.versions["uhc-2022t0626c"]] == ["2021-01-01", "2022-05-01"]
+    report = run_policy_cases(ps, "uhc-2022t0626c")
+    old_keys = [k for k in report.coverage if k.endswith("@2021-01-01")]
+    assert old_keys and "uhc@2021-01-01" in report.coverage
+    # the UHC cases dated before 2022-05-01 now fall under the older version; its criteria are covered by them
+    # or named as gaps, never silently ignored
+    covered = {k for k in old_keys if report.coverage[k]["met"] or report.coverage[k]["not_met"]
+               or report.coverage[k]["unknown"]}
+    assert covered and set(old_keys) - covered <= set(report.gaps)

@@ -72,12 +72,13 @@ class PolicyReport:
         return sum(r.ok for r in self.results)
 
 
-def _collect(tree: Criterion, into: dict[str, dict[str, list[str]]], case: str) -> dict[str, str]:
+def _collect(tree: Criterion, into: dict[str, dict[str, list[str]]], case: str, suffix: str = "") -> dict[str, str]:
     verdicts: dict[str, str] = {}
     for node in tree.walk():
         verdicts[node.id] = node.status
-        if node.status in VERDICTS and node.id in into:
-            into[node.id][node.status].append(case)
+        key = node.id + suffix
+        if node.status in VERDICTS and key in into:
+            into[key][node.status].append(case)
     return verdicts
 
 
@@ -113,7 +114,12 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
     policy = policies.versions(policy_id)[-1].policy
     folder = policies.policies.file_of(policy).parent / "cases"
     report = PolicyReport(policy)
+    # Every version is self-tested: a case is decided by the version in force on its date of service, and the
+    # criteria of an older version are covered as `id@version`.
+    older = policies.policies.versions[policy_id][:-1]
     report.coverage = {n.id: {"met": [], "not_met": [], "unknown": []} for n in policy.criteria.walk()}
+    report.coverage |= {f"{n.id}@{p.version}": {"met": [], "not_met": [], "unknown": []}
+                        for p in older for n in p.criteria.walk()}
     report.rules = {rule.id: [] for rule in policy.scope}
     report.referred = frozenset(n.id for n in policy.criteria.walk() if n.refer is not None)
     expected_file = folder / "expected.yaml"
@@ -151,8 +157,10 @@ def run_policy_cases(policies: CompiledPolicies, policy_id: str) -> PolicyReport
         if "governed_by" in want and want["governed_by"] != governing:
             problems.append(f"governed by {governing or 'itself'}, expected {want['governed_by']}")
         if d.governed_by is None:
-            verdicts = _collect(d.criteria, report.coverage, stem) if d.criteria else {}
-            known: dict = report.coverage
+            version = d.policy_version.version if d.policy_version else policy.version
+            suffix = "" if version == policy.version else f"@{version}"
+            verdicts = _collect(d.criteria, report.coverage, stem, suffix) if d.criteria else {}
+            known: dict = verdicts if suffix else report.coverage
         else:  # the criteria are the governing policy's: checked, but not this policy's coverage
             verdicts = {n.id: n.status for n in d.criteria.walk()} if d.criteria else {}
             known = verdicts
