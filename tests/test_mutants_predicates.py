@@ -381,3 +381,117 @@ def test_includes_class_detail_lists_each_drug_with_its_class():
     assert explained(t, None, drugs("mystery", "fentanyl")).verdict == "met"
     out = explained(t, None, drugs("ziconotide"))
     assert (out.verdict, out.detail) == ("not_met", "no known opioid: ziconotide (calcium_channel_blocker)")
+
+
+# --- fact ---------------------------------------------------------------------------------------------------------
+# (the policy-case tests compile the shipped policies at import, so mutmut does not tie them to these functions)
+
+def fact(test: dict, clinical: dict | None = None, request: dict | None = None):
+    out = explained(test, clinical, request)
+    return out.verdict, out.detail
+
+
+def test_every_fact_comparison_on_both_sides_with_its_finding():
+    life = "clinical.life_expectancy_months"
+    assert fact({"fact": life, "gte": 3}, {"life_expectancy_months": 3}) == \
+        ("met", "clinical.life_expectancy_months = 3 (≥ 3)")
+    assert fact({"fact": life, "gt": 3}, {"life_expectancy_months": 3}) == \
+        ("not_met", "clinical.life_expectancy_months = 3 (not > 3)")
+    assert fact({"fact": life, "lte": 3}, {"life_expectancy_months": 2.5}) == \
+        ("met", "clinical.life_expectancy_months = 2.5 (≤ 3)")
+    assert fact({"fact": life, "lte": 3}, {"life_expectancy_months": 3.5})[0] == "not_met"
+    assert fact({"fact": life, "lt": 3}, {"life_expectancy_months": 3}) == \
+        ("not_met", "clinical.life_expectancy_months = 3 (not < 3)")
+    assert fact({"fact": life, "lt": 3}, {"life_expectancy_months": 2})[0] == "met"
+    days = "request.trial_observation_days"
+    for value, expected in ((0.5, "not_met"), (1, "met"), (2, "met"), (2.5, "not_met")):
+        assert fact({"fact": days, "between": [1, 2]}, None, {"trial_observation_days": value})[0] == expected, value
+    assert fact({"fact": days, "between": [1, 2]}, None, {"trial_observation_days": 1})[1] == \
+        "request.trial_observation_days = 1 (between 1 and 2)"
+
+
+def test_equality_and_membership_facts_with_their_findings():
+    use = "clinical.substance_use"
+    assert fact({"fact": use, "eq": "none"}, {"substance_use": "none"}) == \
+        ("met", "clinical.substance_use = none (= none)")
+    assert fact({"fact": use, "eq": "none"}, {"substance_use": "history"}) == \
+        ("not_met", "clinical.substance_use = history (not = none)")
+    assert fact({"fact": use, "ne": "active"}, {"substance_use": "history"}) == \
+        ("met", "clinical.substance_use = history (≠ active)")
+    assert fact({"fact": use, "ne": "active"}, {"substance_use": "active"})[0] == "not_met"
+    assert fact({"fact": use, "in": ["none", "history"]}, {"substance_use": "history"}) == \
+        ("met", "clinical.substance_use = history (in ['none', 'history'])")
+    assert fact({"fact": use, "in": ["none", "history"]}, {"substance_use": "active"})[0] == "not_met"
+    assert fact({"fact": use, "not_in": ["history", "active"]}, {"substance_use": "none"}) == \
+        ("met", "clinical.substance_use = none (not in ['history', 'active'])")
+    assert fact({"fact": use, "not_in": ["history", "active"]}, {"substance_use": "active"})[0] == "not_met"
+    confirmed = "clinical.pathology_confirmed"
+    assert fact({"fact": confirmed, "eq": True}, {"pathology_confirmed": True}) == \
+        ("met", "clinical.pathology_confirmed = true (= true)")
+    assert fact({"fact": confirmed, "eq": True}, {"pathology_confirmed": False}) == \
+        ("not_met", "clinical.pathology_confirmed = false (not = true)")
+    assert fact({"fact": "clinical.pain_etiology", "present": True}, {"pain_etiology": "CRPS"}) == \
+        ("met", "clinical.pain_etiology = CRPS (is documented)")
+    assert fact({"fact": "clinical.pain_etiology", "present": True}, {"pain_etiology": ""}) == \
+        ("not_met", "clinical.pain_etiology =  (not is documented)")
+    assert fact({"fact": "request.drug_names", "present": True}, None,
+                {"drugs": [{"name": "morphine"}, {"name": "bupivacaine"}]}) == \
+        ("met", "request.drug_names = morphine, bupivacaine (is documented)")
+    assert fact({"fact": "clinical.pain_etiology", "present": True}) == \
+        ("unknown", "clinical.pain_etiology not documented")
+    assert fact({"fact": "clinical.pain_etiology", "present": True, "undocumented": "not_met"})[0] == "not_met"
+
+
+def test_a_percentage_is_shown_to_one_decimal():
+    t = {"fact": "clinical.trial_result.pain_reduction", "gte": 50}
+    assert fact(t, {"trial_result": {"pain_before": 9, "pain_after": 4}}) == \
+        ("met", "clinical.trial_result.pain_reduction = 55.6 (≥ 50)")
+    assert fact(t, {"trial_result": {"pain_before": 8, "pain_after": 4}})[1] == \
+        "clinical.trial_result.pain_reduction = 50 (≥ 50)"
+
+
+def test_the_none_present_finding_when_undocumented_counts_as_absent():
+    loose = {"none_present": FINDINGS, "undocumented": "absent"}
+    assert explained(loose).detail == "none documented present (undocumented counts as absent here)"
+
+
+# --- more edges of treatment, duration and evaluation ---------------------------------------------------------
+
+def test_duration_with_no_course_is_undocumented_and_counts_back_from_the_as_of_date():
+    t = {"therapy_duration": {"types": ["physical_therapy"], "min_months": 6}}
+    out = explained(t)
+    assert (out.verdict, out.detail) == ("unknown", "0 days of qualifying therapy; 182 days (6 months from "
+                                                    "2024-12-02) required")
+
+
+def test_duration_two_contradicted_courses_are_not_met_and_both_outcomes_are_named():
+    t = {"therapy_duration": {"types": ["physical_therapy"], "min_months": 1,
+                              "contradicted_by": ["effective", "ongoing"]}}
+    both = [pt("2024-01-01", "2024-06-01", outcome="effective"), pt("2025-01-01", outcome="ongoing")]
+    assert explained(t, {"treatments": both}).verdict == "not_met"
+    assert explained(t, {"treatments": both}).detail == "documented as effective, ongoing"
+    two = [pt("2024-01-01", "2024-06-01", outcome="effective"), pt("2023-01-01", "2023-06-01", outcome="effective")]
+    assert explained({"therapy_duration": {"types": ["physical_therapy"], "min_months": 1}},
+                     {"treatments": two}).verdict == "not_met"
+
+
+def test_duration_an_undated_or_old_course_does_not_stop_the_count():
+    t = {"therapy_duration": {"types": ["physical_therapy"], "min_months": 1, "within_months": 12}}
+    good = pt("2025-01-01", "2025-03-01")
+    assert explained(t, {"treatments": [pt(), good]}).verdict == "met"  # no dates: skipped, not the end
+    assert explained(t, {"treatments": [pt("2020-01-01", "2020-06-01"), good]}).verdict == "met"
+    assert explained(t, {"treatments": [pt("2025-01-01", "2025-03-01", outcome="ongoing"), good]}).verdict == "met"
+
+
+def test_a_treatment_minimum_in_months_without_a_start_date_is_zero_days():
+    t = {"treatment": {"types": ["physical_therapy"], "min_months": 1}}
+    out = explained(t, {"treatments": [pt()]})
+    assert out.verdict == "unknown" and "0 days documented" in out.detail
+
+
+def test_an_evaluation_outside_the_window_does_not_hide_a_later_one():
+    t = {"evaluation": {"type": "mental_health", "met": ["cleared"], "within_months": 6}}
+    old = ev("cleared", date="2020-01-01")
+    recent = ev("cleared", date="2025-05-01")
+    assert explained(t, {"evaluations": [old, recent]}).verdict == "met"
+    assert explained(t, {"evaluations": [ev("cleared", type_="specialist"), recent]}).verdict == "met"

@@ -182,3 +182,40 @@ def test_drug_classes_are_checked_against_the_drug_table(tmp_path, knowledge):
         CompiledPolicies(load_policies(folder), knowledge)
     proc = run_cli("policies", "lint", str(target))
     assert proc.returncode == 1 and "did you mean antispasmodic" in proc.stderr
+
+
+@needs_shared
+def test_a_quote_must_come_from_its_sources_section(tmp_path):
+    """NCD 280.14 quotes only the NCD section of the HCSC document: a quote of HCSC's own criterion is an error."""
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    target = folder / "medicare" / "ncd-280-14" / "policy.yaml"
+    text = target.read_text()
+    own = "Severe spasticity of cerebral or spinal cord origin in individuals who are unresponsive to or who cannot " \
+          "tolerate oral baclofen therapy"
+    assert own in (SEEDS / "hcsc-SUR707.008-implantable-infusion-pump.txt").read_text()
+    target.write_text(text.replace("quote: Other uses of implanted infusion pumps included", f"quote: {own}", 1))
+    [report] = lint_paths([target], SEEDS)
+    assert any("other: quote not found verbatim in hcsc-SUR707.008-implantable-infusion-pump.txt between "
+               "“Medicare National Coverage” and “Coding”" in e for e in report.errors), report.errors
+
+
+def test_a_second_source_is_named_by_the_quotes_that_cite_it(tmp_path):
+    sources = tmp_path / "seeds"
+    sources.mkdir()
+    (sources / "acme.txt").write_text(SOURCE_TEXT)
+    other = "Appendix. Members must be at least 21 years old on the date of service.\n"
+    (sources / "appendix.txt").write_text(other)
+    sha = hashlib.sha256(SOURCE_TEXT.encode()).hexdigest()
+    body = SIXTH.format(sha=sha).replace(
+        "covered_kinds:", f"sources:\n  - {{id: appendix, file: appendix.txt, sha256: "
+                          f"{hashlib.sha256(other.encode()).hexdigest()}}}\ncovered_kinds:")
+    cited = body.replace("  quote: Members must be at least 21 years old.\n  all:",
+                         "  quote: at least 21 years old on the date of service\n  source: appendix\n  all:")
+    assert "source: appendix" in cited
+    [report] = lint_paths([write_sixth(tmp_path / "ok", cited)], sources)
+    assert report.errors == [] and report.quotes_checked == 3
+    [report] = lint_paths([write_sixth(tmp_path / "wrong", cited.replace("  source: appendix\n", ""))], sources)
+    assert any("acme: quote not found verbatim in acme.txt" in e for e in report.errors)
+    with pytest.raises(PolicyError, match="source 'apendix' is not in `sources` \\(did you mean appendix\\?\\)"):
+        load_policy_file(write_sixth(tmp_path / "typo", cited.replace("source: appendix", "source: apendix")))

@@ -84,9 +84,11 @@ def one_line_diff(mutant: str) -> str:
 
 
 def report(files: list[str]) -> int:
+    from mutmut import configuration
     from mutmut.stats import status_by_exit_code
 
     os.chdir(REPO)
+    configuration.config().only_mutate = files  # mutmut finds a mutant's diff only among the files it mutates
     total_k = total_n = 0
     survivors: list[tuple[str, str]] = []
     print(f"{'file':45} {'killed':>7} {'total':>6} {'score':>7}   other")

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from priorauth.errors import PriorAuthError
 from priorauth.policy.loader import load_policy_file, policy_files
-from priorauth.policy.model import Policy
+from priorauth.policy.model import Policy, Source
 
 _SPACE = re.compile(r"\s+")
 
@@ -51,24 +51,45 @@ def lint_policy(policy: Policy, path: Path, sources: Path | None, required: bool
     folder = path.parent
     if not (folder / "NOTES.md").is_file():
         report.errors.append(f"{path}: no NOTES.md beside the policy (record the interpretive choices)")
-    source = sources / policy.source.file if sources else None
-    if source is None or not source.is_file():
-        where = sources or "no sources directory found"
-        message = f"{path}: source {policy.source.file} is not at hand ({where}): quotes not checked"
-        (report.errors if required else report.notes).append(message)
-        return report
-    raw = source.read_bytes()
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != policy.source.sha256:
-        report.errors.append(f"{path}: source.sha256 does not match {source} (file has {digest})")
-    text = normalize(raw.decode("utf-8"))
+    texts: dict[int, str | None] = {}
+    for src in [policy.source, *policy.sources]:
+        texts[id(src)] = _source_text(src, path, sources, required, report)
     for element in policy.cited():
+        src = policy.source_of(element)
+        text = texts[id(src)]
+        if text is None:
+            continue
         report.quotes_checked += 1
         if normalize(element.quote) not in text:
             ident = getattr(element, "id", "?")
-            report.errors.append(f"{path}: {ident}: quote not found verbatim in {policy.source.file}: "
+            where = f" between “{src.within.from_}” and “{src.within.to or 'the end'}”" if src.within else ""
+            report.errors.append(f"{path}: {ident}: quote not found verbatim in {src.file}{where}: "
                                  f"\"{element.quote[:80]}\"")
     return report
+
+
+def _source_text(src: Source, path: Path, sources: Path | None, required: bool, report: FileReport) -> str | None:
+    """The normalized text the quotes of one source must come from (its `within` span), or None when the file is
+    not at hand; a missing file, a wrong hash or a span not found is reported."""
+    found = sources / src.file if sources else None
+    if found is None or not found.is_file():
+        where = sources or "no sources directory found"
+        message = f"{path}: source {src.file} is not at hand ({where}): quotes not checked"
+        (report.errors if required else report.notes).append(message)
+        return None
+    raw = found.read_bytes()
+    digest = hashlib.sha256(raw).hexdigest()
+    if digest != src.sha256:
+        report.errors.append(f"{path}: source.sha256 does not match {found} (file has {digest})")
+    lines = raw.decode("utf-8").splitlines()
+    if src.within is None:
+        return normalize("\n".join(lines))
+    start = next((i for i, line in enumerate(lines) if src.within.from_ in line), None)
+    if start is None:
+        report.errors.append(f"{path}: source {src.file}: no line contains “{src.within.from_}” (within.from)")
+        return None
+    end = next((i for i in range(start + 1, len(lines)) if src.within.to and src.within.to in lines[i]), len(lines))
+    return normalize("\n".join(lines[start:end]))
 
 
 def lint_paths(paths: list[Path], sources: Path | None, required: bool = False) -> list[FileReport]:

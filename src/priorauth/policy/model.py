@@ -48,6 +48,7 @@ class When(Closed):
 class Cited(Closed):
     section: str = Field(min_length=1)
     quote: str = Field(min_length=1)
+    source: str | None = None  # the id of one of the policy's `sources` the quote is from (default: `source`)
 
 
 class Rule(Cited):
@@ -160,10 +161,20 @@ class Node(Cited):
             yield from child.walk()
 
 
+class Span(Closed):
+    """Where in a source file the quotes must be: from the first line containing `from` to the next line
+    containing `to` (not included; the end of the file when absent)."""
+
+    from_: str = Field(alias="from", min_length=1)
+    to: str | None = Field(default=None, min_length=1)
+
+
 class Source(Closed):
     file: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     received_as: str | None = None
+    id: str | None = None  # names an extra source (`sources:`) for the quotes that cite it
+    within: Span | None = None  # the part of the file the policy quotes (e.g. one section of another payer's)
 
 
 class Codes(Closed):
@@ -188,6 +199,7 @@ class Policy(Closed):
     # (e.g. NCD 280.14: line_of_business [medicare, medicare-advantage]; an undocumented one does not hold).
     applies_to: When | None = None
     source: Source
+    sources: list[Source] = []  # further documents quoted, each with an `id` the quotes name
     scope: list[Rule] = []
     covered_kinds: list[RequestKind]
     criteria: Node
@@ -229,7 +241,19 @@ class Policy(Closed):
             seen.add(i)
         if self.end and self.end < self.effective:
             raise ValueError(f"end {self.end} is before effective {self.effective}")
+        extra = [s.id for s in self.sources]
+        if None in extra or len(set(extra)) != len(extra):
+            raise ValueError("every entry of `sources` needs an `id` of its own")
+        for element in self.cited():
+            if element.source is not None and element.source not in extra:
+                near = difflib.get_close_matches(element.source, extra, n=1)
+                hint = f" (did you mean {near[0]}?)" if near else f"; sources: {', '.join(extra) or 'none'}"
+                raise ValueError(f"{getattr(element, 'id', '?')}: source {element.source!r} is not in `sources`{hint}")
         return self
+
+    def source_of(self, element: Cited) -> Source:
+        """The document an element quotes."""
+        return next(s for s in self.sources if s.id == element.source) if element.source else self.source
 
     def in_force(self, day: dt.date) -> bool:
         return self.effective <= day and (self.end is None or day <= self.end)
