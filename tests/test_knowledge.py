@@ -45,8 +45,18 @@ def test_drug_table_knows_fda_status(knowledge):
     assert approved == {"morphine", "ziconotide", "baclofen"}
     assert table.drugs["morphine"].max_daily_dose_mg == 15
     assert table.drugs["fentanyl"].max_concentration_mg_per_ml == pytest.approx(0.05)
-    assert table.line_of(["bupivacaine", "morphine"]) == "second"
-    assert table.line_of(["clonidine"]) is None
+
+
+def test_florida_blue_brings_its_own_lines_of_therapy(policies):
+    lines = policies.policies.latest("floridablue-09-j1000-31").lines_of_therapy
+    assert lines.line_of(["bupivacaine", "morphine"]) == "second"
+    assert lines.line_of(["morphine"]) == "first" and lines.line_of(["fentanyl", "clonidine"]) == "third"
+    assert lines.line_of(["clonidine"]) is None
+    # no other policy has a table, so no other policy judges the combination
+    others = [p for p in policies.ids if p != "floridablue-09-j1000-31"]
+    assert all(policies.policies.latest(p).lines_of_therapy is None for p in others)
+    odd = findings(policies, None, drugs=[{"name": "clonidine", "daily_dose": {"value": 0.1, "unit": "mg"}}])
+    assert {f["policy"] for f in odd if "not among" in f["message"]} == {"floridablue-09-j1000-31"}
 
 
 def test_codes_from_the_official_set(knowledge):

@@ -157,16 +157,17 @@ def policy_findings(case: Case, policy: Policy, knowledge: Knowledge, systems: f
                                    f"{code} is not in {name}'s list of diagnosis codes"
                                    + (f"; {', '.join(listed)} is." if listed else "; no submitted code is."),
                                    code=code))
-    if "combination_lines" in policy.checks and r.indication != "spasticity" and r.drugs:
+    lines = policy.lines_of_therapy
+    if lines is not None and r.indication != "spasticity" and r.drugs:
         names = sorted({d.name for d in r.drugs})
-        line = knowledge.drugs.line_of(names)
+        line = lines.line_of(names)
         if line is None:
             out.append(Finding("drug", "warning", f"The combination {' + '.join(names)} is not among {name}'s first, "
-                               "second or third line intrathecal therapies."))
+                               f"second or third line intrathecal therapies ({lines.section})."))
         elif line != "first":
             out.append(Finding("drug", "info", f"{' + '.join(names)} is a {line}-line therapy in {name}."))
-    if "compounded_j3490" in policy.checks and any(d.compounded for d in r.drugs) \
-            and "J3490" not in r.procedure_codes:
-        out.append(Finding("procedure_code", "warning", f"{name}: compounded prescriptions must be submitted with "
-                           "HCPCS J3490.", code="J3490"))
+    for rule in policy.code_rules:
+        if rule.compounded and any(d.compounded for d in r.drugs) and rule.code not in r.procedure_codes:
+            out.append(Finding("procedure_code", "warning", f"{name}: compounded prescriptions must be submitted with "
+                               f"HCPCS {rule.code} ({rule.section}).", code=rule.code))
     return out

@@ -44,6 +44,10 @@ def _names(policy: Policy):
             yield from ((where, "drug", n) for n in (when.drugs_any or []) + (when.drugs_none or []))
             yield from ((where, "drug class", c) for c in when.drug_classes_any or [])
             when = when.not_
+    if policy.lines_of_therapy is not None:
+        for line in ("first", "second", "third"):
+            for combo in getattr(policy.lines_of_therapy, line):
+                yield from ((f"lines_of_therapy.{line}", "drug", n) for n in combo)
     for node in policy.criteria.walk():
         if node.test is not None and node.spec[0] == "drugs":
             spec = node.spec[1]

@@ -1,4 +1,5 @@
-"""Intrathecal drug knowledge (drugs.yaml): FDA status, dose limits, lines of therapy, unit conversion."""
+"""Intrathecal drug knowledge (drugs.yaml): FDA status, dose limits, unit conversion. (A policy's own lines of
+therapy live in its policy file.)"""
 
 from __future__ import annotations
 
@@ -70,15 +71,7 @@ class DrugInfo:
 @dataclass(frozen=True)
 class DrugTable:
     drugs: dict[str, DrugInfo]
-    lines: dict[str, tuple[frozenset[str], ...]]
     source_limits: str
-
-    def line_of(self, names: list[str]) -> str | None:
-        combo = frozenset(names)
-        for line, combos in self.lines.items():
-            if combo in combos:
-                return line
-        return None
 
 
 def _quantity(raw: dict | None, convert) -> float | None:
@@ -101,5 +94,4 @@ def load_drug_table(path: Path = DRUGS_FILE) -> DrugTable:
         )
         for name, d in data["drugs"].items()
     }
-    lines = {line: tuple(frozenset(c) for c in combos) for line, combos in data["lines"].items()}
-    return DrugTable(drugs=drugs, lines=lines, source_limits=data["source_limits"])
+    return DrugTable(drugs=drugs, source_limits=data["source_limits"])

@@ -177,6 +177,27 @@ class Source(Closed):
     within: Span | None = None  # the part of the file the policy quotes (e.g. one section of another payer's)
 
 
+class LinesOfTherapy(Cited):
+    """A policy's own table of drug combinations by line of therapy (each entry a set of drugs given together)."""
+
+    first: list[list[str]] = []
+    second: list[list[str]] = []
+    third: list[list[str]] = []
+
+    def line_of(self, names: list[str]) -> str | None:
+        combo = frozenset(names)
+        return next((line for line in ("first", "second", "third")
+                     if any(frozenset(c) == combo for c in getattr(self, line))), None)
+
+
+class CodeRule(Cited):
+    """A billing rule of the policy: prescriptions of this kind must be submitted with this code."""
+
+    id: str
+    compounded: bool  # the rule applies to requests with a compounded prescription
+    code: str
+
+
 class Codes(Closed):
     procedure: dict[str, str] = {}
     diagnosis: dict[str, str] = {}
@@ -206,9 +227,10 @@ class Policy(Closed):
     approval_duration: dict[RequestKind, str] = {}
     documentation: list[DocumentRequest] = []
     codes: Codes = Codes()
-    # Policy-specific reviewer checks (engine/findings.py): the drug combination is one of the
-    # policy's lines of therapy; compounded prescriptions are billed with J3490.
-    checks: list[Literal["combination_lines", "compounded_j3490"]] = []
+    # The policy's own tables and billing rules, read by the reviewer findings (engine/findings.py): the
+    # combination is one of its lines of therapy; compounded prescriptions carry its code.
+    lines_of_therapy: LinesOfTherapy | None = None
+    code_rules: list[CodeRule] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -268,6 +290,9 @@ class Policy(Closed):
         yield from self.scope
         yield from self.criteria.walk()
         yield from self.documentation
+        if self.lines_of_therapy is not None:
+            yield self.lines_of_therapy
+        yield from self.code_rules
 
 
 @dataclass(frozen=True)
