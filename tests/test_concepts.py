@@ -4,6 +4,9 @@ the same reading or one the policy's NOTES.md explains."""
 from __future__ import annotations
 
 import json
+import re
+
+import pytest
 
 from conftest import run_cli
 from priorauth.policy.concepts import differing, readings
@@ -52,3 +55,35 @@ def test_the_cli_lists_readings_and_refuses_an_unknown_concept():
     assert bad.returncode == 2 and "did you mean life-expectancy" in bad.stderr
     text = run_cli("policies", "concepts", check=True, env={"COLUMNS": "200"}).stdout
     assert "systemic-opioids-tried (differs)" in text
+
+
+def test_policies_apply_the_shared_library_or_override_it_with_a_reason():
+    evaluations = {(r.policy, r.criterion): r.library for r in FOUND if r.concept == "mental-health-evaluation"}
+    assert set(evaluations.values()) == {"uses mental-health-evaluation-cleared"}
+    opioids = {(r.policy, r.criterion): r.library for r in FOUND if r.concept == "systemic-opioids-tried"}
+    assert opioids[("caresource-ar-mm-1502", "IV.G-medication-failed")].startswith(
+        "overrides systemic-opioids-failed: The text asks for \"oral or subcutaneous medication")
+    assert opioids[("floridablue-09-j1000-31", "I.2-systemic-opioids")].startswith("overrides systemic-opioids-failed")
+
+
+@pytest.mark.parametrize("leaf,message", [
+    ({"uses": "systemic-opioid-failed"}, "not in the concept library (did you mean systemic-opioids-failed?)"),
+    ({"uses": "oral-baclofen-failed", "test": {"treatment": {"types": ["oral_baclofen"]}}},
+     "writes its own test for concept oral-baclofen-failed: say why in `override`"),
+    ({"override": "because", "test": {"treatment": {"types": ["oral_baclofen"]}}}, "`override` goes with `uses`"),
+    ({"uses": "oral-baclofen-failed", "override": "because"}, "`override` needs the criterion's own `test`"),
+])
+def test_library_references_are_checked(leaf, message):
+    from priorauth.policy.model import Node
+
+    with pytest.raises(ValueError, match=re.escape(message)):
+        Node.model_validate({"id": "x", "section": "s", "quote": "q", "request": "r", **leaf})
+
+
+def test_a_leaf_that_uses_a_concept_decides_as_the_concept_does():
+    from priorauth.policy.library import library
+    from priorauth.policy.model import Node
+
+    node = Node.model_validate({"id": "x", "section": "s", "quote": "q", "request": "r",
+                                "uses": "oral-baclofen-failed"})
+    assert node.test == library()["oral-baclofen-failed"]["test"] and node.spec[0] == "treatment"

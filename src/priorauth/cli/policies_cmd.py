@@ -204,10 +204,10 @@ def concepts(
     console = Console()
     for name in dict.fromkeys(r.concept for r in found):
         table = Table(title=f"{name}{' (differs)' if name in differ else ''}", title_justify="left")
-        for col in ("policy", "criterion", "section", "reading"):
+        for col in ("policy", "criterion", "section", "reading", "library"):
             table.add_column(col, overflow="fold")
         for r in (r for r in found if r.concept == name):
-            table.add_row(r.policy, r.criterion, r.section, r.reading)
+            table.add_row(r.policy, r.criterion, r.section, r.reading, r.library or "-")
         console.print(table)
 
 

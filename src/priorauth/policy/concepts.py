@@ -4,7 +4,8 @@ Several policies ask for the same thing in their own words: a trial of systemic 
 evaluation that "clears" the member, the trial's pain relief, failed oral baclofen. This module finds, in every
 policy's criteria, the leaves that read each concept and states each reading in the same terms (which treatment
 types count, which schedule and length, which threshold), so that a difference is visible and either fixed or
-documented as that text's own reading (in the policy's NOTES.md). Pure: it reads validated policies only.
+documented as that text's own reading (in the policy's NOTES.md), and which criteria apply a concept of the
+shared library (policy/library.yaml) as it is or override it with a reason. Pure: it reads validated policies.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class Reading:
     section: str
     reading: str
     quote: str
+    library: str = ""  # "uses NAME" or "overrides NAME: reason" (the shared concept library), else ""
 
 
 def _treatment_reading(spec: TreatmentSpec | DurationSpec) -> str:
@@ -114,7 +116,9 @@ def readings(policies: list[Policy], only: str | None = None) -> Iterator[Readin
                     continue
                 reading = read(node)
                 if reading is not None:
-                    yield Reading(concept, policy.id, node.id, node.section, reading, node.quote)
+                    used = "" if node.uses is None else f"overrides {node.uses}: {node.override}" \
+                        if node.override else f"uses {node.uses}"
+                    yield Reading(concept, policy.id, node.id, node.section, reading, node.quote, used)
 
 
 def differing(found: list[Reading]) -> set[str]:

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 
 from priorauth.errors import NOT_FOUND, PriorAuthError
 from priorauth.policy.leaf_tests import Spec, parse_test
+from priorauth.policy.library import library
 from priorauth.vocab import PAYER_PATTERN, Decision, Indication, LineOfBusiness, RequestKind, Route
 
 
@@ -92,9 +93,35 @@ class Node(Cited):
     # A criterion the policy leaves to a reviewer or to criteria it does not hold (e.g. InterQual): always
     # unknown; when the decision hangs on it, the request is referred (not pended), with this reason.
     refer: str | None = Field(default=None, min_length=1)
+    # A concept of the shared library (policy/library.yaml) this leaf applies; with its own `test`, an
+    # `override` says why the text reads the concept differently.
+    uses: str | None = None
+    override: str | None = Field(default=None, min_length=1)
     contraindication: bool = False
 
     _spec: tuple[str, Spec] | None = PrivateAttr(default=None)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_library(cls, data: Any) -> Any:
+        """`uses: NAME` without a `test` takes the library's test; with one, it must say why (`override`)."""
+        if not isinstance(data, dict) or data.get("uses") is None:
+            if isinstance(data, dict) and data.get("override") is not None:
+                raise ValueError(f"criterion {data.get('id')}: `override` goes with `uses` (the concept overridden)")
+            return data
+        name, ident = data["uses"], data.get("id")
+        known = library()
+        if name not in known:
+            near = difflib.get_close_matches(str(name), list(known), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else f"; the library has {', '.join(known)}"
+            raise ValueError(f"criterion {ident}: uses {name!r}, which is not in the concept library{hint}")
+        if data.get("test") is None:
+            if data.get("override") is not None:
+                raise ValueError(f"criterion {ident}: `override` needs the criterion's own `test`")
+            return {**data, "test": known[name]["test"]}
+        if data.get("override") is None:
+            raise ValueError(f"criterion {ident}: writes its own test for concept {name}: say why in `override`")
+        return data
 
     @model_validator(mode="after")
     def _shape(self) -> Node:
