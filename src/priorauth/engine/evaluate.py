@@ -20,7 +20,7 @@ from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.findings import Finding, case_findings, policy_findings
 from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
 from priorauth.engine.record import ChecklistItem, Determination, Reason, Referral
-from priorauth.policy.model import When
+from priorauth.policy.model import Rule, When
 from priorauth.vocab import MET, NOT_MET, Decision
 
 
@@ -54,8 +54,7 @@ class _Context:
                              knowledge=ps.knowledge_versions, input_sha256=self.input_sha256,
                              as_of=self.facts.as_of, findings=findings, **parts)
 
-
-    def referred(self, compiled: CompiledPolicy, rule, governed: Determination) -> Determination:
+    def referred(self, compiled: CompiledPolicy, rule: Rule, governed: Determination) -> Determination:
         """`compiled`'s determination when its scope rule hands the request to the policy that governs it."""
         policy = compiled.policy
         target = governed.policy_version
@@ -130,7 +129,7 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
 
 
 def _applies_to_text(when: When, facts: Facts) -> str:
-    """`it governs line_of_business medicare, medicare-advantage; this request's: not documented`."""
+    """`it governs line_of_business medicare, medicare-advantage; this request: line_of_business not documented`."""
     wanted = [(k, v) for k, v in when.model_dump(exclude_none=True, by_alias=True).items() if k != "not"]
     said = "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in wanted)
     shown = {"kind": facts.kind, "indication": facts.indication, "route": facts.route,
