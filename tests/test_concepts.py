@@ -87,3 +87,8 @@ def test_a_leaf_that_uses_a_concept_decides_as_the_concept_does():
     node = Node.model_validate({"id": "x", "section": "s", "quote": "q", "request": "r",
                                 "uses": "oral-baclofen-failed"})
     assert node.test == library()["oral-baclofen-failed"]["test"] and node.spec[0] == "treatment"
+
+
+def test_every_policy_reading_life_expectancy_uses_the_library_concept():
+    life = [r for r in FOUND if r.concept == "life-expectancy"]
+    assert len(life) >= 3 and {r.library for r in life} == {"uses life-expectancy-at-least-3-months"}
