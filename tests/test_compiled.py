@@ -28,6 +28,7 @@ def applies(when, case, knowledge) -> bool:
         when.indication is None or r.indication in when.indication,
         when.route is None or (r.route or undocumented) in when.route,
         when.line_of_business is None or (m.line_of_business or undocumented) in when.line_of_business,
+        when.state is None or (m.state or undocumented) in when.state,
         when.age_under is None or (age is not None and age < when.age_under),
         when.drugs_any is None or any(d.name in when.drugs_any for d in r.drugs),
         when.drugs_none is None or not any(d.name in when.drugs_none for d in r.drugs),

@@ -275,3 +275,15 @@ def test_a_criterion_left_to_a_reviewer_refers_when_the_decision_hangs_on_it(tmp
     # undocumented age: the reviewer's branch is one alternative among others, so it pends
     d = decide(None, False)
     assert d.decision == "pend" and d.documentation_requests[0].criterion == "choice"
+
+
+def test_a_state_program_governs_only_its_state(policies):
+    def caresource(**member):
+        return next(d for d in evaluate_case(case(payer="caresource", line_of_business="medicaid", **member), policies)
+                    if d.policy == "caresource-ar-mm-1502")
+
+    ohio = caresource(state="OH")
+    assert ohio.decision == "not_applicable" and "state AR, undocumented; this request: state OH" in ohio.summary
+    assert caresource(state="AR").decision == caresource().decision != "not_applicable"
+    with pytest.raises(CaseError):
+        parse_case(json.dumps({**DOC, "member": {**MEMBER, "state": "Ohio"}}))

@@ -71,6 +71,8 @@ class Member(Strict):
     # The slug of a payer in the loaded policy set (checked there, not here: a sixth payer is a folder).
     payer: str | None = Field(default=None, pattern=PAYER_PATTERN)
     line_of_business: LineOfBusiness | None = None
+    # The member's state of residence (USPS code): a state program's policy governs only its own members.
+    state: str | None = Field(default=None, pattern=r"^[A-Z]{2}$")
 
 
 class Request(Strict):

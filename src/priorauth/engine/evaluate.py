@@ -133,7 +133,7 @@ def _applies_to_text(when: When, facts: Facts) -> str:
     wanted = [(k, v) for k, v in when.model_dump(exclude_none=True, by_alias=True).items() if k != "not"]
     said = "; ".join(f"{k} {', '.join(map(str, v)) if isinstance(v, list) else v}" for k, v in wanted)
     shown = {"kind": facts.kind, "indication": facts.indication, "route": facts.route,
-             "line_of_business": facts.line_of_business, "age_under": facts.age}
+             "line_of_business": facts.line_of_business, "state": facts.state, "age_under": facts.age}
     have = "; ".join(f"{k} {shown[k] if shown.get(k) is not None else 'not documented'}"
                      for k, _ in wanted if k in shown)
     return f"it governs {said or 'other requests'}" + (f"; this request: {have}" if have else "")

@@ -21,6 +21,7 @@ class Facts:
     indication: str
     route: str | None
     line_of_business: str | None
+    state: str | None
     age: int | None
     drugs: tuple[str, ...]
     evidence: Evidence = CASE_FILE
@@ -43,7 +44,8 @@ class Facts:
 def facts_for(case: Case, as_of: dt.date | None = None, evidence: Evidence = CASE_FILE) -> Facts:
     r = case.request
     return Facts(case=case, as_of=as_of or case.submitted, kind=r.kind, indication=r.indication, route=r.route,
-                 line_of_business=case.member.line_of_business, age=age_on_service_date(case),
+                 line_of_business=case.member.line_of_business, state=case.member.state,
+                 age=age_on_service_date(case),
                  drugs=tuple(d.name for d in r.drugs), evidence=evidence)
 
 

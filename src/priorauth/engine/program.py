@@ -21,8 +21,8 @@ class Condition:
     """A `When` as plain sets: two-valued, on request-level facts only. Drug classes come from the drug table
     the policy set is compiled with; a drug the table does not know is of no class."""
 
-    __slots__ = ("kinds", "indications", "routes", "lobs", "age_under", "drugs_any", "drugs_none", "classes_any",
-                 "class_of", "negated")
+    __slots__ = ("kinds", "indications", "routes", "lobs", "states", "age_under", "drugs_any", "drugs_none",
+                 "classes_any", "class_of", "negated")
 
     def __init__(self, when: When, knowledge: Knowledge):
         def as_set(values):
@@ -33,6 +33,7 @@ class Condition:
         self.indications = as_set(when.indication)
         self.routes = as_set(when.route)
         self.lobs = as_set(when.line_of_business)
+        self.states = as_set(when.state)
         self.age_under = when.age_under
         self.drugs_any = as_set(when.drugs_any)
         self.drugs_none = as_set(when.drugs_none)
@@ -49,6 +50,8 @@ class Condition:
         if self.routes is not None and f.route not in self.routes:
             return False
         if self.lobs is not None and f.line_of_business not in self.lobs:
+            return False
+        if self.states is not None and f.state not in self.states:
             return False
         if self.age_under is not None and (f.age is None or f.age >= self.age_under):
             return False
@@ -108,7 +111,7 @@ class Program:
 
     def _plan(self, facts: Facts) -> tuple[list, list[int]]:
         """Which nodes apply: `when` reads request-level facts only, so the answer is cached per request shape."""
-        key = (facts.kind, facts.indication, facts.route, facts.line_of_business, facts.age, facts.drugs)
+        key = (facts.kind, facts.indication, facts.route, facts.line_of_business, facts.state, facts.age, facts.drugs)
         plan = self._plans.get(key)
         if plan is None:
             template: list = [None] * len(self.nodes)

@@ -12,7 +12,7 @@ import datetime as dt
 import difflib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -39,6 +39,7 @@ class When(Closed):
     indication: list[Indication] | None = None
     route: list[Route | Literal["undocumented"]] | None = None
     line_of_business: list[LineOfBusiness | Literal["undocumented"]] | None = None
+    state: list[Annotated[str, Field(pattern=r"^([A-Z]{2}|undocumented)$")]] | None = None  # member.state
     age_under: int | None = None
     drugs_any: list[str] | None = None
     drug_classes_any: list[str] | None = None  # any requested drug of one of these classes (drug table)
