@@ -32,7 +32,7 @@ UNDOCUMENTED = "undocumented"  # in a `when` list: the field is not documented i
 class When(Closed):
     """A condition on the request itself (never three-valued): every key given must hold.
 
-    `route` and `line_of_business` may list `undocumented`; `not` holds when its condition does not.
+    `route`, `line_of_business` and `state` may list `undocumented`; `not` holds when its condition does not.
     Evaluated by `engine.program.Condition`."""
 
     kind: list[RequestKind] | None = None
