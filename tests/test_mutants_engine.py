@@ -53,6 +53,9 @@ def test_the_not_applicable_summary_names_what_the_policy_governs(policies):
     d = determine(case(line_of_business="commercial"), policies, NCD)
     assert d.summary == ("Medicare (CMS) NCD 280.14 does not apply to this request (it governs line_of_business "
                          "medicare, medicare-advantage; this request: line_of_business commercial).")
+
+
+def test_the_not_applicable_summary_names_the_state(policies):
     ohio = determine(case(payer="caresource", line_of_business="medicaid", state="OH"), policies,
                      "caresource-ar-mm-1502")
     assert ohio.summary.endswith("(it governs state AR, undocumented; this request: state OH).")
