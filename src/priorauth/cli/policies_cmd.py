@@ -95,7 +95,7 @@ def lint(
     from priorauth.engine.policyset import check_drug_names
     from priorauth.knowledge.tables import open_knowledge
     from priorauth.policy.lint import default_sources_dir, lint_paths
-    from priorauth.policy.loader import default_policy_dir, load_policy_file
+    from priorauth.policy.loader import default_policy_dir
 
     if sources is not None and not sources.is_dir():
         raise PriorAuthError(NOT_FOUND, str(sources), "no such folder of source documents")
@@ -103,9 +103,9 @@ def lint(
     reports = lint_paths(paths or [default_policy_dir()], src, required=sources is not None)
     knowledge = open_knowledge()
     for r in reports:
-        if not r.errors:
+        if not r.errors and r.policy is not None:  # the file was loaded by the linter; check its drug names
             try:
-                check_drug_names(load_policy_file(Path(r.path)), knowledge, str(r.path))
+                check_drug_names(r.policy, knowledge, str(r.path))
             except PriorAuthError as exc:
                 r.errors.append(str(exc))
     errors = 0
