@@ -1,0 +1,99 @@
+"""The case findings a reviewer reads beside the decision: each rule on both sides, with its kind, severity, the
+code or drug it names, and its message (the messages are the output; the nurse's view shows them as they are)."""
+
+from __future__ import annotations
+
+import json
+
+from priorauth.engine.findings import Finding, case_findings, code_findings, drug_findings, fit_findings
+from priorauth.intake import parse_case
+
+BASE = {
+    "format": "priorauth-case/1", "id": "f-1", "submitted": "2025-06-02",
+    "member": {"birth_date": "1960-02-01", "payer": "uhc", "line_of_business": "commercial"},
+    "request": {"kind": "trial", "route": "intrathecal", "indication": "noncancer_pain", "service_date": "2025-06-20"},
+    "clinical": {},
+}
+
+
+def case(**request):
+    doc = json.loads(json.dumps(BASE))
+    doc["request"].update(request)
+    return parse_case(json.dumps(doc))
+
+
+def morphine(**fields):
+    return {"name": "morphine", "daily_dose": {"value": 1, "unit": "mg"},
+            "concentration": {"value": 10, "unit": "mg/mL"}, **fields}
+
+
+def test_a_category_lists_its_first_eight_codes_and_marks_the_rest(knowledge):
+    [m54] = code_findings(case(diagnosis_codes=["M54"]), knowledge.codes)
+    assert m54 == Finding("diagnosis_code", "warning", "M54 (Dorsalgia) is a category, not a billable code; use one of "
+                          "its codes: M54.0, M54.1, M54.2, M54.3, M54.4, M54.5, M54.6, M54.8 ….", code="M54")
+    [g89] = code_findings(case(diagnosis_codes=["G89"]), knowledge.codes)
+    assert g89.message.endswith("use one of its codes: G89.0, G89.1, G89.2, G89.3, G89.4.")  # five: no ellipsis
+
+
+def test_invalid_and_unlisted_codes(knowledge):
+    found = code_findings(case(diagnosis_codes=["G89.4", "Q99.99"], procedure_codes=["62350", "99999"]),
+                          knowledge.codes)
+    assert found == [
+        Finding("diagnosis_code", "warning", "Q99.99 is not a valid ICD-10-CM code.", code="Q99.99"),
+        Finding("procedure_code", "info", "99999 is not in the reviewed table of procedure codes for intrathecal and "
+                "epidural drug delivery; check the code.", code="99999"),
+    ]
+
+
+def test_a_trial_or_refill_billed_with_implantation_codes(knowledge):
+    trial = fit_findings(case(kind="trial", procedure_codes=["62362", "62350", "62322"]), knowledge.codes)
+    assert trial == [Finding("code_fit", "warning", "A trial request is billed with implantation code(s) 62350, 62362.",
+                             code="62350")]
+    refill = fit_findings(case(kind="refill", procedure_codes=["62362", "62350"]), knowledge.codes)
+    assert refill == [Finding("code_fit", "warning",
+                              "A refill request is billed with implantation code(s) 62350, 62362.", code="62350")]
+    assert fit_findings(case(kind="refill", procedure_codes=["95990"]), knowledge.codes) == []
+    assert fit_findings(case(kind="implant", procedure_codes=["62362"]), knowledge.codes) == []  # an implant may
+
+
+def test_an_implantation_request_without_an_implantation_code(knowledge):
+    found = fit_findings(case(kind="implant", procedure_codes=["62322"]), knowledge.codes)
+    assert found == [Finding("code_fit", "warning",
+                             "A permanent implantation request has no implantation code (e.g. 62350, 62362).")]
+    assert fit_findings(case(kind="implant", procedure_codes=[]), knowledge.codes) == []  # no codes: nothing to fit
+    assert fit_findings(case(kind="trial", procedure_codes=["62322"]), knowledge.codes) == []
+
+
+def test_an_indication_without_a_diagnosis_code_for_it(knowledge):
+    [cancer] = fit_findings(case(indication="cancer_pain", diagnosis_codes=["M54.50"]), knowledge.codes)
+    assert cancer == Finding("code_fit", "warning",
+                             "A cancer pain request has no diagnosis code for it (a neoplasm code or G89.3).")
+    [spasm] = fit_findings(case(indication="spasticity", diagnosis_codes=["M54.50"]), knowledge.codes)
+    assert spasm == Finding("code_fit", "warning", "A spasticity request has no diagnosis code for it (a spasticity, "
+                            "cerebral palsy or movement-disorder code).")
+    assert fit_findings(case(indication="cancer_pain", diagnosis_codes=["M54.50", "C79.51"]), knowledge.codes) == []
+    assert fit_findings(case(indication="spasticity", diagnosis_codes=["G80.0"]), knowledge.codes) == []
+    assert fit_findings(case(indication="cancer_pain", diagnosis_codes=[]), knowledge.codes) == []
+
+
+def test_dose_and_concentration_above_the_maxima_are_safety_findings_naming_the_drug(knowledge):
+    over = drug_findings(case(drugs=[morphine(daily_dose={"value": 20, "unit": "mg"},
+                                              concentration={"value": 40, "unit": "mg/mL"})]), knowledge)
+    assert [(f.kind, f.severity, f.drug) for f in over] == [("concentration", "safety", "morphine"),
+                                                            ("dose", "safety", "morphine")]
+    assert over[0].message.startswith("morphine 40 mg/mL = 40 mg/mL exceeds the maximum recommended concentration ")
+    assert over[1].message.startswith("morphine 20 mg/day exceeds the maximum recommended daily dose ")
+    assert drug_findings(case(drugs=[morphine()]), knowledge) == []
+
+
+def test_a_missing_daily_dose_is_information_naming_the_drug(knowledge):
+    doc = morphine()
+    del doc["daily_dose"]
+    assert drug_findings(case(drugs=[doc]), knowledge) == [
+        Finding("dose", "info", "No daily dose is documented for morphine.", drug="morphine")]
+
+
+def test_the_case_findings_are_the_three_kinds_in_order(knowledge):
+    c = case(kind="refill", procedure_codes=["62350", "99999"], diagnosis_codes=["Q99.99"], drugs=[morphine()])
+    kinds = [f.kind for f in case_findings(c, knowledge)]
+    assert kinds == ["diagnosis_code", "procedure_code", "code_fit"]
