@@ -197,7 +197,57 @@ def test_a_quote_must_come_from_its_sources_section(tmp_path):
     target.write_text(text.replace("quote: Other uses of implanted infusion pumps included", f"quote: {own}", 1))
     [report] = lint_paths([target], SEEDS)
     assert any("other: quote not found verbatim in hcsc-SUR707.008-implantable-infusion-pump.txt between "
-               "“Medicare National Coverage” and “Coding”" in e for e in report.errors), report.errors
+               "“Other uses of implanted” and “Coding”" in e for e in report.errors), report.errors
+
+
+def shipped_copy(tmp_path: Path, payer: str) -> Path:
+    folder = tmp_path / "policies"
+    shutil.copytree(default_policy_dir(), folder)
+    [target] = (folder / payer).glob("*/policy.yaml")
+    return target
+
+
+@needs_shared
+def test_a_quote_is_checked_within_the_section_it_cites(tmp_path):
+    """CareSource VI.A quoted as VI.B: the words are in the file and in VI, but not in VI.B."""
+    target = shipped_copy(tmp_path, "caresource")
+    text = target.read_text()
+    old = "section: CareSource D.VI.A\n          quote: active infection\n"
+    assert old in text
+    target.write_text(text.replace(old, old.replace("VI.A", "VI.B")))
+    [report] = lint_paths([target], SEEDS)
+    assert [e.split(": ", 1)[1] for e in report.errors] == [
+        "VI.A-active-infection: quote not found verbatim in caresource-ar-passe-MM-1502-implantable-pain-pump.txt "
+        "between “- B. insufficient body size” and “- C. prior intolerance”: \"active infection\""]
+
+
+@needs_shared
+def test_a_cited_section_must_have_a_span_and_each_span_a_marker(tmp_path):
+    target = shipped_copy(tmp_path, "moda")
+    text = target.read_text()
+    target.write_text(text.replace("section: Moda III.4\n", "section: Moda IV.4\n", 1)
+                      .replace('from: "- C. Contraindications"', 'from: "- C. Contra-indications"'))
+    [report] = lint_paths([target], SEEDS)
+    problems = [e.split(": ", 1)[1] for e in report.errors]
+    assert "source moda-health-intrathecal-opioid-infusion-pump.txt: no line contains “- C. Contra-indications” " \
+           "(section “Moda II.C”.from)" in problems
+    assert any(p.startswith("doc-trial-response: section “Moda IV.4” is not under any of "
+                            "moda-health-intrathecal-opioid-infusion-pump.txt's sections (Moda title, Moda II, ")
+               for p in problems), problems
+
+
+def test_a_label_falls_under_its_most_specific_section():
+    from priorauth.policy.model import Source
+    src = Source.model_validate({"file": "x.txt", "sha256": "0" * 64, "sections": [
+        {"section": "CareSource D.I", "from": "a"}, {"section": "CareSource D.IV", "from": "b"},
+        {"section": "CareSource D.IV.H", "from": "c"}, {"section": "HCSC Coverage", "from": "d"}]})
+    assert src.section_for("CareSource D.IV.H.1").from_ == "c"
+    assert src.section_for("CareSource D.IV.G").from_ == "b"
+    assert src.section_for("CareSource D.I.B").from_ == "a" and src.section_for("CareSource D.I").from_ == "a"
+    assert src.section_for("HCSC Coverage; Criteria A.2").from_ == "d"
+    assert src.section_for("HCSC Coverage, NOTE 2").from_ == "d"
+    assert src.section_for("CareSource D.V") is None  # not under D.I: the label goes on with a letter
+    assert src.section_for("CareSource") is None
 
 
 def test_a_second_source_is_named_by_the_quotes_that_cite_it(tmp_path):

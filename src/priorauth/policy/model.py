@@ -197,12 +197,27 @@ class Span(Closed):
     to: str | None = Field(default=None, min_length=1)
 
 
+class Section(Span):
+    """A section of the source: the quotes of elements citing it (`section: <label>` starting with `section`)
+    must lie within its span."""
+
+    section: str = Field(min_length=1)
+
+
 class Source(Closed):
     file: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     received_as: str | None = None
     id: str | None = None  # names an extra source (`sources:`) for the quotes that cite it
     within: Span | None = None  # the part of the file the policy quotes (e.g. one section of another payer's)
+    sections: list[Section] = []  # when given, every quote of this source is checked within its section's span
+
+    def section_for(self, label: str) -> Section | None:
+        """The most specific section a cited label falls under: `CareSource D.IV.H.1` is under `CareSource D.IV`
+        (the label continues with ".", ",", ";", " " or "(") but not under `CareSource D.I`."""
+        under = [s for s in self.sections
+                 if label == s.section or (label.startswith(s.section) and label[len(s.section)] in ".,; (")]
+        return max(under, key=lambda s: len(s.section), default=None)
 
 
 class LinesOfTherapy(Cited):
