@@ -14,6 +14,7 @@ INVALID_POLICY = "invalid-policy"  # a policy file fails validation: the deploym
 NOT_FOUND = "not-found"  # a named thing (policy id, case, file) does not exist
 USAGE = "usage"  # a command or request is used wrongly (bad option, bad date, conflicting arguments)
 ENVIRONMENT = "environment"  # the machine, not the input: a cache that cannot be written, a database down
+INVALID_FHIR = "invalid-fhir"  # a FHIR resource (a PAS Bundle) cannot be read or mapped: the location is a FHIRPath
 
 # The service's own codes: problems of an HTTP request rather than of the case or the policies.
 SERVICE_CODES: dict[str, int] = {
@@ -37,6 +38,7 @@ HTTP_STATUS: dict[str, int] = {
     NOT_FOUND: 404,
     USAGE: 400,
     ENVIRONMENT: 503,
+    INVALID_FHIR: 422,
     **SERVICE_CODES,
 }
 CODES = tuple(HTTP_STATUS)
@@ -69,6 +71,15 @@ class CaseError(PriorAuthError):
 class PolicyError(PriorAuthError):
     def __init__(self, location: str, message: str):
         super().__init__(INVALID_POLICY, location, message)
+
+
+class FhirError(PriorAuthError):
+    """A FHIR input that cannot be processed. `issues` is every problem found, each (FHIRPath, message); the
+    first is the location and message (the FHIR API answers all of them in one OperationOutcome)."""
+
+    def __init__(self, issues: list[tuple[str, str]]):
+        super().__init__(INVALID_FHIR, issues[0][0], issues[0][1])
+        self.issues = issues
 
 
 def field_path(loc: tuple[Any, ...]) -> str:

@@ -35,6 +35,14 @@ def _drug_names(case: Case) -> tuple[str, ...] | None:
 
 
 # Facts computed from others (documented in docs/policy-format.md).
+# The documented facts each derived one is computed from (its sources are theirs).
+DERIVED_FROM: dict[str, tuple[str, ...]] = {
+    "member.age_years": ("member.birth_date", "request.service_date"),
+    "clinical.trial_result.pain_reduction": ("clinical.trial_result.pain_before", "clinical.trial_result.pain_after",
+                                             "clinical.trial_result.pain_reduction_percent"),
+    "request.drug_names": ("request.drugs",),
+}
+
 DERIVED: dict[str, tuple[str, Accessor]] = {
     "member.age_years": ("whole years of age on the date of service", age_on_service_date),
     "clinical.trial_result.pain_reduction": (

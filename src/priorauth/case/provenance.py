@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from priorauth.case.paths import DERIVED_FROM
+
 
 class CaseField(NamedTuple):
     """The value was written in the case document, at this JSON path."""
@@ -93,6 +95,8 @@ class Evidence:
         return self._recorded(path) if value is not None and self.sources else ()
 
     def _recorded(self, path: str) -> tuple[Source, ...]:
+        if path in DERIVED_FROM:  # a computed fact (age on the date of service) cites the facts it is computed from
+            return tuple(s for p in DERIVED_FROM[path] for s in self._recorded(p) or self._records(p))
         probe: str | None = path
         while probe is not None:
             found = self.sources.get(probe)
@@ -100,6 +104,11 @@ class Evidence:
                 return found
             probe = _parent(probe)
         return ()
+
+    def _records(self, path: str) -> tuple[Source, ...]:
+        """The sources of a list's records (`request.drugs` -> those of `request.drugs[0]`, `[1]` ...)."""
+        return tuple(s for key, found in self.sources.items()
+                     if key.startswith(path + "[") and key.endswith("]") for s in found)
 
     def __reduce__(self):  # MappingProxyType does not pickle; the plain mapping does
         return (Evidence, (dict(self.sources), self.from_document))

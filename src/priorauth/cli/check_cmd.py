@@ -23,20 +23,69 @@ class Format(StrEnum):
 
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
                 as_of: dt.date | None, explain: Explain) -> list[dict]:
-    """Every case's determinations as JSON, after checking every case's payer and every policy id."""
+    """Every case's determinations as JSON, after checking every case's payer and every policy id. `cases`: (name,
+    case) pairs, or (name, case, FHIR mapping) for FHIR inputs (the case None when no policy here governs it)."""
     from priorauth.cli.options import compiled_policies
     from priorauth.engine.evaluate import evaluate_case
 
     policies = compiled_policies(policy_dir)
     for pid in only or []:
         policies.versions(pid)  # unknown ids are a usage error before anything is evaluated
-    for name, case in cases:
+    loaded = [_mapped(item, policies) for item in cases]
+    for name, case, _ in loaded:
         try:
-            policies.for_payer(case.member.payer)
+            if case is not None:
+                policies.for_payer(case.member.payer)
         except PriorAuthError as exc:
             raise PriorAuthError(exc.code, f"{name}: {exc.location}", exc.message) from None
-    return [{"case": c.id, "determinations": [d.to_dict(explain) for d in evaluate_case(c, policies, as_of, only)]}
-            for _, c in cases]
+    results = []
+    for name, case, mapping in loaded:
+        if case is None:
+            results.append({"case": name, "not_applicable": mapping.not_applicable, "determinations": [],
+                            "fhir": mapping.to_dict()})
+            continue
+        evidence = mapping.evidence if mapping else None
+        found = evaluate_case(case, policies, as_of, only, **({"evidence": evidence} if evidence else {}))
+        result = {"case": case.id, "determinations": [d.to_dict(explain) for d in found]}
+        if mapping is not None:
+            result["fhir"] = mapping.to_dict()
+        results.append(result)
+    return results
+
+
+def _mapped(item: tuple, policies) -> tuple:
+    """(name, case or None, FHIR mapping or None): a FHIR input is mapped against the loaded policies' payers."""
+    if len(item) == 2:
+        return item[0], item[1], None
+    name, data = item[0], item[2]
+    from priorauth.errors import FhirError
+    from priorauth.intake.fhir import map_request
+
+    try:
+        mapping = map_request(data, policies)
+    except FhirError as exc:
+        raise FhirError([(f"{name}: {where}", message) for where, message in exc.issues]) from None
+    return name, mapping.case, mapping
+
+
+def load_inputs(paths: list[Path]) -> list[tuple]:
+    """Case files as (name, case); FHIR JSON files (a PAS Bundle, a Claim: told by `resourceType`) as
+    (name, None, parsed JSON), mapped once the policies are loaded."""
+    from priorauth.intake.fhir import is_fhir
+    from priorauth.intake.files import load_case
+
+    out: list[tuple] = []
+    for p in case_files(paths):
+        if p.suffix.lower() == ".json":
+            try:
+                data = json.loads(p.read_bytes())
+            except (OSError, ValueError):
+                data = None  # load_case reports it
+            if is_fhir(data):
+                out.append((str(p), None, data))
+                continue
+        out.append((str(p), load_case(p)))
+    return out
 
 
 def case_files(paths: list[Path]) -> list[Path]:
@@ -56,7 +105,8 @@ def case_files(paths: list[Path]) -> list[Path]:
 
 def check(
     cases: Annotated[list[Path], typer.Argument(
-        help="Case files (JSON or YAML, format priorauth-case/1), or folders of them.", show_default=False)],
+        help="Case files (JSON or YAML, format priorauth-case/1), FHIR PAS request Bundles (JSON, told by "
+        "`resourceType`), or folders of them.", show_default=False)],
     policy: Annotated[list[str] | None, typer.Option(
         "--policy", "-p", help="Evaluate only this policy id (repeatable). Default: every policy, or only "
         "the member's payer's when member.payer is given.")] = None,
@@ -74,12 +124,12 @@ def check(
 
     Decisions: approve, deny (a recommendation for a clinical reviewer), pend (with the documentation
     to request), refer (manual review) or not_applicable. Every case is validated before any is
-    evaluated; a bad case stops with exit status 2 and a message naming the file and field.
+    evaluated; a bad case stops with exit status 2 and a message naming the file and field. A PAS
+    Bundle is mapped to a case first; the mapping (each fact with its FHIR element, and what was not
+    mapped) is shown beside the determinations.
     """
-    from priorauth.intake.files import load_case
-
     day = parse_date(as_of, "--as-of")
-    loaded = [(str(p), load_case(p)) for p in case_files(cases)]
+    loaded = load_inputs(cases)
     results = results_for(loaded, policies, policy, day, explain)
     if format is Format.json:
         payload = results[0] if len(results) == 1 else results

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from priorauth import __version__
-from priorauth.cli import check_cmd, codes_cmd, demo_cmd, policies_cmd, schema_cmd, service_cmd
+from priorauth.cli import check_cmd, codes_cmd, demo_cmd, fhir_cmd, policies_cmd, schema_cmd, service_cmd
 from priorauth.errors import PriorAuthError
 
 app = typer.Typer(
@@ -24,6 +24,7 @@ app.command()(demo_cmd.demo)
 app.add_typer(policies_cmd.app, name="policies")
 app.add_typer(codes_cmd.app, name="codes")
 app.add_typer(schema_cmd.app, name="schema")
+app.add_typer(fhir_cmd.app, name="fhir")
 service_cmd.register(app)  # serve, users, audit (the service; imports its libraries lazily)
 
 
@@ -45,4 +46,6 @@ def main() -> None:
         app()  # standalone: typer reports usage errors itself (exit 2) and exits
     except PriorAuthError as exc:
         sys.stderr.write(f"error [{exc.code}]: {exc}\n")
+        for where, message in getattr(exc, "issues", [])[1:]:  # a FHIR input's other problems, one per line
+            sys.stderr.write(f"  {where}: {message}\n")
         sys.exit(2)

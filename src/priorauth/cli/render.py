@@ -105,9 +105,52 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
 
 
 def print_text(console: Console, results: list[dict[str, Any]], details: bool = True) -> None:
-    console.print(summary_table(results))
+    for result in results:
+        if "fhir" in result:
+            console.print(fhir_view(result["case"], result["fhir"], details))
+    if any(r["determinations"] for r in results):
+        console.print(summary_table(results))
     if not details:
         return
     for result in results:
         for d in result["determinations"]:
             console.print(determination_view(result["case"], d))
+
+
+def fhir_view(name: str, mapping: dict[str, Any], details: bool = True) -> Group:
+    """What a FHIR input became: the answer when no policy governs it, else each fact with its FHIR element;
+    then what was not mapped."""
+    parts: list[Any] = [Text(f"\n{name} · {mapping['input']}", style="bold")]
+    if mapping.get("not_applicable"):
+        parts.append(Text("No review required under these policies: " + mapping["not_applicable"],
+                          style=DECISION_STYLE["not_applicable"]))
+    if details and "sources" in mapping:
+        table = Table(title="Mapped from FHIR", show_lines=False, title_justify="left")
+        table.add_column("case field", no_wrap=True)
+        table.add_column("value", overflow="fold")
+        table.add_column("from", overflow="fold")
+        for path, found in mapping["sources"].items():
+            where = "; ".join(f"{s['resource_type']}/{s['id']} {s['fhirpath']}" if s.get("id")
+                              else s["fhirpath"] for s in found)
+            table.add_row(path, _short(str(_value_at(mapping["case"], path)), 60), where)
+        parts.append(table)
+    if mapping["unmapped"]:
+        parts.append(Text(f"Not mapped ({len(mapping['unmapped'])}):", style="bold"))
+        shown = mapping["unmapped"] if details else mapping["unmapped"][:5]
+        parts += [Text(f"  {u['element']}: {u['reason']}", style="dim") for u in shown]
+        if len(shown) < len(mapping["unmapped"]):
+            parts.append(Text(f"  … {len(mapping['unmapped']) - len(shown)} more (--explain full)", style="dim"))
+    return Group(*parts)
+
+
+def _value_at(doc: Any, path: str) -> Any:
+    """The value at `request.drugs[0].name` in a case document (None when absent)."""
+    import re
+
+    node = doc
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", path):
+        if part.startswith("["):
+            node = node[int(part[1:-1])] if isinstance(node, list) and int(part[1:-1]) < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+    return node

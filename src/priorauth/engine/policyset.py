@@ -108,6 +108,11 @@ class CompiledPolicies:
     def ids(self) -> list[str]:
         return list(self._versions)
 
+    @property
+    def payer_names(self) -> dict[str, str]:
+        """Payer id -> the payer's name, as its policies' latest versions give it."""
+        return {vs[-1].policy.payer: vs[-1].policy.payer_name for vs in self._versions.values()}
+
     def versions(self, policy_id: str) -> tuple[CompiledPolicy, ...]:
         found = self._versions.get(policy_id)
         if found is None:

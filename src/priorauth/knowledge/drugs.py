@@ -3,6 +3,7 @@ therapy live in its policy file.)"""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,8 @@ class DrugInfo:
     fda_approved: dict[str, frozenset[str]]  # route -> indications
     max_concentration_mg_per_ml: float | None
     max_daily_dose_mg: float | None
+    names: tuple[str, ...] = ()  # brand and salt names (Infumorph, morphine sulfate)
+    rxnorm: frozenset[str] = frozenset()  # ingredient RxCUIs
 
     def fda_approved_for(self, route: str | None, indication: str) -> bool:
         """Approved for this route and indication; `pain` labeling covers cancer and non-cancer pain."""
@@ -73,6 +76,19 @@ class DrugTable:
     drugs: dict[str, DrugInfo]
     source_limits: str
 
+    def by_rxnorm(self, code: str) -> str | None:
+        return next((name for name, d in self.drugs.items() if code in d.rxnorm), None)
+
+    def named_in(self, text: str) -> list[str]:
+        """The generic names of the table's drugs that a text names, by generic, brand or salt name as whole
+        words, case-insensitively ("Infumorph 25 MG/ML Injectable Solution" -> ["morphine"])."""
+        words = " " + re.sub(r"[^a-z0-9]+", " ", text.casefold()) + " "
+        found = []
+        for name, d in self.drugs.items():
+            if any(f" {re.sub(r'[^a-z0-9]+', ' ', n.casefold()).strip()} " in words for n in (name, *d.names)):
+                found.append(name)
+        return found
+
 
 def _quantity(raw: dict | None, convert) -> float | None:
     return None if raw is None else convert(Quantity(**raw))
@@ -91,6 +107,8 @@ def load_drug_table(path: Path = DRUGS_FILE) -> DrugTable:
             fda_approved={r: frozenset(i) for r, i in (d.get("fda_approved") or {}).items()},
             max_concentration_mg_per_ml=_quantity(d.get("max_concentration"), concentration_mg_per_ml),
             max_daily_dose_mg=_quantity(d.get("max_daily_dose"), dose_mg),
+            names=tuple(d.get("names", [])),
+            rxnorm=frozenset(d.get("rxnorm", [])),
         )
         for name, d in data["drugs"].items()
     }

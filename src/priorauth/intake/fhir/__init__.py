@@ -1,0 +1,22 @@
+"""FHIR at the edge: a Da Vinci PAS request (a Bundle, or a lone Claim) read, checked and mapped to a case with
+the FHIR element each fact came from. The engine never sees FHIR; this package never decides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from priorauth.engine.policyset import CompiledPolicies
+from priorauth.intake.fhir.document import FhirInput, parse_json, read_fhir
+from priorauth.intake.fhir.to_case import Mapping_, Unmapped, map_fhir
+
+__all__ = ["FhirInput", "Mapping_", "Unmapped", "is_fhir", "map_request", "parse_json", "read_fhir"]
+
+
+def is_fhir(data: Any) -> bool:
+    """A FHIR resource or a CDS Hooks request rather than a priorauth case."""
+    return isinstance(data, dict) and ("resourceType" in data or ("hook" in data and "format" not in data))
+
+
+def map_request(data: Any, policies: CompiledPolicies) -> Mapping_:
+    """Read and map parsed FHIR JSON against the loaded policies' payers; raises FhirError."""
+    return map_fhir(read_fhir(data), policies.knowledge, policies.payer_names)
