@@ -49,6 +49,7 @@ class Unmapped:
 class ClaimItem:
     sequence: int | None
     codes: tuple[str, ...]
+    governed: bool = False  # an intrathecal or epidural drug-delivery service: the policies decide it
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ class Mapping_:
     not_applicable: str | None = None
     claim: dict[str, Any] | None = None  # the Claim as received (the response points at it)
     items: tuple[ClaimItem, ...] = ()
+    related: tuple[tuple[str, dict[str, Any]], ...] = ()  # (fullUrl, resource): the Claim's patient, insurer, provider
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"input": self.shape}
@@ -160,6 +162,7 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
             reason += f"; its services ({', '.join(codes)}) are not intrathecal or epidural drug delivery"
         return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped), reason)
     claim = inp.claim
+    related = _related(inp, claim)
     required = claim_required(claim)
     items = _items(b, claim)
     codes = [c for item in items for c in item.codes]
@@ -170,7 +173,7 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
         listed = ", ".join(dict.fromkeys(others)) or "no procedure code"
         return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
                         f"no service of the Claim is intrathecal or epidural drug delivery ({listed})", claim.data,
-                        tuple(items))
+                        tuple(items), related)
     _claim_facts(b, claim, items)
     for qr in _questionnaires(b, claim):
         _answers(b, qr)
@@ -185,12 +188,22 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
         name = repr(b.payer_names[0]) if b.payer_names else None
         return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
                         f"no policy here is the payer's: {name or 'the Claim names no payer'} is not a payer of the "
-                        "loaded policies", claim.data, tuple(items))
+                        "loaded policies", claim.data, tuple(items), related)
     if required or b.problems:
         raise FhirError(merge(required, b.problems))
     case = _validate(b)
     evidence = Evidence(_with_records(b.sources), from_document=False)
-    return Mapping_(inp.shape, case, evidence, tuple(b.unmapped), None, claim.data, tuple(items))
+    return Mapping_(inp.shape, case, evidence, tuple(b.unmapped), None, claim.data, tuple(items), related)
+
+
+def _related(inp: FhirInput, claim: Resource) -> tuple[tuple[str, dict[str, Any]], ...]:
+    """The resources the response refers to as the Claim does: its patient, insurer and provider."""
+    out = []
+    for key in ("patient", "insurer", "provider"):
+        target = inp.resolve(claim.data.get(key))
+        if target is not None and target.root not in inp.invalid and all(r is not target.data for _, r in out):
+            out.append((target.full_url or f"{target.type}/{target.id}", target.data))
+    return tuple(out)
 
 
 # --- the Claim ----------------------------------------------------------------------------------------------------
@@ -209,7 +222,7 @@ def _items(b: _Builder, claim: Resource) -> list[ClaimItem]:
             else:
                 b.skip(claim, f"Claim.item[{i}].productOrService.coding[{j}]",
                        f"{coding.get('system')}#{code} is not a CPT or HCPCS code")
-        out.append(ClaimItem(seq, tuple(found)))
+        out.append(ClaimItem(seq, tuple(found), any(b.knowledge.codes.procedure(c).valid for c in found)))
     return out
 
 
