@@ -26,7 +26,8 @@ ACTION = {"approve": "A1", "pend": "A4", "refer": "A4", "deny": "A4"}
 def respond(doc, policies, review=None):
     m = map_request(doc, policies)
     found = evaluate_case(m.case, policies, evidence=m.evidence) if m.case else []
-    bundle = response_bundle(m, found, response_id=found[0].id if found else "na-1", created=NOW, review=review)
+    bundle = response_bundle(m, [d.to_dict() for d in found], response_id=found[0].id if found else "na-1",
+                             created=NOW, review=review)
     return m, found, bundle
 
 
@@ -69,7 +70,7 @@ def test_a_recommended_denial_is_pended_until_a_reviewer_finalizes_it(policies):
     assert actions(final) == ["A3"] and response_problems(final, m.claim) == []
     assert cr["extension"][0]["extension"] == [{"url": "wasHumanReviewedFlag", "valueBoolean": True}]
     assert cr["processNote"][0]["text"].startswith("Final decision by a clinical reviewer: deny, 2025-06-04")
-    assert review_action([d], FinalReview("approve", "dr-reviewer", NOW)) == "A1"
+    assert review_action([d.to_dict()], FinalReview("approve", "dr-reviewer", NOW)) == "A1"
 
 
 def test_an_approval_is_valid_for_the_policys_approval_duration(policies):
@@ -108,3 +109,15 @@ def test_the_profile_checks_bite(policies, edit, problem):
     broken = copy.deepcopy(bundle)
     edit(broken["entry"][0]["resource"])
     assert any(p.startswith(problem) for p in response_problems(broken, m.claim)), response_problems(broken, m.claim)
+
+
+def test_cli_respond_prints_a_conformant_response(tmp_path, policies):
+    from conftest import run_cli
+
+    path = BUNDLES[0].parent / "05-florida-blue-implant-incomplete.json"
+    out = json.loads(run_cli("fhir", "respond", str(path), check=True).stdout)
+    assert response_problems(out, json.loads(path.read_bytes())["entry"][0]["resource"]) == []
+    assert set(actions(out)) == {"A4"}
+    case_file = path.with_name("05-florida-blue-implant-incomplete.case.json")
+    from_case = json.loads(run_cli("fhir", "respond", str(case_file), check=True).stdout)
+    assert response_problems(from_case) == [] and set(actions(from_case)) == {"A4"}

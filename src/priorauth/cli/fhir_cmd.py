@@ -57,3 +57,41 @@ def to_case(
     from priorauth.cli.render import fhir_view
 
     Console().print(fhir_view(str(bundle), mapping.to_dict()))
+
+
+@app.command()
+def respond(
+    request: Annotated[Path, typer.Argument(help="A PAS request Bundle or Claim (FHIR JSON), or a case file.",
+                                            show_default=False)],
+    policies: PoliciesDir = None,
+) -> None:
+    """Print the PAS response Bundle (ClaimResponse first) the API would answer for a request.
+
+    Review actions per item (X12 306): A1 certified (approve), A4 pended (documentation missing, manual
+    review, or a recommended denial waiting for a clinical reviewer), NA (a service these policies do not
+    govern). A3 (not certified) needs a reviewer's final decision, so only the service gives it.
+    """
+    import datetime as dt
+
+    from priorauth.cli.options import compiled_policies
+    from priorauth.engine.evaluate import evaluate_case
+    from priorauth.errors import FhirError
+    from priorauth.intake.fhir import is_fhir, map_request
+    from priorauth.intake.fhir.claim_response import response_bundle
+    from priorauth.intake.fhir.to_case import mapping_of_case
+    from priorauth.intake.files import load_case
+
+    compiled = compiled_policies(policies)
+    data = read_json(request) if request.suffix.lower() == ".json" else None
+    if is_fhir(data):
+        try:
+            mapping = map_request(data, compiled)
+        except FhirError as exc:
+            raise FhirError([(f"{request}: {where}", message) for where, message in exc.issues]) from None
+    else:
+        mapping = mapping_of_case(load_case(request), compiled.knowledge)
+    found = [d.to_dict() for d in evaluate_case(mapping.case, compiled, evidence=mapping.evidence)] \
+        if mapping.case else []
+    rid = found[0]["id"] if found else "not-applicable"
+    bundle = response_bundle(mapping, found, response_id=rid, created=dt.datetime.now(dt.UTC))
+    sys.stdout.write(json.dumps(bundle, indent=2, ensure_ascii=False) + "\n")

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from priorauth.case.dates import add_months
-from priorauth.engine.record import Determination
 from priorauth.intake.fhir.to_case import Mapping_
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
@@ -35,11 +34,12 @@ class FinalReview:
     at: dt.datetime
 
 
-def review_action(determinations: list[Determination], review: FinalReview | None = None) -> str:
-    """The X12 review action for the request's drug-delivery items."""
+def review_action(determinations: list[dict[str, Any]], review: FinalReview | None = None) -> str:
+    """The X12 review action for the request's drug-delivery items (`determinations`: as `to_dict` gives them, the
+    form the CLI prints and the service stores)."""
     if review is not None:
-        return "A1" if review.decision == "approve" else "A3"
-    decisions = {d.decision for d in determinations}
+        return {"approve": "A1", "deny": "A3"}.get(review.decision, "A4")
+    decisions = {d["decision"] for d in determinations}
     if not decisions or decisions == {"not_applicable"}:
         return "NA"
     if decisions <= {"approve", "not_applicable"}:
@@ -47,7 +47,7 @@ def review_action(determinations: list[Determination], review: FinalReview | Non
     return "A4"  # pend, refer, and a recommended denial, which a reviewer decides
 
 
-def response_bundle(mapping: Mapping_, determinations: list[Determination], *, response_id: str,
+def response_bundle(mapping: Mapping_, determinations: list[dict[str, Any]], *, response_id: str,
                     created: dt.datetime, review: FinalReview | None = None,
                     base: str = "urn:uuid:") -> dict[str, Any]:
     """The PAS response Bundle: the ClaimResponse first, then the Claim's patient and insurer as received."""
@@ -118,39 +118,40 @@ def _authorized_provider(claim: dict[str, Any]) -> dict[str, Any]:
     return {"url": f"{PAS}/extension-itemAuthorizedProvider", "extension": ext}
 
 
-def _notes(mapping: Mapping_, determinations: list[Determination], review: FinalReview | None) -> list[dict]:
+def _notes(mapping: Mapping_, determinations: list[dict[str, Any]], review: FinalReview | None) -> list[dict]:
     texts: list[str] = []
     if mapping.case is None:
         texts.append(f"No review is required under these policies: {mapping.not_applicable}.")
     for d in determinations:
-        v = d.governed_by.policy if d.governed_by else d.policy_version
-        name = f"{v.payer_name} {v.number} (version {v.version})" if v else d.policy
+        v = (d.get("governed_by") or {}).get("policy_version") or d.get("policy_version")
+        name = f"{v['payer']} {v['number']} (version {v['version']})" if v else d["policy"]
         if review is not None:
             texts.append(f"Final decision by a clinical reviewer: {review.decision}, "
-                         f"{review.at.date().isoformat()} (recommendation under {name}: {d.decision}).")
-        texts.append(f"{name}: {d.summary}")
-        for r in d.reasons:
-            texts.append(f"{'Not met' if d.decision == 'deny' else 'Reason'}: {r.section}: “{r.quote}”"
-                         + (f" ({r.finding})" if r.finding else "") + f" [{name}]")
-        for req in d.documentation_requests:
+                         f"{review.at.date().isoformat()} (recommendation under {name}: {d['decision']}).")
+        texts.append(f"{name}: {d['summary']}")
+        for r in d.get("reasons", ()):
+            finding = f" ({r['finding']})" if r.get("finding") else ""
+            texts.append(f"{'Not met' if d['decision'] == 'deny' else 'Reason'}: {r['section']}: “{r['quote']}”"
+                         f"{finding} [{name}]")
+        for req in d.get("documentation_requests", ()):
             texts.append(_request_text(req, name))
     return [{"number": i + 1, "type": "display", "text": t} for i, t in enumerate(texts)]
 
 
-def _request_text(req: Any, name: str) -> str:
-    if req.one_of:
-        choices = " OR ".join(f"({i + 1}) {r.request} [{r.section}]" for i, r in enumerate(req.one_of))
+def _request_text(req: dict[str, Any], name: str) -> str:
+    if req.get("one_of"):
+        choices = " OR ".join(f"({i + 1}) {r['request']} [{r['section']}]" for i, r in enumerate(req["one_of"]))
         return f"Send one of: {choices} [{name}]"
-    quote = f": “{req.quote}”" if req.quote else ""
-    return f"Send: {req.request} [{req.section}{quote}] [{name}]"
+    quote = f": “{req['quote']}”" if req.get("quote") else ""
+    return f"Send: {req['request']} [{req['section']}{quote}] [{name}]"
 
 
-def _period(mapping: Mapping_, determinations: list[Determination]) -> dict[str, str] | None:
+def _period(mapping: Mapping_, determinations: list[dict[str, Any]]) -> dict[str, str] | None:
     """From the date of service for the policy's approval duration ("1 month", "1 year", "2 weeks")."""
     if mapping.case is None:
         return None
     start = mapping.case.request.service_date
-    durations = [d.approval_duration for d in determinations if d.approval_duration]
+    durations = [d["approval_duration"] for d in determinations if d.get("approval_duration")]
     if not durations:
         return {"start": start.isoformat()}
     m = re.fullmatch(r"(\d+)\s*(day|week|month|year)s?", durations[0].strip())

@@ -206,6 +206,15 @@ def _related(inp: FhirInput, claim: Resource) -> tuple[tuple[str, dict[str, Any]
     return tuple(out)
 
 
+def mapping_of_case(case: Case, knowledge: Knowledge) -> Mapping_:
+    """A case file as if it had come as a Claim: one item per procedure code, the case id as the identifier (for a
+    response to a request that was not sent as FHIR)."""
+    items = tuple(ClaimItem(i + 1, (code,), knowledge.codes.procedure(code).valid)
+                  for i, code in enumerate(case.request.procedure_codes)) or (ClaimItem(1, (), True),)
+    claim = {"identifier": [{"system": "urn:priorauth:case", "value": case.id}]}
+    return Mapping_("priorauth case", case, Evidence(), (), None, claim, items)
+
+
 # --- the Claim ----------------------------------------------------------------------------------------------------
 
 def _items(b: _Builder, claim: Resource) -> list[ClaimItem]:
