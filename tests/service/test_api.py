@@ -30,7 +30,9 @@ def test_openapi_lists_every_endpoint(api):
     spec = api.request("GET", "/openapi.json").json()
     assert set(spec["paths"]) == {"/v1/determinations", "/v1/cases", "/v1/cases/{case_id}",
                                   "/v1/cases/{case_id}/documents", "/v1/cases/{case_id}/review", "/v1/policies",
-                                  "/v1/policies/{policy_id}", "/v1/audit", "/healthz"}
+                                  "/v1/policies/{policy_id}", "/v1/audit", "/healthz", "/fhir/metadata",
+                                  "/fhir/Claim/$submit", "/fhir/Claim/$inquire", "/fhir/Subscription",
+                                  "/fhir/Subscription/{subscription_id}"}
     assert {"Case", "ReviewIn", "ProblemBody"} <= set(spec["components"]["schemas"])
 
 

@@ -13,7 +13,7 @@ from fastapi.openapi.utils import get_openapi
 from priorauth import __version__
 from priorauth.case.model import Case
 from priorauth.errors import USAGE, PriorAuthError
-from priorauth.service.http import policies, routes
+from priorauth.service.http import fhir, policies, routes
 from priorauth.service.http.guard import Guard, install_handlers
 from priorauth.service.http.problems import ProblemBody
 from priorauth.service.http.schemas import ReviewIn
@@ -70,5 +70,6 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
     app.add_middleware(Guard)
     app.include_router(routes.router)
     app.include_router(policies.router)
+    app.include_router(fhir.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app

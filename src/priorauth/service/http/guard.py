@@ -25,7 +25,13 @@ from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, 
 access_log = logging.getLogger("priorauth.access")
 
 
+FHIR_MEDIA_TYPE = "application/fhir+json"
+
+
 def problem_response(problem: Problem, instance: str | None) -> Response:
+    if instance and (instance == "/fhir" or instance.startswith("/fhir/")):  # FHIR clients read OperationOutcomes
+        return Response(json.dumps(problem.operation_outcome()), status_code=problem.status,
+                        media_type=FHIR_MEDIA_TYPE, headers=problem.headers)
     return Response(json.dumps(problem.body(instance)), status_code=problem.status, media_type=MEDIA_TYPE,
                     headers=problem.headers)
 

@@ -38,6 +38,7 @@ TITLES = {
     "unsupported-media-type": "Unsupported media type",
     "unavailable": "Service unavailable",
     "internal-error": "Internal error",
+    "invalid-fhir": "Invalid FHIR request",
 }
 
 
@@ -71,10 +72,29 @@ class Problem(PriorAuthError):
         self.errors = errors if errors is not None else ([{"field": field, "message": detail}] if field else [])
         self.headers = headers or {}
 
+    def operation_outcome(self) -> dict[str, Any]:
+        """The same problem as a FHIR OperationOutcome (the /fhir endpoints' error form): one issue per error,
+        its element as a FHIRPath expression."""
+        kind = ISSUE_TYPES.get(self.status, "invalid" if self.status < 500 else "exception")
+        errors = self.errors or [{"field": None, "message": self.detail}]
+        issues = []
+        for e in errors:
+            issue: dict[str, Any] = {"severity": "error" if self.status < 500 else "fatal", "code": kind,
+                                     "details": {"text": e["message"] if e.get("field") else self.detail}}
+            if e.get("field"):
+                issue["expression"] = [e["field"]]
+            issues.append(issue)
+        return {"resourceType": "OperationOutcome", "issue": issues}
+
     def body(self, instance: str | None) -> dict[str, Any]:
         return {"type": f"urn:priorauth:problem:{self.code}", "title": TITLES.get(self.code, self.code),
                 "status": self.status, "code": self.code, "detail": self.detail, "field": self.field,
                 "errors": self.errors, "instance": instance}
+
+
+# FHIR issue types (http://hl7.org/fhir/issue-type) by HTTP status.
+ISSUE_TYPES = {400: "structure", 401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported",
+               409: "conflict", 413: "too-costly", 415: "not-supported", 422: "invalid", 503: "transient"}
 
 
 def field_problem(status: int, code: str, errors: list[dict[str, str]]) -> Problem:
@@ -130,6 +150,9 @@ def from_error(exc: PriorAuthError) -> Problem:
     """Any priorauth error raised while serving a request, with the status its code has in priorauth.errors."""
     if isinstance(exc, Refused):
         return Problem(exc.http_status, exc.code, exc.detail, exc.field)
+    issues = getattr(exc, "issues", None)  # a FHIR input's problems, each at its FHIRPath
+    if issues:
+        return field_problem(exc.http_status, exc.code, [{"field": w, "message": m} for w, m in issues])
     # A case error names its field (`member.payer`); other errors name a file or a policy, not a field.
     field = exc.location if exc.code == INVALID_CASE and exc.location else None
     detail = exc.message if field else str(exc)

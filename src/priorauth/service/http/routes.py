@@ -28,7 +28,7 @@ from priorauth.service.http.schemas import (
     Status,
 )
 from priorauth.service.http.trail import read_trail
-from priorauth.service.workflow import cases, reviews
+from priorauth.service.workflow import cases, reviews, subscriptions
 from priorauth.service.workflow.evaluation import evaluate
 from priorauth.service.workflow.state import Store
 from priorauth.vocab import Explain
@@ -209,6 +209,7 @@ async def add_documents(request: Request, user: Annotated[User, Depends(role(SUB
     body = await read_body(request)
     case = parse_case(body)
     view = await run_in_threadpool(cases.add_documents, store_of(request), user, case_id, body, case, expected)
+    await run_in_threadpool(subscriptions.notify_case, store_of(request), case_id)
     return _json(view, headers={"ETag": f'"{view["version"]}"'})
 
 
@@ -221,6 +222,7 @@ async def review_case(request: Request, user: Annotated[User, Depends(role(REVIE
     expected = _if_match(if_match)
     body = parse_model(await read_body(request), ReviewIn)
     out = await run_in_threadpool(reviews.review, store_of(request), user, case_id, body, expected)
+    await run_in_threadpool(subscriptions.notify_case, store_of(request), case_id)  # pended requests' subscribers
     return _json(out, 201, {"ETag": f'"{out["case_version"]}"'})
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    UniqueConstraint,
 )
 
 UTC = dt.UTC
@@ -149,5 +150,40 @@ audit_head = Table(
     Column("hash", String(64), nullable=False),
 )
 
-IMMUTABLE_TABLES = ("case_revisions", "determinations", "reviews", "audit_events")
+fhir_requests = Table(
+    "fhir_requests", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org", String(100), index=True),
+    Column("identifier", String(500), nullable=False),  # the Claim's identifier, `system|value`
+    Column("case_id", String(32), ForeignKey("cases.id")),  # null: no policy here governs the request
+    Column("revision", Integer, nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("updated_at", UTCDateTime(), nullable=False),
+    UniqueConstraint("org", "identifier", name="fhir_requests_org_identifier"),
+)
+
+fhir_bundles = Table(
+    "fhir_bundles", metadata,
+    Column("request_id", String(32), ForeignKey("fhir_requests.id"), primary_key=True),
+    Column("revision", Integer, primary_key=True),
+    Column("body", Text, nullable=False),  # the request Bundle as received
+    Column("body_sha256", String(64), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+fhir_subscriptions = Table(
+    "fhir_subscriptions", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("org", String(100), index=True),
+    Column("endpoint", Text, nullable=False),
+    Column("header", Text),  # one `Name: value` header sent with each notification (the receiver's credential)
+    Column("status", String(20), nullable=False),
+    Column("events", Integer, nullable=False),  # notifications sent (events-since-subscription-start)
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+)
+
+IMMUTABLE_TABLES = ("case_revisions", "determinations", "reviews", "audit_events", "fhir_bundles")
 GENESIS_HASH = "0" * 64

@@ -1,0 +1,171 @@
+"""The PAS requests: submit ($submit) and inquire ($inquire), each answered with the ClaimResponse built from the
+case's current determinations and reviews.
+
+A request is known by its Claim's identifier within the submitting organization. The first Bundle for an
+identifier creates the case (when a policy here governs it); a later Bundle with the same identifier is more
+documentation: the case gets a new revision and is re-evaluated. Every Bundle is kept as received. Errors are found
+before anything is written (the mapping runs first), so a refused Bundle leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import insert, select, update
+
+from priorauth.errors import FhirError
+from priorauth.intake.fhir import read_fhir
+from priorauth.intake.fhir.claim_response import FinalReview, response_bundle, review_action
+from priorauth.intake.fhir.to_case import Mapping_, map_fhir
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
+from priorauth.service.workflow import cases
+from priorauth.service.workflow.errors import Refused, not_found
+from priorauth.service.workflow.state import Store
+
+# Claim.item certificationType (X12 1322) codes that change an earlier request instead of asking anew.
+CHANGES = {"3": "a cancellation", "S": "a revision of an earlier request"}
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refused("malformed-json", f"the body is not valid JSON: {exc}", "(body)") from None
+
+
+def _request_input(store: Store, body: bytes, operation: str):
+    inp = read_fhir(_parse(body))
+    if inp.kind != "request" or inp.claim is None:
+        raise FhirError([("Bundle", f"{operation} takes a PAS request Bundle (a Claim first), not {inp.shape}")])
+    return inp
+
+
+def identifiers(claim: dict[str, Any]) -> list[str]:
+    """The Claim's identifiers as `system|value` (the first is the request's key)."""
+    out = [f"{i.get('system') or ''}|{i['value']}" for i in claim.get("identifier") or []
+           if isinstance(i, dict) and isinstance(i.get("value"), str)]
+    return out or ([f"Claim|{claim['id']}"] if isinstance(claim.get("id"), str) else [])
+
+
+def _changes(claim: dict[str, Any]) -> None:
+    """Updates and cancellations of an earlier request (Claim.related, certificationType 3 or S) are refused with
+    the element at fault: this service answers new requests and their resubmissions only."""
+    if claim.get("related"):
+        raise FhirError([("Claim.related", "updates of an earlier request (PAS Claim Update) are not supported: "
+                          "resubmit the request with the same identifier and the added documentation")])
+    for k, item in enumerate(claim.get("item") or []):
+        for ext in item.get("extension") or [] if isinstance(item, dict) else []:
+            if str(ext.get("url", "")).endswith("/extension-certificationType"):
+                code = ((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0].get("code")
+                if code in CHANGES:
+                    raise FhirError([(f"Claim.item[{k}].extension[certificationType]",
+                                      f"certificationType {code} ({CHANGES[code]}) is not supported")])
+
+
+def submit(store: Store, user: User, body: bytes) -> str:
+    """Store a PAS request Bundle (a new request or a resubmission) and answer it: the response Bundle as JSON."""
+    inp = _request_input(store, body, "$submit")
+    _changes(inp.claim.data)
+    mapping = map_fhir(inp, store.compiled.knowledge, store.compiled.payer_names)
+    keys = identifiers(inp.claim.data)
+    if not keys:
+        raise FhirError([("Claim.identifier", "the Claim has no identifier: a request needs one to be answered")])
+    text = body.decode("utf-8")
+    with reading(store.engine) as conn:
+        row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.org == user.org,
+                                                         m.fhir_requests.c.identifier == keys[0])).first()
+    case_id = row.case_id if row else None
+    resubmitted = False
+    if mapping.case is not None:
+        case_text = json.dumps(mapping.to_dict()["case"]).encode()
+        if case_id is not None:
+            cases.add_documents(store, user, case_id, case_text, mapping.case, None)
+            resubmitted = True
+        else:
+            _, view, _ = cases.submit(store, user, case_text, mapping.case, None)
+            case_id = json.loads(view)["id"]
+    at = m.now()
+    with writing(store.engine) as conn:
+        if row is None:
+            request_id, revision = uuid.uuid4().hex, 1
+            conn.execute(insert(m.fhir_requests).values(
+                id=request_id, org=user.org, identifier=keys[0], case_id=case_id, revision=1, created_by=user.name,
+                created_at=at, updated_at=at))
+        else:
+            request_id, revision = row.id, row.revision + 1
+            conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
+                         .values(revision=revision, case_id=case_id, updated_at=at))
+        digest = chain.sha256_text(text)
+        conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
+                                                   body_sha256=digest, created_by=user.name, created_at=at))
+        answer = _answer(conn, store, request_id, mapping)
+        chain.append(conn, user.name, user.role, "fhir.submit", case_id, {
+            "request": request_id, "revision": revision, "bundle_sha256": digest,
+            "review_action": answer["action"], "not_applicable": mapping.case is None})
+    if resubmitted:  # new documentation re-decided the request: its subscribers hear of it
+        from priorauth.service.workflow.subscriptions import notify_case
+
+        notify_case(store, case_id)
+    return json.dumps(answer["bundle"])
+
+
+def inquire(store: Store, user: User, body: bytes) -> str:
+    """The current response for an earlier request, found by its Claim identifier: a Parameters with the response
+    Bundle (none when no request of the caller's organization has that identifier)."""
+    inp = _request_input(store, body, "$inquire")
+    keys = identifiers(inp.claim.data)
+    with writing(store.engine) as conn:
+        row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.identifier.in_(keys))
+                           .order_by(m.fhir_requests.c.created_at)).first() if keys else None
+        if row is not None and not user.sees(row.org):
+            row = None
+        params: list[dict[str, Any]] = []
+        if row is not None:
+            answer = _answer(conn, store, row.id)
+            params.append({"name": "responseBundle", "resource": answer["bundle"]})
+        chain.append(conn, user.name, user.role, "fhir.inquire", row.case_id if row else None,
+                     {"request": row.id if row else None, "found": row is not None})
+    return json.dumps({"resourceType": "Parameters", "parameter": params})
+
+
+def response_for_case(store: Store, case_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(organization, response Bundle) of each PAS request of a case: what its subscribers are sent."""
+    with reading(store.engine) as conn:
+        rows = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.case_id == case_id)).all()
+        return [(r.org, _answer(conn, store, r.id)["bundle"]) for r in rows]
+
+
+def _answer(conn, store: Store, request_id: str, mapping: Mapping_ | None = None) -> dict[str, Any]:
+    """The response Bundle for a stored request, from its latest Bundle, its case's latest determinations and the
+    reviews of those determinations."""
+    row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.id == request_id)).first()
+    if row is None:
+        raise not_found(f"request {request_id!r}")
+    if mapping is None:
+        body = conn.execute(select(m.fhir_bundles.c.body).where(m.fhir_bundles.c.request_id == request_id)
+                            .order_by(m.fhir_bundles.c.revision.desc())).scalars().first()
+        mapping = map_fhir(read_fhir(json.loads(body)), store.compiled.knowledge, store.compiled.payer_names)
+    results, review, when = [], None, row.updated_at
+    if row.case_id is not None:
+        case = conn.execute(select(m.cases).where(m.cases.c.id == row.case_id)).one()
+        dets = conn.execute(select(m.determinations).where(m.determinations.c.case_id == row.case_id,
+                                                           m.determinations.c.revision == case.revision)
+                            .order_by(m.determinations.c.id)).all()
+        results = [json.loads(d.result) for d in dets]
+        final = conn.execute(select(m.reviews).where(m.reviews.c.determination_id.in_([d.id for d in dets]))
+                             .order_by(m.reviews.c.id.desc())).first() if dets else None
+        if final is not None and final.decision in ("approve", "deny"):
+            review = FinalReview(final.decision, final.reviewer, final.created_at)
+        when = max(when, case.updated_at)
+    bundle = response_bundle(mapping, results, response_id=request_id, created=_utc(when), review=review)
+    return {"bundle": bundle, "action": review_action(results, review) if mapping.case else "NA"}
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    return value.astimezone(dt.UTC).replace(microsecond=0)

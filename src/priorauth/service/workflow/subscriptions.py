@@ -1,0 +1,169 @@
+"""PAS pended-update subscriptions (FHIR R4, the R5 Subscriptions backport): a submitter's rest-hook endpoint gets
+a notification Bundle, with the full response Bundle, whenever a request of its organization is decided again (a
+reviewer finalizes it, or new documentation re-evaluates it).
+
+Notifications are sent after the change is committed, from a background thread, so a slow or absent receiver never
+holds up the reviewer; each attempt is an audit event (subscription, request, HTTP status: no PHI).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import urllib.error
+import urllib.request
+import uuid
+from typing import Any
+from urllib.parse import urlparse
+
+from pydantic import ValidationError
+from sqlalchemy import insert, select, update
+
+from priorauth.errors import FhirError
+from priorauth.service.audit import chain
+from priorauth.service.auth.users import User
+from priorauth.service.store import models as m
+from priorauth.service.store.db import reading, writing
+from priorauth.service.workflow.errors import Refused, not_found
+from priorauth.service.workflow.state import Store
+
+TOPIC = "http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic"
+BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
+TIMEOUT_S = 10
+
+
+def create(store: Store, user: User, body: bytes) -> dict[str, Any]:
+    sub = _checked(body)
+    channel = sub["channel"]
+    headers = channel.get("header") or []
+    sid, at = uuid.uuid4().hex, m.now()
+    with writing(store.engine) as conn:
+        conn.execute(insert(m.fhir_subscriptions).values(
+            id=sid, org=user.org, endpoint=channel["endpoint"], header=json.dumps(headers[:1]) if headers else None,
+            status="active", events=0, created_by=user.name, created_at=at))
+        chain.append(conn, user.name, user.role, "fhir.subscribe", None, {"subscription": sid})
+    return _resource(sid, channel["endpoint"], "active")
+
+
+def read(store: Store, user: User, sid: str) -> dict[str, Any]:
+    with reading(store.engine) as conn:
+        row = conn.execute(select(m.fhir_subscriptions).where(m.fhir_subscriptions.c.id == sid)).first()
+    if row is None or not user.sees(row.org):
+        raise not_found(f"Subscription {sid!r}")
+    return _resource(row.id, row.endpoint, row.status)
+
+
+def _resource(sid: str, endpoint: str, status: str) -> dict[str, Any]:
+    return {"resourceType": "Subscription", "id": sid,
+            "meta": {"profile": ["http://hl7.org/fhir/us/davinci-pas/StructureDefinition/profile-subscription"]},
+            "status": status, "reason": "PAS pended-authorization updates", "criteria": TOPIC,
+            "channel": {"type": "rest-hook", "endpoint": endpoint, "payload": "application/fhir+json",
+                        "_payload": {"extension": [{"url": f"{BACKPORT}/backport-payload-content",
+                                                    "valueCode": "full-resource"}]}}}
+
+
+def _checked(body: bytes) -> dict[str, Any]:
+    """A PAS Subscription: the PAS topic, a rest-hook to an http(s) endpoint, full-resource JSON payloads."""
+    from fhir.resources.R4B.subscription import Subscription
+
+    try:
+        sub = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Refused("malformed-json", f"the body is not valid JSON: {exc}", "(body)") from None
+    if not isinstance(sub, dict) or sub.get("resourceType") != "Subscription":
+        raise FhirError([("Subscription", "send a Subscription resource")])
+    try:
+        Subscription.model_validate(sub)
+    except ValidationError as exc:
+        raise FhirError([("Subscription." + ".".join(map(str, e["loc"])), e["msg"]) for e in exc.errors()]) from None
+    problems = []
+    if sub.get("criteria") != TOPIC:
+        problems.append(("Subscription.criteria", f"the PAS topic {TOPIC}"))
+    channel = sub.get("channel") or {}
+    if channel.get("type") != "rest-hook":
+        problems.append(("Subscription.channel.type", "only rest-hook is supported"))
+    url = urlparse(str(channel.get("endpoint") or ""))
+    if url.scheme not in ("http", "https") or not url.netloc:
+        problems.append(("Subscription.channel.endpoint", "an http or https URL"))
+    if channel.get("payload") not in (None, "application/fhir+json", "application/json"):
+        problems.append(("Subscription.channel.payload", "application/fhir+json"))
+    content = [e.get("valueCode") for e in (channel.get("_payload") or {}).get("extension") or []
+               if str(e.get("url", "")).endswith("backport-payload-content")]
+    if content and content[0] != "full-resource":
+        problems.append(("Subscription.channel.payload.extension[content]", "only full-resource is supported"))
+    headers = channel.get("header") or []
+    if any(not isinstance(h, str) or ":" not in h or "\n" in h or "\r" in h for h in headers):
+        problems.append(("Subscription.channel.header", "each header is one `Name: value` line"))
+    if problems:
+        raise FhirError(problems)
+    return sub
+
+
+def notification(sid: str, events: int, response: dict[str, Any]) -> dict[str, Any]:
+    """The backport's notification Bundle: the subscription status (Parameters) first, then the response Bundle."""
+    claim_response = response["entry"][0]["resource"]
+    status = {"resourceType": "Parameters", "id": uuid.uuid4().hex, "parameter": [
+        {"name": "subscription", "valueReference": {"reference": f"Subscription/{sid}"}},
+        {"name": "topic", "valueCanonical": TOPIC},
+        {"name": "status", "valueCode": "active"},
+        {"name": "type", "valueCode": "event-notification"},
+        {"name": "events-since-subscription-start", "valueString": str(events)},
+        {"name": "notification-event", "part": [
+            {"name": "event-number", "valueString": str(events)},
+            {"name": "focus", "valueReference": {"reference": f"ClaimResponse/{claim_response['id']}"}}]}]}
+    return {"resourceType": "Bundle", "id": uuid.uuid4().hex, "type": "history", "timestamp": response["timestamp"],
+            "meta": {"profile": [f"{BACKPORT}/backport-subscription-notification-r4"]},
+            "entry": [{"fullUrl": f"urn:uuid:{uuid.UUID(status['id'])}", "resource": status,
+                       "request": {"method": "GET", "url": f"Subscription/{sid}/$status"},
+                       "response": {"status": "200"}},
+                      {"fullUrl": f"urn:uuid:{uuid.UUID(response['id'][:32])}" if len(response["id"]) >= 32
+                       else f"urn:uuid:{uuid.uuid4()}", "resource": response,
+                       "request": {"method": "POST", "url": "Claim/$submit"}, "response": {"status": "200"}}]}
+
+
+def notify_case(store: Store, case_id: str, background: bool = True) -> threading.Thread | None:
+    """Send the case's current responses to its organizations' subscriptions (after the change is committed)."""
+    from priorauth.service.workflow.fhir import response_for_case
+
+    with reading(store.engine) as conn:
+        linked = conn.execute(select(m.fhir_requests.c.id).where(m.fhir_requests.c.case_id == case_id)).first()
+    if linked is None:
+        return None
+
+    def run() -> None:
+        for org, bundle in response_for_case(store, case_id):
+            table = m.fhir_subscriptions
+            with reading(store.engine) as conn:
+                subs = conn.execute(select(table).where(table.c.org == org, table.c.status == "active")).all()
+            for sub in subs:
+                _deliver(store, sub, bundle, case_id)
+
+    if not background:
+        run()
+        return None
+    thread = threading.Thread(target=run, name="priorauth-notify", daemon=True)
+    thread.start()
+    return thread
+
+
+def _deliver(store: Store, sub: Any, bundle: dict[str, Any], case_id: str) -> None:
+    with writing(store.engine) as conn:
+        events = conn.execute(update(m.fhir_subscriptions).where(m.fhir_subscriptions.c.id == sub.id)
+                              .values(events=m.fhir_subscriptions.c.events + 1)
+                              .returning(m.fhir_subscriptions.c.events)).scalar_one()
+    payload = json.dumps(notification(sub.id, events, bundle)).encode()
+    req = urllib.request.Request(sub.endpoint, data=payload, method="POST",
+                                 headers={"Content-Type": "application/fhir+json"})
+    for header in json.loads(sub.header) if sub.header else []:
+        name, _, value = header.partition(":")
+        req.add_header(name.strip(), value.strip())
+    try:
+        with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310 - the subscriber's own endpoint
+            status = resp.status
+    except urllib.error.HTTPError as exc:
+        status = exc.code
+    except (urllib.error.URLError, OSError):
+        status = None
+    with writing(store.engine) as conn:
+        chain.append(conn, "priorauth", "system", "fhir.notify", case_id,
+                     {"subscription": sub.id, "event": events, "http_status": status})

@@ -1,0 +1,271 @@
+"""The /fhir endpoints on a real server: $submit and $inquire answered from the engine's determinations, reviews
+and resubmissions reflected, subscribers notified on loopback, and every refusal an OperationOutcome."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import sys
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from priorauth.intake.fhir.profiles import response_problems
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fhir_builder import answer, morphine_request, pas_bundle  # noqa: E402
+from test_fhir_intake import mutate  # noqa: E402
+
+BUNDLES = Path(__file__).resolve().parents[1] / "fhir" / "bundles"
+FHIR = {"Content-Type": "application/fhir+json"}
+
+
+def load(name: str) -> dict:
+    return json.loads((BUNDLES / name).read_bytes())
+
+
+def submit(api, doc, who="clinic_a"):
+    return api.request("POST", "/fhir/Claim/$submit", who, json.dumps(doc), headers=FHIR)
+
+
+def inquire(api, doc, who="clinic_a"):
+    return api.request("POST", "/fhir/Claim/$inquire", who, json.dumps(doc), headers=FHIR)
+
+
+def claim_response(bundle: dict) -> dict:
+    return bundle["entry"][0]["resource"]
+
+
+def actions(bundle: dict) -> set[str]:
+    return {ext["extension"][0]["valueCodeableConcept"]["coding"][0]["code"]
+            for item in claim_response(bundle).get("item", []) for ext in item["adjudication"][0]["extension"]}
+
+
+def unique(doc: dict, value: str) -> dict:
+    """The Bundle with a Claim identifier of its own (tests share one server)."""
+    doc = copy.deepcopy(doc)
+    doc["entry"][0]["resource"]["identifier"][0]["value"] = value
+    return doc
+
+
+def test_the_capability_statement_tells_what_the_server_does(api):
+    from fhir.resources.R4B.capabilitystatement import CapabilityStatement
+
+    r = api.request("GET", "/fhir/metadata")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/fhir+json")
+    cs = r.json()
+    CapabilityStatement.model_validate(cs)
+    [claim] = [x for x in cs["rest"][0]["resource"] if x["type"] == "Claim"]
+    assert {o["name"] for o in claim["operation"]} == {"submit", "inquire"}
+    assert cs["fhirVersion"] == "4.0.1"
+
+
+@pytest.mark.parametrize(("name", "action"), [
+    ("01-uhc-trial-complete.json", "A1"), ("02-uhc-implant-incomplete.json", "A4"),
+    ("06-florida-blue-refill-complete.json", "A4"), ("15-medicare-implant-complete.json", "A1"),
+    ("17-knee-mri.json", "NA"),
+])
+def test_submit_answers_with_the_engines_decision(api, name, action):
+    doc = unique(load(name), f"submit-{name}")
+    r = submit(api, doc)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/fhir+json")
+    bundle = r.json()
+    assert response_problems(bundle, doc["entry"][0]["resource"]) == []
+    assert actions(bundle) == {action}
+    assert claim_response(bundle)["outcome"] == "complete"
+
+
+def test_inquire_returns_the_current_response_and_only_to_its_organization(api):
+    doc = unique(load("02-uhc-implant-incomplete.json"), "inquire-1")
+    first = submit(api, doc).json()
+    found = inquire(api, doc).json()
+    assert found["resourceType"] == "Parameters"
+    [param] = found["parameter"]
+    assert param["name"] == "responseBundle" and actions(param["resource"]) == {"A4"}
+    assert claim_response(param["resource"])["id"] == claim_response(first)["id"]
+    assert inquire(api, doc, "clinic_b").json() == {"resourceType": "Parameters", "parameter": []}
+    assert inquire(api, unique(doc, "never-sent")).json()["parameter"] == []
+
+
+def test_resubmitting_with_the_missing_documentation_re_decides(api):
+    doc = unique(load("02-uhc-implant-incomplete.json"), "resubmit-1")
+    pended = submit(api, doc).json()
+    assert actions(pended) == {"A4"}
+    notes = [n["text"] for n in claim_response(pended)["processNote"]]
+    assert any(t.startswith("Send one of:") and "psychosocial" in t for t in notes), notes
+    more = copy.deepcopy(doc)
+    qr = next(e["resource"] for e in more["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse")
+    qr["item"] += [answer("clinical.psychiatric.untreated_psychosocial_issues", valueBoolean=False),
+                   answer("clinical.psychiatric.untreated_major_depression", valueBoolean=False)]
+    approved = submit(api, more).json()
+    assert actions(approved) == {"A1"}
+    assert claim_response(approved)["id"] == claim_response(pended)["id"]  # the same request
+    [param] = inquire(api, doc).json()["parameter"]
+    assert actions(param["resource"]) == {"A1"}
+
+
+def deny_bundle(value: str) -> dict:
+    doc = pas_bundle(payer="Moda Health", medications=(morphine_request(),),
+                     answers=(answer("clinical.findings.active_infection", valueBoolean=True),))
+    return unique(doc, value)
+
+
+def case_id_of(api, ref: str) -> str:
+    page = api.request("GET", "/v1/cases?per_page=100", "reviewer").json()
+    return next(c["id"] for c in page["items"] if c["case"] == ref)
+
+
+def test_a_denial_is_pended_until_a_reviewer_finalizes_it(api):
+    doc = deny_bundle("deny-1")
+    assert actions(submit(api, doc).json()) == {"A4"}
+    case_id = case_id_of(api, "deny-1")
+    r = api.request("POST", f"/v1/cases/{case_id}/review", "reviewer",
+                    {"policy": "moda-hcs-0044a", "decision": "deny", "rationale": "Active infection (II.C.d).",
+                     "criteria": ["contraindication-active-infection"]})
+    if r.status_code != 201:  # the criterion id is the policy's: take the one the determination cites
+        detail = api.request("GET", f"/v1/cases/{case_id}", "reviewer").json()
+        cited = detail["determinations"][0]["not_met_criteria"]
+        r = api.request("POST", f"/v1/cases/{case_id}/review", "reviewer",
+                        {"policy": "moda-hcs-0044a", "decision": "deny", "rationale": "Active infection.",
+                         "criteria": cited[:1]})
+    assert r.status_code == 201, r.text
+    [param] = inquire(api, doc).json()["parameter"]
+    cr = claim_response(param["resource"])
+    assert actions(param["resource"]) == {"A3"}
+    assert cr["extension"][0]["extension"] == [{"url": "wasHumanReviewedFlag", "valueBoolean": True}]
+    assert response_problems(param["resource"], doc["entry"][0]["resource"]) == []
+
+
+class Receiver:
+    """A real HTTP server on loopback that keeps every notification it is sent."""
+
+    def __init__(self):
+        self.received: list[tuple[dict, dict]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - the http.server API
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((dict(self.headers), json.loads(body)))
+                self.send_response(200)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/notify"
+
+    def wait(self, count: int, timeout: float = 20) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.received) >= count, f"{len(self.received)} notifications"
+
+
+def subscription(endpoint: str) -> dict:
+    return {"resourceType": "Subscription", "status": "requested", "reason": "PAS updates",
+            "criteria": "http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic",
+            "channel": {"type": "rest-hook", "endpoint": endpoint, "payload": "application/fhir+json",
+                        "header": ["Authorization: Bearer receiver-secret"],
+                        "_payload": {"extension": [{
+                            "url": "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition/"
+                                   "backport-payload-content", "valueCode": "full-resource"}]}}}
+
+
+def test_a_subscriber_receives_the_decided_response(api):
+    receiver = Receiver()
+    try:
+        r = api.request("POST", "/fhir/Subscription", "clinic_b", json.dumps(subscription(receiver.url)),
+                        headers=FHIR)
+        assert r.status_code == 201, r.text
+        assert api.request("GET", r.headers["Location"], "clinic_b").json()["status"] == "active"
+        doc = deny_bundle("subscribed-1")
+        assert actions(submit(api, doc, "clinic_b").json()) == {"A4"}
+        case_id = case_id_of(api, "subscribed-1")
+        detail = api.request("GET", f"/v1/cases/{case_id}", "reviewer").json()
+        cited = detail["determinations"][0]["not_met_criteria"]
+        r = api.request("POST", f"/v1/cases/{case_id}/review", "reviewer",
+                        {"policy": "moda-hcs-0044a", "decision": "deny", "rationale": "Active infection.",
+                         "criteria": cited[:1]})
+        assert r.status_code == 201, r.text
+        receiver.wait(1)
+        headers, note = receiver.received[-1]
+        assert headers["Authorization"] == "Bearer receiver-secret"
+        assert note["type"] == "history" and note["entry"][0]["resource"]["resourceType"] == "Parameters"
+        sent = note["entry"][1]["resource"]
+        assert actions(sent) == {"A3"}
+        [param] = inquire(api, doc, "clinic_b").json()["parameter"]
+        assert claim_response(param["resource"])["id"] == claim_response(sent)["id"]
+        assert actions(param["resource"]) == actions(sent)
+        events = api.request("GET", f"/v1/audit?case={case_id}&per_page=500", "admin").json()["events"]
+        assert {"fhir.submit", "fhir.inquire", "fhir.notify"} <= {e["action"] for e in events}
+        assert all("receiver-secret" not in json.dumps(e) for e in events)
+    finally:
+        receiver.server.shutdown()
+
+
+@pytest.mark.parametrize(("body", "status", "expression"), [
+    (b"{not json", 400, None),
+    (json.dumps({"resourceType": "ClaimResponse", "status": "active"}).encode(), 422, "Bundle"),
+])
+def test_refusals_are_operation_outcomes(api, body, status, expression):
+    r = api.request("POST", "/fhir/Claim/$submit", "clinic_a", body, headers=FHIR)
+    assert r.status_code == status and r.headers["content-type"].startswith("application/fhir+json")
+    out = r.json()
+    assert out["resourceType"] == "OperationOutcome" and out["issue"][0]["severity"] == "error"
+    if expression:
+        assert out["issue"][0]["expression"] == [expression]
+
+
+def test_an_invalid_claim_names_every_element_and_stores_nothing(api):
+    doc = unique(pas_bundle(), "invalid-1")
+    doc["entry"][0]["resource"].pop("status")
+    doc["entry"][0]["resource"]["created"] = "June"
+    r = submit(api, doc)
+    assert r.status_code == 422
+    expressions = [i["expression"][0] for i in r.json()["issue"]]
+    assert "Bundle.entry[0].resource.created" in expressions and "Bundle.entry[0].resource.status" in expressions
+    assert inquire(api, unique(pas_bundle(), "invalid-1")).json()["parameter"] == []  # nothing half-stored
+
+
+def test_updates_and_cancellations_are_refused_with_the_element(api):
+    doc = unique(pas_bundle(), "cancel-1")
+    ext = doc["entry"][0]["resource"]["item"][0]["extension"][1]
+    ext["valueCodeableConcept"]["coding"][0]["code"] = "3"
+    r = submit(api, doc)
+    assert r.status_code == 422
+    assert r.json()["issue"][0]["expression"] == ["Claim.item[0].extension[certificationType]"]
+
+
+def test_tokens_and_roles_apply(api):
+    r = api.request("POST", "/fhir/Claim/$submit", None, json.dumps(pas_bundle()), headers=FHIR)
+    assert r.status_code == 401 and r.json()["issue"][0]["code"] == "login"
+    r = submit(api, pas_bundle(), "reviewer")
+    assert r.status_code == 403 and r.json()["resourceType"] == "OperationOutcome"
+
+
+def test_mutated_bundles_never_get_a_5xx(api):
+    """2,000 structurally mutated request Bundles (dropped, retyped, duplicated and swapped elements, huge
+    strings, broken references, two Claims): each is answered 200 or refused 4xx with an OperationOutcome."""
+    base = pas_bundle(medications=(morphine_request(),), answers=(answer("clinical.life_expectancy_months",
+                                                                         valueDecimal=24),), notes=("x",))
+    rng = random.Random(7)
+    seen: dict[int, int] = {}
+    for i in range(2000):
+        doc = mutate(unique(base, f"fuzz-{i}"), rng)
+        r = submit(api, doc)
+        seen[r.status_code] = seen.get(r.status_code, 0) + 1
+        assert r.status_code < 500, r.text
+        if r.status_code >= 400:
+            assert r.json()["resourceType"] == "OperationOutcome"
+    assert seen.get(200) and seen.get(422), seen
