@@ -1,6 +1,8 @@
-"""Load benchmark of the REST service on loopback: POST /v1/determinations at 50 and 200 concurrent clients.
+"""Load benchmark of the REST service on loopback: POST /v1/determinations (or the FHIR API's POST
+/fhir/Claim/$submit) at 50 and 200 concurrent clients.
 
     python bench/bench_service.py [--seconds 10] [--clients 50 200] [--workers 1] [--explain full]
+    python bench/bench_service.py --endpoint fhir-submit     # PAS Bundles, each stored and answered
 
 Starts `priorauth serve` on 127.0.0.1 (a free port, a throwaway SQLite store, one submitter token), then
 for each concurrency level runs that many closed-loop clients (each a keep-alive HTTP/1.1 connection that
@@ -8,7 +10,10 @@ sends its next request as soon as the previous answer is read) for a warm-up and
 Bodies are distinct synthetic cases from bench/generate.py (no two consecutive requests alike). Prints
 requests/s, latency p50/p90/p99/max and errors (any status but 200, or a broken connection).
 
-Targets (2 cores, client and server on the same machine): p99 < 50 ms at 50 clients, no errors at 200.
+Targets (2 cores, client and server on the same machine): p99 < 50 ms at 50 clients, no errors at 200; for
+$submit (every request a new PAS request Bundle from tests/fhir/bundles with its own Claim identifier: mapped,
+stored as Bundle and case, evaluated, audited, answered with a ClaimResponse) p99 < 100 ms at 50 clients (PAS asks
+for an answer within 15 s).
 Only 127.0.0.1 is ever contacted; every loop is bounded in time.
 """
 
@@ -30,7 +35,8 @@ from generate import generate_json
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-TARGET_P99_MS_AT_50 = 50.0
+TARGET_P99_MS_AT_50 = {"determinations": 50.0, "fhir-submit": 100.0}
+BUNDLES = ROOT / "tests" / "fhir" / "bundles"
 
 
 def free_port() -> int:
@@ -120,6 +126,22 @@ def percentile(sorted_values: list[float], q: float) -> float:
     return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
 
 
+def build_fhir_requests(port: int, token: str, n: int) -> list[bytes]:
+    """PAS request Bundles (the synthetic test set), each with a Claim identifier of its own."""
+    import json
+
+    docs = [json.loads(p.read_bytes()) for p in sorted(BUNDLES.glob("*.json")) if not p.name.endswith(".case.json")]
+    out = []
+    for i in range(n):
+        doc = docs[i % len(docs)]
+        doc["entry"][0]["resource"]["identifier"][0]["value"] = f"bench-{i}"
+        raw = json.dumps(doc).encode()
+        head = (f"POST /fhir/Claim/$submit HTTP/1.1\r\nHost: {HOST}:{port}\r\nAuthorization: Bearer {token}\r\n"
+                f"Content-Type: application/fhir+json\r\nContent-Length: {len(raw)}\r\n\r\n").encode()
+        out.append(head + raw)
+    return out
+
+
 def build_requests(port: int, token: str, explain: str, n: int) -> list[bytes]:
     out = []
     for body in generate_json(n):
@@ -141,6 +163,8 @@ def main() -> None:
                         help="detail of each determination (default full, as `priorauth check`)")
     parser.add_argument("--cases", type=int, default=500, help="distinct synthetic cases to send (default 500)")
     parser.add_argument("--log-level", default="info", help="server log level (default info: access log on)")
+    parser.add_argument("--endpoint", choices=["determinations", "fhir-submit"], default="determinations",
+                        help="what to load: /v1/determinations (default) or /fhir/Claim/$submit")
     args = parser.parse_args()
     try:
         import uvloop
@@ -154,10 +178,16 @@ def main() -> None:
         port = free_port()
         server = start_server(data_dir, port, args.workers, args.log_level)
         try:
-            requests = build_requests(port, token, args.explain, args.cases)
+            if args.endpoint == "fhir-submit":
+                requests = build_fhir_requests(port, token, 3000)  # past 3000, an identifier comes back: a resubmission
+                what = "POST /fhir/Claim/$submit"
+            else:
+                requests = build_requests(port, token, args.explain, args.cases)
+                what = f"POST /v1/determinations?explain={args.explain}"
+            target = TARGET_P99_MS_AT_50[args.endpoint]
             avg = sum(len(r) for r in requests) / len(requests)
-            print(f"POST /v1/determinations?explain={args.explain} on {HOST}, {args.workers} worker(s), "
-                  f"{len(requests)} distinct cases (avg request {avg / 1024:.1f} KiB), {os.cpu_count()} CPUs, "
+            print(f"{what} on {HOST}, {args.workers} worker(s), "
+                  f"{len(requests)} distinct requests (avg {avg / 1024:.1f} KiB), {os.cpu_count()} CPUs, "
                   f"client and server on this machine; {args.warmup:g} s warm-up + {args.seconds:g} s per level")
             print(f"{'clients':>8} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} "
                   f"{'max ms':>8} {'errors':>7}")
@@ -169,8 +199,8 @@ def main() -> None:
                 print(f"{level:>8} {len(lat):>9} {len(lat) / args.seconds:>8.0f} {p50:>8.1f} {p90:>8.1f} "
                       f"{p99:>8.1f} {(lat[-1] * 1000 if lat else 0):>8.1f} {stats.errors:>7}")
                 if level == 50:
-                    verdicts.append(f"p99 at 50 clients {p99:.1f} ms: target < {TARGET_P99_MS_AT_50:g} ms "
-                                    f"{'met' if p99 < TARGET_P99_MS_AT_50 else 'NOT met'}")
+                    verdicts.append(f"p99 at 50 clients {p99:.1f} ms: target < {target:g} ms "
+                                    f"{'met' if p99 < target else 'NOT met'}")
                 if level == 200:
                     verdicts.append(f"errors at 200 clients: {stats.errors} "
                                     f"({'target met' if stats.errors == 0 else 'target NOT met'})")
