@@ -7,9 +7,9 @@ from typing import Any
 
 from priorauth.engine.policyset import CompiledPolicies
 from priorauth.intake.fhir.document import FhirInput, parse_json, read_fhir
-from priorauth.intake.fhir.to_case import Mapping_, Unmapped, map_fhir
+from priorauth.intake.fhir.to_case import FhirMapping, Unmapped, map_fhir
 
-__all__ = ["FhirInput", "Mapping_", "Unmapped", "is_fhir", "map_request", "parse_json", "read_fhir"]
+__all__ = ["FhirInput", "FhirMapping", "Unmapped", "is_fhir", "map_request", "parse_json", "read_fhir"]
 
 
 def is_fhir(data: Any) -> bool:
@@ -17,6 +17,6 @@ def is_fhir(data: Any) -> bool:
     return isinstance(data, dict) and ("resourceType" in data or ("hook" in data and "format" not in data))
 
 
-def map_request(data: Any, policies: CompiledPolicies) -> Mapping_:
+def map_request(data: Any, policies: CompiledPolicies) -> FhirMapping:
     """Read and map parsed FHIR JSON against the loaded policies' payers; raises FhirError."""
     return map_fhir(read_fhir(data), policies.knowledge, policies.payer_names)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from priorauth.case.dates import add_months
-from priorauth.intake.fhir.to_case import Mapping_
+from priorauth.intake.fhir.to_case import FhirMapping
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
 PROFILE_RESPONSE_BUNDLE = f"{PAS}/profile-pas-response-bundle"
@@ -47,7 +47,7 @@ def review_action(determinations: list[dict[str, Any]], review: FinalReview | No
     return "A4"  # pend, refer, and a recommended denial, which a reviewer decides
 
 
-def response_bundle(mapping: Mapping_, determinations: list[dict[str, Any]], *, response_id: str,
+def response_bundle(mapping: FhirMapping, determinations: list[dict[str, Any]], *, response_id: str,
                     created: dt.datetime, review: FinalReview | None = None,
                     base: str = "urn:uuid:") -> dict[str, Any]:
     """The PAS response Bundle: the ClaimResponse first, then the Claim's patient and insurer as received."""
@@ -118,7 +118,7 @@ def _authorized_provider(claim: dict[str, Any]) -> dict[str, Any]:
     return {"url": f"{PAS}/extension-itemAuthorizedProvider", "extension": ext}
 
 
-def _notes(mapping: Mapping_, determinations: list[dict[str, Any]], review: FinalReview | None) -> list[dict]:
+def _notes(mapping: FhirMapping, determinations: list[dict[str, Any]], review: FinalReview | None) -> list[dict]:
     texts: list[str] = []
     if mapping.case is None:
         texts.append(f"No review is required under these policies: {mapping.not_applicable}.")
@@ -146,7 +146,7 @@ def _request_text(req: dict[str, Any], name: str) -> str:
     return f"Send: {req['request']} [{req['section']}{quote}] [{name}]"
 
 
-def _period(mapping: Mapping_, determinations: list[dict[str, Any]]) -> dict[str, str] | None:
+def _period(mapping: FhirMapping, determinations: list[dict[str, Any]]) -> dict[str, str] | None:
     """From the date of service for the policy's approval duration ("1 month", "1 year", "2 weeks")."""
     if mapping.case is None:
         return None

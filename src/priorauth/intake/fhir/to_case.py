@@ -53,7 +53,7 @@ class ClaimItem:
 
 
 @dataclass(frozen=True)
-class Mapping_:
+class FhirMapping:
     """The outcome of mapping one FHIR input. `case` is None when no policy here governs it (`not_applicable`
     says why: not a request, no pump service, a payer without policies)."""
 
@@ -144,7 +144,7 @@ class _Builder:
         return target
 
 
-def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, str]) -> Mapping_:
+def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, str]) -> FhirMapping:
     """Map a read FHIR input (document.read_fhir) to a case. `policy_payers`: payer id -> payer name of the loaded
     policies. Raises FhirError when a request cannot become a case (every problem, each with its FHIRPath)."""
     b = _Builder(inp, knowledge, systems())
@@ -160,7 +160,7 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
                   "Claim ($submit)")
         if codes and not pump:
             reason += f"; its services ({', '.join(codes)}) are not intrathecal or epidural drug delivery"
-        return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped), reason)
+        return FhirMapping(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped), reason)
     claim = inp.claim
     related = _related(inp, claim)
     required = claim_required(claim)
@@ -171,11 +171,11 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
         b.unmapped += [Unmapped(where, f"not a conformant PAS Claim: {message}") for where, message in required]
         others = codes + _order_codes(inp, claim)
         listed = ", ".join(dict.fromkeys(others)) or "no procedure code"
-        return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
+        return FhirMapping(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
                         f"no service of the Claim is intrathecal or epidural drug delivery ({listed})", claim.data,
                         tuple(items), related)
     _claim_facts(b, claim, items)
-    for qr in _questionnaires(b, claim):
+    for qr in inp.of_type("QuestionnaireResponse"):
         _answers(b, qr)
     _member(b, claim)
     payer = _payer(b, claim, policy_payers)
@@ -186,14 +186,14 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
     _others(b)
     if payer is None:
         name = repr(b.payer_names[0]) if b.payer_names else None
-        return Mapping_(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
+        return FhirMapping(inp.shape, None, Evidence(from_document=False), tuple(b.unmapped),
                         f"no policy here is the payer's: {name or 'the Claim names no payer'} is not a payer of the "
                         "loaded policies", claim.data, tuple(items), related)
     if required or b.problems:
         raise FhirError(merge(required, b.problems))
     case = _validate(b)
     evidence = Evidence(_with_records(b.sources), from_document=False)
-    return Mapping_(inp.shape, case, evidence, tuple(b.unmapped), None, claim.data, tuple(items), related)
+    return FhirMapping(inp.shape, case, evidence, tuple(b.unmapped), None, claim.data, tuple(items), related)
 
 
 def _related(inp: FhirInput, claim: Resource) -> tuple[tuple[str, dict[str, Any]], ...]:
@@ -206,13 +206,13 @@ def _related(inp: FhirInput, claim: Resource) -> tuple[tuple[str, dict[str, Any]
     return tuple(out)
 
 
-def mapping_of_case(case: Case, knowledge: Knowledge) -> Mapping_:
+def mapping_of_case(case: Case, knowledge: Knowledge) -> FhirMapping:
     """A case file as if it had come as a Claim: one item per procedure code, the case id as the identifier (for a
     response to a request that was not sent as FHIR)."""
     items = tuple(ClaimItem(i + 1, (code,), knowledge.codes.procedure(code).valid)
                   for i, code in enumerate(case.request.procedure_codes)) or (ClaimItem(1, (), True),)
     claim = {"identifier": [{"system": "urn:priorauth:case", "value": case.id}]}
-    return Mapping_("priorauth case", case, Evidence(), (), None, claim, items)
+    return FhirMapping("priorauth case", case, Evidence(), (), None, claim, items)
 
 
 # --- the Claim ----------------------------------------------------------------------------------------------------
@@ -417,10 +417,6 @@ def _drugs(b: _Builder) -> None:
                 b.put(f"request.drugs[{i}].{key}", value, mr, paths[key])
         if read.route and not b.has("request.route"):
             b.put("request.route", read.route[0], mr, read.route[1])
-
-
-def _questionnaires(b: _Builder, claim: Resource) -> list[Resource]:
-    return b.inp.of_type("QuestionnaireResponse")
 
 
 def _answers(b: _Builder, qr: Resource) -> None:

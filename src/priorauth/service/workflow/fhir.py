@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from priorauth.errors import FhirError
 from priorauth.intake.fhir import read_fhir
 from priorauth.intake.fhir.claim_response import FinalReview, response_bundle, review_action
-from priorauth.intake.fhir.to_case import Mapping_, map_fhir
+from priorauth.intake.fhir.to_case import FhirMapping, map_fhir
 from priorauth.service.audit import chain
 from priorauth.service.auth.users import User
 from priorauth.service.store import models as m
@@ -141,7 +141,7 @@ def response_for_case(store: Store, case_id: str) -> list[tuple[str, dict[str, A
         return [(r.org, _answer(conn, store, r.id)["bundle"]) for r in rows]
 
 
-def _answer(conn, store: Store, request_id: str, mapping: Mapping_ | None = None) -> dict[str, Any]:
+def _answer(conn, store: Store, request_id: str, mapping: FhirMapping | None = None) -> dict[str, Any]:
     """The response Bundle for a stored request, from its latest Bundle, its case's latest determinations and the
     reviews of those determinations."""
     row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.id == request_id)).first()
