@@ -238,13 +238,23 @@ def test_an_invalid_claim_names_every_element_and_stores_nothing(api):
     assert inquire(api, unique(pas_bundle(), "invalid-1")).json()["parameter"] == []  # nothing half-stored
 
 
+@pytest.mark.parametrize("value", ["nul\u0000inside", "x" * 600, "lone\ud800surrogate"])
+def test_an_identifier_the_store_cannot_hold_is_refused(api, value):
+    doc = unique(pas_bundle(codes=(("http://www.ama-assn.org/go/cpt", "73721"),)), value)
+    r = submit(api, doc)
+    assert r.status_code == 422
+    assert r.json()["issue"][0]["expression"][0].startswith("Bundle.entry[0].resource.identifier[0]")
+    found = inquire(api, doc)  # nothing stored: no answer, or the same refusal
+    assert found.status_code in (200, 422) and found.json().get("parameter", []) == []
+
+
 def test_updates_and_cancellations_are_refused_with_the_element(api):
     doc = unique(pas_bundle(), "cancel-1")
     ext = doc["entry"][0]["resource"]["item"][0]["extension"][1]
     ext["valueCodeableConcept"]["coding"][0]["code"] = "3"
     r = submit(api, doc)
     assert r.status_code == 422
-    assert r.json()["issue"][0]["expression"] == ["Claim.item[0].extension[certificationType]"]
+    assert r.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.item[0].extension[certificationType]"]
 
 
 def test_tokens_and_roles_apply(api):

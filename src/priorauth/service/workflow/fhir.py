@@ -28,6 +28,8 @@ from priorauth.service.workflow import cases
 from priorauth.service.workflow.errors import Refused, not_found
 from priorauth.service.workflow.state import Store
 
+MAX_KEY = 500  # `system|value` of the Claim's identifier, as fhir_requests.identifier holds it
+
 # Claim.item certificationType (X12 1322) codes that change an earlier request instead of asking anew.
 CHANGES = {"3": "a cancellation", "S": "a revision of an earlier request"}
 
@@ -53,29 +55,31 @@ def identifiers(claim: dict[str, Any]) -> list[str]:
     return out or ([f"Claim|{claim['id']}"] if isinstance(claim.get("id"), str) else [])
 
 
-def _changes(claim: dict[str, Any]) -> None:
+def _changes(claim: dict[str, Any], root: str) -> None:
     """Updates and cancellations of an earlier request (Claim.related, certificationType 3 or S) are refused with
     the element at fault: this service answers new requests and their resubmissions only."""
     if claim.get("related"):
-        raise FhirError([("Claim.related", "updates of an earlier request (PAS Claim Update) are not supported: "
+        raise FhirError([(f"{root}.related", "updates of an earlier request (PAS Claim Update) are not supported: "
                           "resubmit the request with the same identifier and the added documentation")])
     for k, item in enumerate(claim.get("item") or []):
         for ext in item.get("extension") or [] if isinstance(item, dict) else []:
             if str(ext.get("url", "")).endswith("/extension-certificationType"):
                 code = ((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0].get("code")
                 if code in CHANGES:
-                    raise FhirError([(f"Claim.item[{k}].extension[certificationType]",
+                    raise FhirError([(f"{root}.item[{k}].extension[certificationType]",
                                       f"certificationType {code} ({CHANGES[code]}) is not supported")])
 
 
 def submit(store: Store, user: User, body: bytes) -> str:
     """Store a PAS request Bundle (a new request or a resubmission) and answer it: the response Bundle as JSON."""
     inp = _request_input(store, body, "$submit")
-    _changes(inp.claim.data)
+    _changes(inp.claim.data, inp.claim.root)
     mapping = map_fhir(inp, store.compiled.knowledge, store.compiled.payer_names)
     keys = identifiers(inp.claim.data)
     if not keys:
-        raise FhirError([("Claim.identifier", "the Claim has no identifier: a request needs one to be answered")])
+        raise FhirError([(f"{inp.claim.root}.identifier", "the Claim has no identifier: a request needs one")])
+    if len(keys[0]) > MAX_KEY or not keys[0].isprintable():  # it is stored and looked up as the request's key
+        raise FhirError([(f"{inp.claim.root}.identifier[0]", f"system and value: at most {MAX_KEY} printable characters")])
     text = body.decode("utf-8")
     with reading(store.engine) as conn:
         row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.org == user.org,
@@ -119,7 +123,7 @@ def inquire(store: Store, user: User, body: bytes) -> str:
     """The current response for an earlier request, found by its Claim identifier: a Parameters with the response
     Bundle (none when no request of the caller's organization has that identifier)."""
     inp = _request_input(store, body, "$inquire")
-    keys = identifiers(inp.claim.data)
+    keys = [k for k in identifiers(inp.claim.data) if len(k) <= MAX_KEY and k.isprintable()]  # as stored
     with writing(store.engine) as conn:
         row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.identifier.in_(keys))
                            .order_by(m.fhir_requests.c.created_at)).first() if keys else None

@@ -82,8 +82,9 @@ def _checked(body: bytes) -> dict[str, Any]:
     channel = sub.get("channel") or {}
     if channel.get("type") != "rest-hook":
         problems.append(("Subscription.channel.type", "only rest-hook is supported"))
-    url = urlparse(str(channel.get("endpoint") or ""))
-    if url.scheme not in ("http", "https") or not url.netloc:
+    endpoint = str(channel.get("endpoint") or "")
+    url = urlparse(endpoint)
+    if url.scheme not in ("http", "https") or not url.netloc or len(endpoint) > 2000 or not endpoint.isprintable():
         problems.append(("Subscription.channel.endpoint", "an http or https URL"))
     if channel.get("payload") not in (None, "application/fhir+json", "application/json"):
         problems.append(("Subscription.channel.payload", "application/fhir+json"))
@@ -92,7 +93,7 @@ def _checked(body: bytes) -> dict[str, Any]:
     if content and content[0] != "full-resource":
         problems.append(("Subscription.channel.payload.extension[content]", "only full-resource is supported"))
     headers = channel.get("header") or []
-    if any(not isinstance(h, str) or ":" not in h or "\n" in h or "\r" in h for h in headers):
+    if any(not isinstance(h, str) or ":" not in h or not h.isprintable() or len(h) > 4000 for h in headers):
         problems.append(("Subscription.channel.header", "each header is one `Name: value` line"))
     if problems:
         raise FhirError(problems)
