@@ -79,7 +79,8 @@ def submit(store: Store, user: User, body: bytes) -> str:
     if not keys:
         raise FhirError([(f"{inp.claim.root}.identifier", "the Claim has no identifier: a request needs one")])
     if len(keys[0]) > MAX_KEY or not keys[0].isprintable():  # it is stored and looked up as the request's key
-        raise FhirError([(f"{inp.claim.root}.identifier[0]", f"system and value: at most {MAX_KEY} printable characters")])
+        raise FhirError([(f"{inp.claim.root}.identifier[0]",
+                          f"system and value: at most {MAX_KEY} printable characters")])
     text = body.decode("utf-8")
     with reading(store.engine) as conn:
         row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.org == user.org,
