@@ -257,6 +257,19 @@ def test_updates_and_cancellations_are_refused_with_the_element(api):
     assert r.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.item[0].extension[certificationType]"]
 
 
+def test_no_phi_reaches_the_server_log(api):
+    from .helpers import PHI_MARKER
+
+    doc = unique(pas_bundle(medications=(morphine_request(),), notes=(f"{PHI_MARKER} reports 8/10 pain.",)), "phi-1")
+    doc["entry"][1]["resource"]["name"] = [{"family": PHI_MARKER}]
+    assert submit(api, doc).status_code == 200
+    broken = copy.deepcopy(doc)
+    broken["entry"][0]["resource"]["created"] = PHI_MARKER  # refused: the message must not echo it to the log
+    assert submit(api, broken).status_code == 422
+    assert inquire(api, doc).status_code == 200
+    assert PHI_MARKER not in api.server.log()
+
+
 def test_tokens_and_roles_apply(api):
     r = api.request("POST", "/fhir/Claim/$submit", None, json.dumps(pas_bundle()), headers=FHIR)
     assert r.status_code == 401 and r.json()["issue"][0]["code"] == "login"
