@@ -343,3 +343,21 @@ def test_cli_to_case_and_check_show_the_mapping(tmp_path: Path):
     lines = proc.stderr.splitlines()
     assert lines[0].startswith(f"error [invalid-fhir]: {broken}: Bundle.entry[0].resource.")
     assert len(lines) == 2 and lines[1].startswith(f"  {broken}: Bundle.entry[0].resource.")
+
+
+def test_a_contained_medication_with_its_strength(policies):
+    med = {"contained": [{"resourceType": "Medication", "id": "m1",
+                          "code": {"text": "Gablofen intrathecal"},
+                          "ingredient": [{"itemCodeableConcept": {"text": "baclofen"},
+                                          "strength": {"numerator": {"value": 1000, "unit": "mcg", "code": "ug"},
+                                                       "denominator": {"value": 1, "unit": "mL", "code": "mL"}}}]}],
+           "medicationReference": {"reference": "#m1"},
+           "dosageInstruction": [{"doseAndRate": [{"rateQuantity": {"value": 300, "unit": "mcg/day",
+                                                                    "code": "ug/(24.h)"}}]}]}
+    m = mapped(policies, diagnoses=("G80.1",), medications=(med,))
+    [d] = m.case.request.drugs
+    assert (d.name, d.concentration.value, d.concentration.unit, d.daily_dose.value, d.daily_dose.unit) == \
+        ("baclofen", 1000, "mcg/mL", 300, "mcg")
+    assert m.case.request.indication == "spasticity"
+    src = m.evidence.sources["request.drugs[0].concentration"][0]
+    assert (src.resource_type, src.id, src.fhirpath) == ("Medication", "m1", "Medication.ingredient[0].strength")

@@ -17,7 +17,7 @@ from priorauth.knowledge.drugs import DrugTable
 
 _STRENGTH = re.compile(r"(\d+(?:\.\d+)?)\s*(MG|MCG|UG)\s*/\s*ML\b", re.IGNORECASE)
 _MASS = {"mg": "mg", "mcg": "mcg", "ug": "mcg", "µg": "mcg", "ucg": "mcg"}
-_PER_DAY = {"d": 1.0, "h": 24.0, "min": 1440.0, "wk": 1 / 7}
+_PER_DAY = {"d": 1.0, "h": 24.0, "min": 1440.0, "wk": 1 / 7, "(24.h)": 1.0, "24.h": 1.0, "day": 1.0}
 
 
 @dataclass

@@ -131,6 +131,14 @@ class _Builder:
         self.unmapped.append(Unmapped(f"{res.label} {where}".rstrip(), reason))
 
     def resolve(self, ref: Any, wanted: str, res: Resource, where: str) -> Resource | None:
+        """A Reference's target: inside the referring resource (`#id`, a contained resource) or in the Bundle."""
+        local = ref.get("reference") if isinstance(ref, dict) else None
+        if isinstance(local, str) and local.startswith("#"):
+            for k, inner in enumerate(res.data.get("contained") or []):
+                if isinstance(inner, dict) and inner.get("id") == local[1:] and inner.get("resourceType") == wanted:
+                    return Resource(inner, f"{res.root}.contained[{k}]")
+            self.skip(res, where, f"contained resource {local!r} is not a {wanted} of this {res.type}")
+            return None
         target = self.inp.resolve(ref)
         if target is None:
             if isinstance(ref, dict) and ref.get("reference"):
@@ -402,7 +410,7 @@ def _drugs(b: _Builder) -> None:
         if mr.data.get("status") in ("cancelled", "entered-in-error", "stopped"):
             b.skip(mr, "", f"status {mr.data['status']}: not a current prescription")
             continue
-        medication = None
+        medication, med = None, None
         if isinstance(mr.data.get("medicationReference"), dict):
             med = b.resolve(mr.data["medicationReference"], "Medication", mr, "MedicationRequest.medicationReference")
             medication = med.data if med else None
@@ -414,7 +422,8 @@ def _drugs(b: _Builder) -> None:
         for drug, paths in read.drugs:
             i = len(drugs)
             for key, value in drug.items():
-                b.put(f"request.drugs[{i}].{key}", value, mr, paths[key])
+                src = med if med is not None and paths[key].startswith("Medication.") else mr
+                b.put(f"request.drugs[{i}].{key}", value, src, paths[key])
         if read.route and not b.has("request.route"):
             b.put("request.route", read.route[0], mr, read.route[1])
 
