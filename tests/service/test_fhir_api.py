@@ -292,3 +292,58 @@ def test_mutated_bundles_never_get_a_5xx(api):
         if r.status_code >= 400:
             assert r.json()["resourceType"] == "OperationOutcome"
     assert seen.get(200) and seen.get(422), seen
+
+
+def claim_update(doc: dict, new_value: str, cancel: bool = False) -> dict:
+    """A PAS Claim Update of `doc`'s Claim: the updated Claim first (a new identifier, Claim.related.claim), the
+    Claim it updates second."""
+    update = copy.deepcopy(doc)
+    # an update of an update carries only the Claim it updates, not that one's own original (PAS)
+    update["entry"] = [e for i, e in enumerate(update["entry"]) if i == 0 or e["resource"]["resourceType"] != "Claim"]
+    original = copy.deepcopy(doc["entry"][0])
+    original["fullUrl"] = "http://example.org/fhir/Claim/original"
+    original["resource"]["id"] = "original"
+    claim = update["entry"][0]["resource"]
+    claim["identifier"][0]["value"] = new_value
+    claim["related"] = [{"claim": {"reference": "Claim/original"},
+                         "relationship": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/related-claim-"
+                                                      "relationship", "code": "prior"}]}}]
+    if cancel:
+        claim["extension"] = [{"url": "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/"
+                                      "extension-certificationType",
+                               "valueCodeableConcept": {"coding": [{"system": "https://codesystem.x12.org/005010/1322",
+                                                                    "code": "3"}]}}]
+    update["entry"].insert(1, original)
+    return update
+
+
+def test_a_claim_update_re_decides_and_a_cancellation_cancels(api):
+    doc = unique(load("02-uhc-implant-incomplete.json"), "update-1")
+    assert actions(submit(api, doc).json()) == {"A4"}
+    more = claim_update(doc, "update-1-v2")
+    qr = next(e["resource"] for e in more["entry"] if e["resource"]["resourceType"] == "QuestionnaireResponse")
+    qr["item"] += [answer("clinical.psychiatric.untreated_psychosocial_issues", valueBoolean=False),
+                   answer("clinical.psychiatric.untreated_major_depression", valueBoolean=False)]
+    r = submit(api, more)
+    assert r.status_code == 200, r.text
+    assert actions(r.json()) == {"A1"}
+    cancel = claim_update(more, "update-1-v3", cancel=True)
+    r = submit(api, cancel)
+    assert r.status_code == 200, r.text
+    cancelled = r.json()
+    assert actions(cancelled) == {"C"} and response_problems(cancelled) == []
+    [param] = inquire(api, doc).json()["parameter"]  # the original identifier finds the current answer
+    assert actions(param["resource"]) == {"C"}
+    again = submit(api, unique(doc, "update-1"))
+    assert again.status_code == 422 and "cancelled" in again.json()["issue"][0]["details"]["text"]
+
+
+def test_a_cancellation_must_be_a_claim_update_of_a_known_request(api):
+    doc = unique(pas_bundle(), "cancel-2")
+    doc["entry"][0]["resource"]["extension"] = claim_update(doc, "x", cancel=True)["entry"][0]["resource"]["extension"]
+    r = submit(api, doc)
+    assert r.status_code == 422
+    assert r.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.extension[certificationType]"]
+    unknown = claim_update(unique(pas_bundle(), "never-submitted"), "never-2")
+    r = submit(api, unknown)
+    assert r.status_code == 422 and r.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.related"]

@@ -22,7 +22,8 @@ PROFILE_RESPONSE_BUNDLE = f"{PAS}/profile-pas-response-bundle"
 PROFILE_CLAIM_RESPONSE = f"{PAS}/profile-claimresponse"
 X12_306 = "https://codesystem.x12.org/005010/306"
 X12_98 = "https://codesystem.x12.org/005010/98"
-ACTIONS = {"A1": "Certified in total", "A3": "Not Certified", "A4": "Pended", "NA": "No Action Required"}
+ACTIONS = {"A1": "Certified in total", "A3": "Not Certified", "A4": "Pended", "C": "Cancelled",
+           "NA": "No Action Required"}
 
 
 @dataclass(frozen=True)
@@ -48,16 +49,18 @@ def review_action(determinations: list[dict[str, Any]], review: FinalReview | No
 
 
 def response_bundle(mapping: FhirMapping, determinations: list[dict[str, Any]], *, response_id: str,
-                    created: dt.datetime, review: FinalReview | None = None,
+                    created: dt.datetime, review: FinalReview | None = None, cancelled: bool = False,
                     base: str = "urn:uuid:") -> dict[str, Any]:
-    """The PAS response Bundle: the ClaimResponse first, then the Claim's patient and insurer as received."""
+    """The PAS response Bundle: the ClaimResponse first, then the Claim's patient and insurer as received.
+    `cancelled`: the submitter cancelled the whole request (every item C)."""
     claim = mapping.claim or {}
-    action = review_action(determinations, review)
-    notes = _notes(mapping, determinations, review)
+    action = "C" if cancelled else review_action(determinations, review)
+    notes = ([{"number": 1, "type": "display", "text": "The request was cancelled by the submitter."}] if cancelled
+             else _notes(mapping, determinations, review))
     period = _period(mapping, determinations) if action == "A1" else None
     items = []
     for item in mapping.items:
-        code = action if item.governed and mapping.case is not None else "NA"
+        code = "C" if item.cancelled or cancelled else action if item.governed and mapping.case is not None else "NA"
         out: dict[str, Any] = {"extension": [_authorized_provider(claim)]}
         if code == "A1":
             out["extension"].append({"url": f"{PAS}/extension-itemPreAuthIssueDate",

@@ -128,14 +128,25 @@ def _bundle(data: dict[str, Any]) -> FhirInput:
     if resources[0].type != "Claim":
         problems.append(("Bundle.entry[0].resource", f"a PAS request Bundle starts with its Claim (found "
                          f"{resources[0].type})"))
-    if len(claims) > 1:
-        problems.append((claims[1].root, "a second Claim: a PAS request Bundle carries one Claim"))
+    if len(claims) > 2 or (len(claims) == 2 and not _updates(claims[0], claims[1])):
+        problems.append((claims[1].root, "a second Claim: a PAS request Bundle carries one Claim, or a Claim Update "
+                         "and the Claim it updates (Claim.related.claim)"))
     broken = invalid.pop(claims[0].root, [])
     if broken:  # the models stop at their first error: name every required element that is missing too
         problems += merge(broken, claim_required(claims[0]))
     if problems:
         raise FhirError(problems)
     return _request("PAS request Bundle", tuple(resources), claims[0], invalid)
+
+
+def _updates(update: Resource, original: Resource) -> bool:
+    """Whether `update` is a PAS Claim Update of `original` (its Claim.related.claim refers to it)."""
+    refs = {f"{original.type}/{original.id}", original.full_url}
+    for related in update.data.get("related") or []:
+        ref = (related.get("claim") or {}).get("reference") if isinstance(related, dict) else None
+        if isinstance(ref, str) and (ref in refs or "/".join(ref.split("/")[-2:]) in refs):
+            return True
+    return False
 
 
 def _hooks_request(data: dict[str, Any]) -> FhirInput:

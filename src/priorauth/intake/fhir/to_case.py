@@ -50,6 +50,7 @@ class ClaimItem:
     sequence: int | None
     codes: tuple[str, ...]
     governed: bool = False  # an intrathecal or epidural drug-delivery service: the policies decide it
+    cancelled: bool = False  # a Claim Update removed it (infoCancelled): nothing to decide
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,9 @@ def _items(b: _Builder, claim: Resource) -> list[ClaimItem]:
     out = []
     for i, item in enumerate(claim.data.get("item") or []):
         seq = item.get("sequence") if isinstance(item.get("sequence"), int) else None
+        if is_cancelled(item):
+            out.append(ClaimItem(seq, (), False, True))
+            continue
         found = []
         for j, coding in enumerate((item.get("productOrService") or {}).get("coding") or []):
             code = coding.get("code") if isinstance(coding, dict) else None
@@ -241,6 +245,15 @@ def _items(b: _Builder, claim: Resource) -> list[ClaimItem]:
                        f"{coding.get('system')}#{code} is not a CPT or HCPCS code")
         out.append(ClaimItem(seq, tuple(found), any(b.knowledge.codes.procedure(c).valid for c in found)))
     return out
+
+
+CANCELLED = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition/extension-infoCancelled"
+
+
+def is_cancelled(element: dict[str, Any]) -> bool:
+    """An item (or supportingInfo entry) a Claim Update removed: the infoCancelled modifier extension, true."""
+    return any(isinstance(x, dict) and x.get("url") == CANCELLED and x.get("valueBoolean") is True
+               for x in element.get("modifierExtension") or [])
 
 
 def _claim_facts(b: _Builder, claim: Resource, items: list[ClaimItem]) -> None:

@@ -157,10 +157,18 @@ fhir_requests = Table(
     Column("identifier", String(500), nullable=False),  # the Claim's identifier, `system|value`
     Column("case_id", String(32), ForeignKey("cases.id")),  # null: no policy here governs the request
     Column("revision", Integer, nullable=False),
+    Column("status", String(20), nullable=False),  # active, or cancelled by the submitter
     Column("created_by", String(100), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("updated_at", UTCDateTime(), nullable=False),
     UniqueConstraint("org", "identifier", name="fhir_requests_org_identifier"),
+)
+
+fhir_identifiers = Table(  # every Claim identifier a request has had (a Claim Update may bring a new one)
+    "fhir_identifiers", metadata,
+    Column("org", String(100), primary_key=True),
+    Column("identifier", String(500), primary_key=True),
+    Column("request_id", String(32), ForeignKey("fhir_requests.id"), nullable=False, index=True),
 )
 
 fhir_bundles = Table(

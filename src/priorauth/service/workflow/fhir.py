@@ -9,6 +9,7 @@ before anything is written (the mapping runs first), so a refused Bundle leaves 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import uuid
@@ -55,38 +56,69 @@ def identifiers(claim: dict[str, Any]) -> list[str]:
     return out or ([f"Claim|{claim['id']}"] if isinstance(claim.get("id"), str) else [])
 
 
-def _changes(claim: dict[str, Any], root: str) -> None:
-    """Updates and cancellations of an earlier request (Claim.related, certificationType 3 or S) are refused with
-    the element at fault: this service answers new requests and their resubmissions only."""
-    if claim.get("related"):
-        raise FhirError([(f"{root}.related", "updates of an earlier request (PAS Claim Update) are not supported: "
-                          "resubmit the request with the same identifier and the added documentation")])
+def _certification(extensions: Any) -> str | None:
+    for ext in extensions or []:
+        if isinstance(ext, dict) and str(ext.get("url", "")).endswith("/extension-certificationType"):
+            return ((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0].get("code")
+    return None
+
+
+def _original(inp: Any) -> Any:
+    """The Claim a PAS Claim Update updates (its Claim.related.claim, in the Bundle: document.py checks), or None."""
+    others = [r for r in inp.resources if r.type == "Claim" and r is not inp.claim]
+    return others[0] if others else None
+
+
+def _changes(claim: dict[str, Any], root: str, original: Any) -> None:
+    """A change of an earlier request comes as a PAS Claim Update, with the Claim it updates in the same Bundle."""
+    if claim.get("related") and original is None:
+        raise FhirError([(f"{root}.related", "the Claim this one updates (Claim.related.claim) must be in the "
+                          "Bundle, as a PAS Claim Update carries it")])
+    if original is not None:
+        return
+    if _certification(claim.get("extension")) in CHANGES:
+        raise FhirError([(f"{root}.extension[certificationType]", "a cancellation changes an earlier request: "
+                          "send it as a Claim Update (Claim.related.claim and the Claim it updates)")])
     for k, item in enumerate(claim.get("item") or []):
-        for ext in item.get("extension") or [] if isinstance(item, dict) else []:
-            if str(ext.get("url", "")).endswith("/extension-certificationType"):
-                code = ((ext.get("valueCodeableConcept") or {}).get("coding") or [{}])[0].get("code")
-                if code in CHANGES:
-                    raise FhirError([(f"{root}.item[{k}].extension[certificationType]",
-                                      f"certificationType {code} ({CHANGES[code]}) is not supported")])
+        code = _certification(item.get("extension")) if isinstance(item, dict) else None
+        if code in CHANGES:
+            raise FhirError([(f"{root}.item[{k}].extension[certificationType]",
+                              f"certificationType {code} ({CHANGES[code]}) changes an earlier request: send it "
+                              "as a Claim Update (Claim.related.claim and the Claim it updates)")])
 
 
 def submit(store: Store, user: User, body: bytes) -> str:
-    """Store a PAS request Bundle (a new request or a resubmission) and answer it: the response Bundle as JSON."""
+    """Store a PAS request Bundle (a new request, a resubmission, or a Claim Update of an earlier one) and answer
+    it: the response Bundle as JSON."""
     inp = _request_input(store, body, "$submit")
-    _changes(inp.claim.data, inp.claim.root)
-    mapping = map_fhir(inp, store.compiled.knowledge, store.compiled.payer_names)
+    original = _original(inp)
+    _changes(inp.claim.data, inp.claim.root, original)
     keys = identifiers(inp.claim.data)
     if not keys:
         raise FhirError([(f"{inp.claim.root}.identifier", "the Claim has no identifier: a request needs one")])
     if len(keys[0]) > MAX_KEY or not keys[0].isprintable():  # it is stored and looked up as the request's key
         raise FhirError([(f"{inp.claim.root}.identifier[0]",
                           f"system and value: at most {MAX_KEY} printable characters")])
-    text = body.decode("utf-8")
+    lookup = [k for k in (identifiers(original.data) if original else []) + keys
+              if len(k) <= MAX_KEY and k.isprintable()]
     with reading(store.engine) as conn:
-        row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.org == user.org,
-                                                         m.fhir_requests.c.identifier == keys[0])).first()
+        row = _find(conn, user.org, lookup)
+    if original is not None and row is None:
+        raise FhirError([(f"{inp.claim.root}.related", "this Claim Update updates a request this organization has "
+                          "not submitted here")])
+    if row is not None and row.status == "cancelled":
+        raise FhirError([(inp.claim.root, "the request was cancelled: submit a new request")])
+    if original is not None and _certification(inp.claim.data.get("extension")) == "3":
+        return _cancel(store, user, row, keys[0], body.decode("utf-8"))
+    mapping = map_fhir(inp, store.compiled.knowledge, store.compiled.payer_names)
+    text = body.decode("utf-8")
     case_id = row.case_id if row else None
     resubmitted = False
+    if mapping.case is not None and case_id is not None:
+        with reading(store.engine) as conn:  # a Claim Update may carry a new identifier: the case keeps its own
+            ref = conn.execute(select(m.cases.c.ref).where(m.cases.c.id == case_id)).scalar_one()
+        if mapping.case.id != ref:
+            mapping = dataclasses.replace(mapping, case=mapping.case.model_copy(update={"id": ref}))
     if mapping.case is not None:
         case_text = json.dumps(mapping.to_dict()["case"]).encode()
         if case_id is not None:
@@ -100,12 +132,13 @@ def submit(store: Store, user: User, body: bytes) -> str:
         if row is None:
             request_id, revision = uuid.uuid4().hex, 1
             conn.execute(insert(m.fhir_requests).values(
-                id=request_id, org=user.org, identifier=keys[0], case_id=case_id, revision=1, created_by=user.name,
-                created_at=at, updated_at=at))
+                id=request_id, org=user.org, identifier=keys[0], case_id=case_id, revision=1, status="active",
+                created_by=user.name, created_at=at, updated_at=at))
         else:
             request_id, revision = row.id, row.revision + 1
             conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
                          .values(revision=revision, case_id=case_id, updated_at=at))
+        _remember(conn, user.org, keys[0], request_id)
         digest = chain.sha256_text(text)
         conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
                                                    body_sha256=digest, created_by=user.name, created_at=at))
@@ -120,16 +153,51 @@ def submit(store: Store, user: User, body: bytes) -> str:
     return json.dumps(answer["bundle"])
 
 
+def _find(conn: Any, org: str | None, keys: list[str]) -> Any:
+    """The request of `org` known by any of these identifiers (the oldest, should two match)."""
+    if not keys:
+        return None
+    ids = select(m.fhir_identifiers.c.request_id).where(m.fhir_identifiers.c.org == (org or ""),
+                                                        m.fhir_identifiers.c.identifier.in_(keys))
+    return conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.id.in_(ids))
+                        .order_by(m.fhir_requests.c.created_at)).first()
+
+
+def _remember(conn: Any, org: str | None, key: str, request_id: str) -> None:
+    known = conn.execute(select(m.fhir_identifiers.c.request_id).where(
+        m.fhir_identifiers.c.org == (org or ""), m.fhir_identifiers.c.identifier == key)).first()
+    if known is None:
+        conn.execute(insert(m.fhir_identifiers).values(org=org or "", identifier=key, request_id=request_id))
+
+
+def _cancel(store: Store, user: User, row: Any, key: str, text: str) -> str:
+    """A Claim Update cancelling the whole request: kept as received, the request cancelled, every item C."""
+    at = m.now()
+    with writing(store.engine) as conn:
+        revision = row.revision + 1
+        conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
+                     .values(revision=revision, status="cancelled", updated_at=at))
+        _remember(conn, user.org, key, row.id)
+        digest = chain.sha256_text(text)
+        conn.execute(insert(m.fhir_bundles).values(request_id=row.id, revision=revision, body=text,
+                                                   body_sha256=digest, created_by=user.name, created_at=at))
+        answer = _answer(conn, store, row.id)
+        chain.append(conn, user.name, user.role, "fhir.cancel", row.case_id,
+                     {"request": row.id, "revision": revision, "bundle_sha256": digest})
+    return json.dumps(answer["bundle"])
+
+
 def inquire(store: Store, user: User, body: bytes) -> str:
     """The current response for an earlier request, found by its Claim identifier: a Parameters with the response
     Bundle (none when no request of the caller's organization has that identifier)."""
     inp = _request_input(store, body, "$inquire")
     keys = [k for k in identifiers(inp.claim.data) if len(k) <= MAX_KEY and k.isprintable()]  # as stored
     with writing(store.engine) as conn:
-        row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.identifier.in_(keys))
-                           .order_by(m.fhir_requests.c.created_at)).first() if keys else None
-        if row is not None and not user.sees(row.org):
-            row = None
+        found = conn.execute(select(m.fhir_identifiers.c.request_id).where(
+            m.fhir_identifiers.c.identifier.in_(keys))).scalars().all() if keys else []
+        rows = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.id.in_(found))
+                            .order_by(m.fhir_requests.c.created_at)).all() if found else []
+        row = next((r for r in rows if user.sees(r.org)), None)
         params: list[dict[str, Any]] = []
         if row is not None:
             answer = _answer(conn, store, row.id)
@@ -152,9 +220,11 @@ def _answer(conn, store: Store, request_id: str, mapping: FhirMapping | None = N
     row = conn.execute(select(m.fhir_requests).where(m.fhir_requests.c.id == request_id)).first()
     if row is None:
         raise not_found(f"request {request_id!r}")
+    cancelled = row.status == "cancelled"
     if mapping is None:
-        body = conn.execute(select(m.fhir_bundles.c.body).where(m.fhir_bundles.c.request_id == request_id)
-                            .order_by(m.fhir_bundles.c.revision.desc())).scalars().first()
+        bodies = conn.execute(select(m.fhir_bundles.c.body).where(m.fhir_bundles.c.request_id == request_id)
+                              .order_by(m.fhir_bundles.c.revision.desc())).scalars().all()
+        body = bodies[1] if cancelled and len(bodies) > 1 else bodies[0]  # a cancellation may carry no items
         mapping = map_fhir(read_fhir(json.loads(body)), store.compiled.knowledge, store.compiled.payer_names)
     results, review, when = [], None, row.updated_at
     if row.case_id is not None:
@@ -168,8 +238,10 @@ def _answer(conn, store: Store, request_id: str, mapping: FhirMapping | None = N
         if final is not None and final.decision in ("approve", "deny"):
             review = FinalReview(final.decision, final.reviewer, final.created_at)
         when = max(when, case.updated_at)
-    bundle = response_bundle(mapping, results, response_id=request_id, created=_utc(when), review=review)
-    return {"bundle": bundle, "action": review_action(results, review) if mapping.case else "NA"}
+    bundle = response_bundle(mapping, results, response_id=request_id, created=_utc(when), review=review,
+                             cancelled=cancelled)
+    action = "C" if cancelled else review_action(results, review) if mapping.case else "NA"
+    return {"bundle": bundle, "action": action}
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

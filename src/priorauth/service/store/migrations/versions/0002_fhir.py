@@ -29,10 +29,17 @@ def upgrade() -> None:
         sa.Column("identifier", sa.String(500), nullable=False),
         sa.Column("case_id", sa.String(32), sa.ForeignKey("cases.id")),
         sa.Column("revision", sa.Integer, nullable=False),
+        sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_by", sa.String(100), nullable=False),
         _ts("created_at"),
         _ts("updated_at"),
         sa.UniqueConstraint("org", "identifier", name="fhir_requests_org_identifier"),
+    )
+    op.create_table(
+        "fhir_identifiers",
+        sa.Column("org", sa.String(100), primary_key=True),
+        sa.Column("identifier", sa.String(500), primary_key=True),
+        sa.Column("request_id", sa.String(32), sa.ForeignKey("fhir_requests.id"), nullable=False, index=True),
     )
     op.create_table(
         "fhir_bundles",
@@ -65,5 +72,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("fhir_subscriptions", "fhir_bundles", "fhir_requests"):
+    for table in ("fhir_subscriptions", "fhir_bundles", "fhir_identifiers", "fhir_requests"):
         op.drop_table(table)
