@@ -49,9 +49,9 @@ def capability_statement() -> dict:
             "documentation": "Decisions cover intrathecal and epidural drug delivery (trial, implant, refill, "
                              "replacement, revision, removal) under the loaded payer policies; any other service "
                              "is answered as needing no review (X12 306 NA). A recommended denial is pended (A4) "
-                             "until a clinical reviewer finalizes it. Updates and cancellations come as PAS Claim Updates "
-                             "(Claim.related.claim, the updated Claim in the Bundle); a resubmission with the same "
-                             "identifier is decided again.",
+                             "until a clinical reviewer finalizes it. Updates and cancellations come as PAS Claim "
+                             "Updates (Claim.related.claim, the updated Claim in the Bundle); a resubmission with "
+                             "the same identifier is decided again.",
             "security": {"description": "Authorization: Bearer TOKEN (priorauth users add); $submit and "
                                         "Subscription need the submitter role"},
             "resource": [
