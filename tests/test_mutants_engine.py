@@ -132,3 +132,55 @@ def test_the_criteria_view_carries_each_nodes_labels(policies):
     assert version["end"] is None and version["effective"] == "2004-01-01"
     hcsc = determine(case(payer="hcsc", line_of_business="commercial"), policies, "hcsc-sur707-008")
     assert hcsc.to_dict()["policy_version"]["end"] == "2025-12-31"
+
+
+def test_compile_policy_keeps_its_version_and_reads_drug_classes_in_every_condition(knowledge, tmp_path):
+    """engine/policyset.compile_policy: the version record is the policy's own, the id key its version and hash,
+    and the scope rules, documentation items and applicability read drug classes from the drug table."""
+    import textwrap
+
+    from priorauth.engine.policyset import compile_policy
+    from priorauth.engine.record import PolicyVersion
+    from priorauth.policy.loader import load_policy_file
+
+    path = tmp_path / "policy.yaml"
+    path.write_text(textwrap.dedent("""\
+        id: acme-ip-002
+        payer: acme
+        payer_name: Acme Health
+        number: IP-002
+        title: Intrathecal opioids
+        version: "2025-01-01"
+        effective: 2025-01-01
+        end: 2025-12-31
+        source: {file: acme.txt, sha256: "0000000000000000000000000000000000000000000000000000000000000000"}
+        covered_kinds: [trial]
+        applies_to: {drug_classes_any: [opioid]}
+        scope:
+          - {id: opioid-refill, section: A, quote: q, when: {kind: [refill], drug_classes_any: [opioid]},
+             decision: refer, reason: refills go to a reviewer}
+        documentation:
+          - {id: doc-opioid, section: B, quote: q, text: the opioid prescription, when: {drug_classes_any: [opioid]}}
+        criteria:
+          id: c
+          section: C
+          quote: q
+          all:
+            - {id: no-sepsis, section: C, quote: q, request: r, test: {fact: clinical.findings.sepsis, eq: false}}
+        """))
+    policy = load_policy_file(path)
+    compiled = compile_policy(policy, "abc123", knowledge)
+    assert compiled.version == PolicyVersion("acme-ip-002", "2025-01-01", "acme", "Acme Health", "IP-002",
+                                             "Intrathecal opioids", dt.date(2025, 1, 1), dt.date(2025, 12, 31),
+                                             "abc123")
+    assert compiled.key == "2025-01-01|abc123"
+    assert compile_policy(policy, None, knowledge).key == "2025-01-01|-"
+    from priorauth.engine.facts import facts_for
+
+    doc = json.loads(json.dumps(DOC))
+    doc["request"]["kind"] = "refill"
+    facts = facts_for(parse_case(json.dumps(doc)))
+    assert compiled.applies_to.holds(facts) and compiled.scope[0][1].holds(facts)
+    assert compiled.documentation[0][1].holds(facts)
+    doc["request"]["drugs"] = [{"name": "baclofen"}]
+    assert not compiled.applies_to.holds(facts_for(parse_case(json.dumps(doc))))
