@@ -1,0 +1,116 @@
+"""engine/evaluate.py as a reviewer reads it, for the mutants `make mutation` left (bench/mutation/README.md): the
+not-in-force and not-applicable summaries, a scope rule's reason and approval duration, the evidence passed on,
+and an id that changes with the policy's content."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+
+from priorauth.case.provenance import Evidence, FhirElement
+from priorauth.engine import CompiledPolicies
+from priorauth.engine.evaluate import determine
+from priorauth.intake import parse_case
+from priorauth.policy.loader import load_policies
+
+POLICY = textwrap.dedent("""\
+    id: acme-ip-003
+    payer: acme
+    payer_name: Acme Health
+    number: IP-003
+    title: Intrathecal pumps
+    version: "{version}"
+    effective: {effective}
+    end: {end}
+    source: {{file: acme.txt, sha256: "0000000000000000000000000000000000000000000000000000000000000000"}}
+    covered_kinds: [trial, implant]
+    approval_duration: {{trial: 2 weeks, replacement: 1 year}}
+    applies_to: {applies_to}
+    scope:
+      - {{id: replacement-approved, section: A.1, quote: q, when: {{kind: [replacement]}}, decision: approve,
+         reason: replacements need no review}}
+      - {{id: refill-refer, section: A.2, quote: q, when: {{kind: [refill]}}, decision: refer,
+         reason: refills go to a reviewer}}
+    criteria:
+      id: c
+      section: C
+      quote: q
+      all:
+        - {{id: adult, section: C.1, quote: q, request: r, test: {{fact: member.age_years, gte: 18}}}}
+    """)
+
+CASE = {"format": "priorauth-case/1", "id": "e-1", "submitted": "2025-06-02",
+        "member": {"birth_date": "1960-02-01", "payer": "acme"},
+        "request": {"kind": "trial", "route": "intrathecal", "indication": "noncancer_pain",
+                    "service_date": "2025-06-20"}}
+
+
+def compiled(tmp_path, knowledge, applies_to: str = "{indication: [noncancer_pain, cancer_pain]}",
+             versions=(("2025-01-01", "2025-01-01", "2025-12-31"), ("2026-01-01", "2026-01-01", "null")),
+             name: str = "p") -> CompiledPolicies:
+    folder = tmp_path / name / "acme" / "ip-003"
+    folder.mkdir(parents=True)
+    for i, (version, effective, end) in enumerate(versions):
+        (folder / f"policy-{i}.yaml").write_text(POLICY.format(version=version, effective=effective, end=end,
+                                                               applies_to=applies_to))
+    return CompiledPolicies(load_policies(tmp_path / name), knowledge)
+
+
+def case(**request):
+    doc = json.loads(json.dumps(CASE))
+    doc["request"].update(request)
+    return parse_case(json.dumps(doc))
+
+
+def test_no_version_in_force_names_every_version_and_its_dates(tmp_path, knowledge):
+    d = determine(case(service_date="2024-06-20"), compiled(tmp_path, knowledge), "acme-ip-003")
+    assert d.decision == "not_applicable" and d.policy_version is None
+    assert d.summary == ("No version of acme-ip-003 is in force on the date of service 2024-06-20 (known versions: "
+                         "2025-01-01 (2025-01-01–2025-12-31), 2026-01-01 (2026-01-01–open)).")
+
+
+@pytest.mark.parametrize(("applies_to", "request_", "summary"), [
+    ("{kind: [implant], route: [epidural]}", {},
+     "it governs kind implant; route epidural; this request: kind trial; route intrathecal"),
+    ("{indication: [spasticity]}", {}, "it governs indication spasticity; this request: indication noncancer_pain"),
+    ("{age_under: 18}", {}, "it governs age_under 18; this request: age_under 65"),
+    ("{not: {indication: [noncancer_pain]}}", {}, "it governs other requests"),
+    ("{drugs_any: [baclofen]}", {}, "it governs drugs_any baclofen"),
+    ("{route: [epidural]}", {"route": None}, "it governs route epidural; this request: route not documented"),
+])
+def test_the_not_applicable_summary_says_what_the_policy_governs(tmp_path, knowledge, applies_to, request_, summary):
+    d = determine(case(**request_), compiled(tmp_path, knowledge, applies_to), "acme-ip-003")
+    assert d.decision == "not_applicable"
+    assert d.summary == f"Acme Health IP-003 does not apply to this request ({summary})."
+
+
+def test_a_scope_rule_decides_with_its_reason_and_the_kinds_approval_duration(tmp_path, knowledge):
+    policies = compiled(tmp_path, knowledge)
+    approved = determine(case(kind="replacement"), policies, "acme-ip-003")
+    assert (approved.decision, approved.summary, approved.approval_duration) == \
+        ("approve", "replacements need no review", "1 year")
+    [reason] = approved.reasons
+    assert (reason.rule, reason.section, reason.finding) == ("replacement-approved", "A.1", "replacements need no review")
+    referred = determine(case(kind="refill"), policies, "acme-ip-003")
+    assert (referred.decision, referred.approval_duration) == ("refer", None)
+    assert referred.reasons[0].finding == "refills go to a reviewer"
+    trial = determine(case(), policies, "acme-ip-003")
+    assert (trial.decision, trial.approval_duration) == ("approve", "2 weeks")
+
+
+def test_determine_cites_the_evidence_it_is_given(tmp_path, knowledge):
+    source = FhirElement("Patient", "p1", "Patient.birthDate")
+    evidence = Evidence({"member.birth_date": (source,)}, from_document=False)
+    d = determine(case(), compiled(tmp_path, knowledge), "acme-ip-003", evidence=evidence)
+    [leaf] = d.to_dict("full")["criteria"]["children"]
+    assert leaf["sources"]["member.age_years"] == [source.to_dict()]
+
+
+def test_the_id_changes_with_the_policys_content(tmp_path, knowledge):
+    one = determine(case(), compiled(tmp_path, knowledge, name="a"), "acme-ip-003")
+    again = determine(case(), compiled(tmp_path, knowledge, name="b"), "acme-ip-003")
+    changed = determine(case(), compiled(tmp_path, knowledge, "{indication: [noncancer_pain]}", name="c"),
+                        "acme-ip-003")
+    assert one.id == again.id and one.id != changed.id and one.decision == changed.decision == "approve"
