@@ -92,7 +92,8 @@ def test_a_scope_rule_decides_with_its_reason_and_the_kinds_approval_duration(tm
     assert (approved.decision, approved.summary, approved.approval_duration) == \
         ("approve", "replacements need no review", "1 year")
     [reason] = approved.reasons
-    assert (reason.rule, reason.section, reason.finding) == ("replacement-approved", "A.1", "replacements need no review")
+    assert (reason.rule, reason.section, reason.finding) == \
+        ("replacement-approved", "A.1", "replacements need no review")
     referred = determine(case(kind="refill"), policies, "acme-ip-003")
     assert (referred.decision, referred.approval_duration) == ("refer", None)
     assert referred.reasons[0].finding == "refills go to a reviewer"
