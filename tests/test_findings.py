@@ -97,3 +97,38 @@ def test_the_case_findings_are_the_three_kinds_in_order(knowledge):
     c = case(kind="refill", procedure_codes=["62350", "99999"], diagnosis_codes=["Q99.99"], drugs=[morphine()])
     kinds = [f.kind for f in case_findings(c, knowledge)]
     assert kinds == ["diagnosis_code", "procedure_code", "code_fit"]
+
+
+FB = "floridablue-09-j1000-31"
+
+
+def fb_findings(policies, **request):
+    from priorauth.engine.findings import listed_systems, policy_findings
+
+    policy = policies.versions(FB)[-1].policy
+    c = case(**request)
+    return policy_findings(c, policy, policies.knowledge, listed_systems(policy, policies.knowledge.codes))
+
+
+def test_codes_outside_the_policys_lists(policies):
+    found = fb_findings(policies, procedure_codes=["C2626", "A4300", "62350"], diagnosis_codes=["G89.21", "M54.50"])
+    assert found == [
+        Finding("procedure_code", "warning", "A4300 is not in Florida Blue 09-J1000-31's procedure code list (the "
+                "list may not be all-inclusive).", code="A4300"),  # 62350 is CPT: the HCPCS-only list says nothing
+        Finding("diagnosis_code", "info", "M54.50 is not in Florida Blue 09-J1000-31's list of diagnosis codes; "
+                "G89.21 is.", code="M54.50"),
+    ]
+    [alone] = fb_findings(policies, diagnosis_codes=["M54.50"])
+    assert alone == Finding("diagnosis_code", "warning", "M54.50 is not in Florida Blue 09-J1000-31's list of "
+                            "diagnosis codes; no submitted code is.", code="M54.50")
+
+
+def test_the_line_of_therapy_of_the_prescription(policies):
+    assert fb_findings(policies, drugs=[morphine()]) == []
+    [second] = fb_findings(policies, drugs=[morphine(), {"name": "bupivacaine"}])
+    assert second == Finding("drug", "info", "bupivacaine + morphine is a second-line therapy in Florida Blue "
+                             "09-J1000-31.")
+    [none] = fb_findings(policies, drugs=[{"name": "ziconotide"}, {"name": "clonidine"}])
+    assert none.severity == "warning" and none.message.startswith(
+        "The combination clonidine + ziconotide is not among Florida Blue 09-J1000-31's first, second or third line")
+    assert fb_findings(policies, indication="spasticity", drugs=[{"name": "ziconotide"}, {"name": "clonidine"}]) == []

@@ -184,3 +184,10 @@ def test_compile_policy_keeps_its_version_and_reads_drug_classes_in_every_condit
     assert compiled.documentation[0][1].holds(facts)
     doc["request"]["drugs"] = [{"name": "baclofen"}]
     assert not compiled.applies_to.holds(facts_for(parse_case(json.dumps(doc))))
+
+
+def test_a_group_in_the_criteria_view_has_no_detail_of_its_own(policies):
+    doc = json.loads(json.dumps(DOC))
+    doc["member"].update(payer="medicare", line_of_business="medicare")
+    tree = determine(parse_case(json.dumps(doc)), policies, NCD).criteria
+    assert tree.children and tree.detail == ""  # a group is its children's verdict, not a finding
