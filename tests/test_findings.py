@@ -132,3 +132,19 @@ def test_the_line_of_therapy_of_the_prescription(policies):
     assert none.severity == "warning" and none.message.startswith(
         "The combination clonidine + ziconotide is not among Florida Blue 09-J1000-31's first, second or third line")
     assert fb_findings(policies, indication="spasticity", drugs=[{"name": "ziconotide"}, {"name": "clonidine"}]) == []
+
+
+def test_a_drug_the_table_does_not_know_and_the_drugs_after_it(knowledge):
+    found = drug_findings(case(drugs=[{"name": "morphin"}, morphine(daily_dose={"value": 20, "unit": "mg"})]),
+                          knowledge)
+    assert found[0] == Finding("drug", "warning", "morphin is not in the intrathecal drug table: check the name and "
+                               "review the prescription by hand.", drug="morphin")
+    assert [(f.kind, f.drug) for f in found[1:]] == [("dose", "morphine")]  # the next drug is still checked
+
+
+def test_fda_status_is_for_the_intrathecal_route_when_none_is_given(knowledge):
+    clonidine = {"name": "clonidine", "daily_dose": {"value": 0.1, "unit": "mg"}}
+    [f] = drug_findings(case(indication="cancer_pain", route=None, drugs=[clonidine]), knowledge)
+    assert f == Finding("fda_status", "warning", "clonidine is not FDA-approved for intrathecal use for cancer pain "
+                        "(FDA safety communication, 2018-11-14).", drug="clonidine")
+    assert drug_findings(case(indication="cancer_pain", route="epidural", drugs=[clonidine]), knowledge) == []

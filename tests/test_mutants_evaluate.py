@@ -115,3 +115,54 @@ def test_the_id_changes_with_the_policys_content(tmp_path, knowledge):
     changed = determine(case(), compiled(tmp_path, knowledge, "{indication: [noncancer_pain]}", name="c"),
                         "acme-ip-003")
     assert one.id == again.id and one.id != changed.id and one.decision == changed.decision == "approve"
+
+
+REFER_LEAF = ("    - {id: interqual, section: C.2, quote: the InterQual criteria, refer: InterQual 2022 criteria}\n"
+              "    - {id: sepsis, section: C.3, quote: q, request: State whether sepsis is present.,\n"
+              "       test: {fact: clinical.findings.sepsis, eq: false}}\n")
+
+
+def test_a_criterion_left_to_a_reviewer_refers_the_request_citing_it(tmp_path, knowledge):
+    folder = tmp_path / "r" / "acme" / "ip-003"
+    folder.mkdir(parents=True)
+    text = POLICY.format(version="2025-01-01", effective="2025-01-01", end="null", applies_to="null") + REFER_LEAF
+    (folder / "policy.yaml").write_text(text)
+    d = determine(case(), CompiledPolicies(load_policies(tmp_path / "r"), knowledge), "acme-ip-003")
+    assert d.decision == "refer" and d.policy_version is not None and d.tree is not None
+    assert d.summary == "Refer for review: InterQual 2022 criteria (C.2)"
+    [reason] = d.reasons
+    assert (reason.criterion, reason.section, reason.quote, reason.finding) == \
+        ("interqual", "C.2", "the InterQual criteria", "InterQual 2022 criteria")
+    assert [r.criterion for r in d.documentation_requests] == ["sepsis"]  # the rest is still asked for
+
+
+MODA = "moda-hcs-0044a"
+MODA_CHECKLIST = ["doc-history-physical", "doc-conservative", "doc-activity"]
+
+
+def moda_case(**clinical):
+    doc = {"format": "priorauth-case/1", "id": "m-1", "submitted": "2025-06-02",
+           "member": {"birth_date": "1960-02-01", "payer": "moda", "line_of_business": "commercial"},
+           "request": {"kind": "trial", "route": "intrathecal", "indication": "noncancer_pain",
+                       "service_date": "2025-06-20"}, "clinical": clinical}
+    return doc
+
+
+def test_each_decision_path_has_its_summary_checklist_and_version(policies):
+    deny = determine(parse_case(json.dumps(moda_case(findings={"active_infection": True}))), policies, MODA)
+    assert (deny.decision, deny.summary) == ("deny", "Not met: Moda II.C.d (C.d-active-infection)")
+    refill = moda_case()
+    refill["request"]["kind"] = "refill"
+    referred = determine(parse_case(json.dumps(refill)), policies, MODA)
+    assert (referred.decision, referred.summary) == (
+        "refer", "Moda Health CWQI HCS-0044A states no criteria for a refill request; refer for manual review.")
+    pend = determine(parse_case(json.dumps(moda_case())), policies, MODA)
+    assert pend.decision == "pend" and pend.summary.startswith("Documentation missing for ")
+    for d in (deny, referred, pend):
+        assert [c.id for c in d.documentation_checklist] == MODA_CHECKLIST
+        assert d.policy_version is not None and d.policy_version.id == MODA
+
+
+def test_an_approval_says_every_criterion_is_met(tmp_path, knowledge):
+    d = determine(case(), compiled(tmp_path, knowledge), "acme-ip-003")
+    assert (d.decision, d.summary) == ("approve", "Every applicable criterion is met on documented facts.")
