@@ -103,7 +103,7 @@ def test_a_scope_rule_decides_with_its_reason_and_the_kinds_approval_duration(tm
 
 def test_determine_cites_the_evidence_it_is_given(tmp_path, knowledge):
     source = FhirElement("Patient", "p1", "Patient.birthDate")
-    evidence = Evidence({"member.birth_date": (source,)}, from_document=False)
+    evidence = Evidence({"member.age_years": (source,)}, from_document=False)
     d = determine(case(), compiled(tmp_path, knowledge), "acme-ip-003", evidence=evidence)
     [leaf] = d.to_dict("full")["criteria"]["children"]
     assert leaf["sources"]["member.age_years"] == [source.to_dict()]

@@ -95,7 +95,8 @@ class Evidence:
         return self._recorded(path) if value is not None and self.sources else ()
 
     def _recorded(self, path: str) -> tuple[Source, ...]:
-        if path in DERIVED_FROM:  # a computed fact (age on the date of service) cites the facts it is computed from
+        if path in DERIVED_FROM and path not in self.sources:
+            # a computed fact (age on the date of service) cites the facts it is computed from
             return tuple(s for p in DERIVED_FROM[path] for s in self._recorded(p) or self._records(p))
         probe: str | None = path
         while probe is not None:
