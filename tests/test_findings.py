@@ -148,3 +148,17 @@ def test_fda_status_is_for_the_intrathecal_route_when_none_is_given(knowledge):
     assert f == Finding("fda_status", "warning", "clonidine is not FDA-approved for intrathecal use for cancer pain "
                         "(FDA safety communication, 2018-11-14).", drug="clonidine")
     assert drug_findings(case(indication="cancer_pain", route="epidural", drugs=[clonidine]), knowledge) == []
+
+
+def test_a_drug_that_is_not_an_agent_for_the_indication(knowledge):
+    [pain] = [f for f in drug_findings(case(drugs=[{"name": "baclofen", "daily_dose": {"value": 0.2, "unit": "mg"}}]),
+                                       knowledge) if f.kind == "drug"]
+    assert pain == Finding("drug", "warning", "baclofen is not an intrathecal analgesic.", drug="baclofen")
+    [spasm] = [f for f in drug_findings(case(indication="spasticity", drugs=[morphine()]), knowledge)
+               if f.kind == "drug"]
+    assert spasm == Finding("drug", "warning", "morphine is not an intrathecal antispasmodic.", drug="morphine")
+
+
+def test_every_listed_code_is_named(policies):
+    [f] = fb_findings(policies, diagnosis_codes=["G89.21", "G89.22", "M54.50"])
+    assert f.message.endswith("; G89.21, G89.22 is.")

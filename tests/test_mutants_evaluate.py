@@ -26,8 +26,10 @@ POLICY = textwrap.dedent("""\
     end: {end}
     source: {{file: acme.txt, sha256: "0000000000000000000000000000000000000000000000000000000000000000"}}
     covered_kinds: [trial, implant]
-    approval_duration: {{trial: 2 weeks, replacement: 1 year}}
+    approval_duration: {{trial: 2 weeks, replacement: 1 year, refill: 3 months}}
     applies_to: {applies_to}
+    documentation:
+      - {{id: doc-record, section: D, quote: q, text: the treating physician's record}}
     scope:
       - {{id: replacement-approved, section: A.1, quote: q, when: {{kind: [replacement]}}, decision: approve,
          reason: replacements need no review}}
@@ -91,6 +93,7 @@ def test_a_scope_rule_decides_with_its_reason_and_the_kinds_approval_duration(tm
     approved = determine(case(kind="replacement"), policies, "acme-ip-003")
     assert (approved.decision, approved.summary, approved.approval_duration) == \
         ("approve", "replacements need no review", "1 year")
+    assert approved.policy_version.id == "acme-ip-003"
     [reason] = approved.reasons
     assert (reason.rule, reason.section, reason.finding) == \
         ("replacement-approved", "A.1", "replacements need no review")
@@ -129,6 +132,7 @@ def test_a_criterion_left_to_a_reviewer_refers_the_request_citing_it(tmp_path, k
     (folder / "policy.yaml").write_text(text)
     d = determine(case(), CompiledPolicies(load_policies(tmp_path / "r"), knowledge), "acme-ip-003")
     assert d.decision == "refer" and d.policy_version is not None and d.tree is not None
+    assert d.policy == "acme-ip-003" and [c.id for c in d.documentation_checklist] == ["doc-record"]
     assert d.summary == "Refer for review: InterQual 2022 criteria (C.2)"
     [reason] = d.reasons
     assert (reason.criterion, reason.section, reason.quote, reason.finding) == \
@@ -151,6 +155,9 @@ def moda_case(**clinical):
 def test_each_decision_path_has_its_summary_checklist_and_version(policies):
     deny = determine(parse_case(json.dumps(moda_case(findings={"active_infection": True}))), policies, MODA)
     assert (deny.decision, deny.summary) == ("deny", "Not met: Moda II.C.d (C.d-active-infection)")
+    two = determine(parse_case(json.dumps(moda_case(findings={"active_infection": True, "drug_allergy": True}))),
+                    policies, MODA)
+    assert two.summary.startswith("Not met: Moda II.C.") and two.summary.count("; Moda II.C.") == 1
     refill = moda_case()
     refill["request"]["kind"] = "refill"
     referred = determine(parse_case(json.dumps(refill)), policies, MODA)
@@ -166,3 +173,4 @@ def test_each_decision_path_has_its_summary_checklist_and_version(policies):
 def test_an_approval_says_every_criterion_is_met(tmp_path, knowledge):
     d = determine(case(), compiled(tmp_path, knowledge), "acme-ip-003")
     assert (d.decision, d.summary) == ("approve", "Every applicable criterion is met on documented facts.")
+    assert [c.id for c in d.documentation_checklist] == ["doc-record"]

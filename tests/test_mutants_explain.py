@@ -7,6 +7,7 @@ request phrased as an alternative ("Or document ...") reads as a choice in that 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from priorauth.engine.explain import deny_reasons, documentation_requests
 from priorauth.engine.facts import facts_for
@@ -137,3 +138,18 @@ def test_only_a_pend_asks_for_documentation(knowledge):
     program, verdicts, outcomes = evaluated(group, knowledge, {"coagulopathy": False})
     assert verdicts[program.root] == "not_met"
     assert documentation_requests(program, verdicts, outcomes) == ()
+
+
+def test_a_choice_of_documents_reads_any_one_of_numbered_or(policies):
+    """The pend's request for a choice, as the nurse reads it (UHC: document the absence, or a clearance)."""
+    import json as _json
+
+    from priorauth.engine.evaluate import determine
+    from priorauth.intake import load_case
+
+    path = Path(__file__).parent / "fhir" / "bundles" / "02-uhc-implant-incomplete.case.json"
+    d = determine(load_case(path), policies, "uhc-2022t0626c")
+    [req] = d.documentation_requests
+    assert req.request == ("Any one of: (1) " + req.one_of[0].request + " OR (2) Provide a mental-health evaluation "
+                           "that cleared the member.")  # the second choice's "Or provide" reads as a choice
+    assert _json.dumps(d.to_dict()).count("Any one of: (1) ") == 1
