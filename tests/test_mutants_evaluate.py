@@ -84,7 +84,7 @@ def test_no_version_in_force_names_every_version_and_its_dates(tmp_path, knowled
 ])
 def test_the_not_applicable_summary_says_what_the_policy_governs(tmp_path, knowledge, applies_to, request_, summary):
     d = determine(case(**request_), compiled(tmp_path, knowledge, applies_to), "acme-ip-003")
-    assert d.decision == "not_applicable"
+    assert d.decision == "not_applicable" and d.policy_version.id == "acme-ip-003"
     assert d.summary == f"Acme Health IP-003 does not apply to this request ({summary})."
 
 
