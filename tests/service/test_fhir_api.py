@@ -343,3 +343,24 @@ def test_a_cancellation_must_be_a_claim_update_of_a_known_request(api):
     unknown = claim_update(unique(pas_bundle(), "never-submitted"), "never-2")
     r = submit(api, unknown)
     assert r.status_code == 422 and r.json()["issue"][0]["expression"] == ["Bundle.entry[0].resource.related"]
+
+
+def test_the_same_identifier_submitted_at_once_is_one_request(api):
+    import httpx
+
+    doc = unique(pas_bundle(codes=(("http://www.ama-assn.org/go/cpt", "73721"),)), "race-1")
+    body, statuses = json.dumps(doc), []
+
+    def send():
+        with httpx.Client(timeout=30) as c:
+            statuses.append(c.post(api.server.base + "/fhir/Claim/$submit", content=body,
+                                   headers={**api.auth("clinic_a"), **FHIR}).status_code)
+
+    threads = [threading.Thread(target=send) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert set(statuses) <= {200, 409} and 200 in statuses, statuses
+    [param] = inquire(api, doc).json()["parameter"]
+    assert actions(param["resource"]) == {"NA"}

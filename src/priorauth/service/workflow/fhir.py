@@ -16,6 +16,7 @@ import uuid
 from typing import Any
 
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from priorauth.errors import FhirError
 from priorauth.intake.fhir import read_fhir
@@ -128,17 +129,26 @@ def submit(store: Store, user: User, body: bytes) -> str:
             _, view, _ = cases.submit(store, user, case_text, mapping.case, None)
             case_id = json.loads(view)["id"]
     at = m.now()
+    try:
+        return _store_submission(store, user, row, keys[0], case_id, text, mapping, at, resubmitted)
+    except IntegrityError:  # the same identifier submitted twice at once: the first one won
+        raise Refused("conflict", "a request with this Claim identifier was stored at the same moment: resubmit it "
+                      "to add to that request", "Claim.identifier") from None
+
+
+def _store_submission(store: Store, user: User, row: Any, key: str, case_id: str | None, text: str,
+                      mapping: FhirMapping, at: dt.datetime, resubmitted: bool) -> str:
     with writing(store.engine) as conn:
         if row is None:
             request_id, revision = uuid.uuid4().hex, 1
             conn.execute(insert(m.fhir_requests).values(
-                id=request_id, org=user.org, identifier=keys[0], case_id=case_id, revision=1, status="active",
+                id=request_id, org=user.org, identifier=key, case_id=case_id, revision=1, status="active",
                 created_by=user.name, created_at=at, updated_at=at))
         else:
             request_id, revision = row.id, row.revision + 1
             conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
                          .values(revision=revision, case_id=case_id, updated_at=at))
-        _remember(conn, user.org, keys[0], request_id)
+        _remember(conn, user.org, key, request_id)
         digest = chain.sha256_text(text)
         conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
                                                    body_sha256=digest, created_by=user.name, created_at=at))
