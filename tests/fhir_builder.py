@@ -94,3 +94,13 @@ def answer(link: str, **value: Any) -> dict[str, Any]:
 
 def group(link: str, *children: dict[str, Any]) -> dict[str, Any]:
     return {"linkId": link, "item": list(children)}
+
+
+def pain_score(oid: str, day: str, value: Any, code: str = "72514-3", status: str = "final") -> dict[str, Any]:
+    """A pain-severity Observation (0-10), to append to a Bundle's entries."""
+    obs = {"resourceType": "Observation", "id": oid, "status": status,
+           "code": {"coding": [{"system": "http://loinc.org", "code": code}]},
+           "subject": {"reference": "Patient/pat1"}, "effectiveDateTime": day}
+    obs["valueInteger" if isinstance(value, int) else "valueQuantity"] = (
+        value if isinstance(value, int) else {"value": value, "unit": "{score}"})
+    return {"fullUrl": f"http://example.org/fhir/Observation/{oid}", "resource": obs}

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SHARED, needs_shared, run_cli
-from fhir_builder import CPT, HCPCS, answer, group, morphine_request, pas_bundle
+from fhir_builder import CPT, HCPCS, answer, group, morphine_request, pain_score, pas_bundle
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.errors import FhirError
 from priorauth.intake.fhir import map_request, read_fhir
@@ -361,3 +361,61 @@ def test_a_contained_medication_with_its_strength(policies):
     assert m.case.request.indication == "spasticity"
     src = m.evidence.sources["request.drugs[0].concentration"][0]
     assert (src.resource_type, src.id, src.fhirpath) == ("Medication", "m1", "Medication.ingredient[0].strength")
+
+
+def _with_scores(policies, scores, trial=(answer("date", valueDate="2025-05-10"),)):
+    bundle = pas_bundle(answers=(group("clinical.trial_result", *trial),) if trial else ())
+    bundle["entry"] += scores
+    return map_request(bundle, policies)
+
+
+def test_pain_scores_become_the_trials_before_and_after(policies):
+    m = _with_scores(policies, [
+        pain_score("p1", "2025-04-01", 9), pain_score("p2", "2025-05-02T08:00:00-05:00", 8.0),
+        pain_score("p3", "2025-05-11", 4, code="38208-5"), pain_score("p4", "2025-05-13", 3.0),
+        pain_score("p5", "2025-06-01", 7)], trial=(answer("date", valueDate="2025-05-10"),
+                                                   answer("observation_days", valueDecimal=3)))
+    t = m.case.clinical.trial_result
+    assert (t.pain_before, t.pain_after) == (8.0, 3.0)  # the latest before the trial, the last within its 3 days
+    assert m.evidence.sources["clinical.trial_result.pain_after"][0].to_dict() == {
+        "kind": "fhir", "resource_type": "Observation", "id": "p4", "fhirpath": "Observation.valueQuantity.value"}
+    reasons = {u.element: u.reason for u in m.unmapped if u.element.startswith("Observation/")}
+    assert reasons["Observation/p1"].startswith("an earlier baseline before the trial (2025-04-01)")
+    assert reasons["Observation/p3"].startswith("an earlier score during the trial (2025-05-11)")
+    assert "after the trial's observation period (2025-05-10 to 2025-05-13)" in reasons["Observation/p5"]
+    assert {"Observation/p2", "Observation/p4"}.isdisjoint(reasons)
+
+
+def test_the_trial_period_is_a_week_when_its_length_is_not_given(policies):
+    m = _with_scores(policies, [pain_score("a", "2025-05-17", 2), pain_score("b", "2025-05-18", 1)])
+    assert m.case.clinical.trial_result.pain_after == 2.0
+    assert "after the trial's observation period" in {u.element: u.reason for u in m.unmapped}["Observation/b"]
+
+
+@pytest.mark.parametrize(("score", "why"), [
+    (pain_score("x", "2025-05-11", 11), "without a number from 0 to 10"),
+    (pain_score("x", "2025-05-11", 3, status="preliminary"), "status 'preliminary'"),
+    (pain_score("x", "2025-05-11", 3) | {"resource": {**pain_score("x", "2025-05-11", 3)["resource"],
+                                                      "effectiveDateTime": None}}, "without an effective date"),
+])
+def test_a_score_that_cannot_be_used_is_listed(policies, score, why):
+    if score["resource"].get("effectiveDateTime") is None:
+        score["resource"].pop("effectiveDateTime")
+    m = _with_scores(policies, [score])
+    assert m.case.clinical.trial_result.pain_after is None
+    assert why in {u.element: u.reason for u in m.unmapped}["Observation/x"]
+
+
+def test_scores_without_a_trial_date_or_beside_answers_are_listed(policies):
+    m = _with_scores(policies, [pain_score("x", "2025-05-11", 3)], trial=())
+    assert m.case.clinical.trial_result is None
+    assert "the trial has no date" in {u.element: u.reason for u in m.unmapped}["Observation/x"]
+    m = _with_scores(policies, [pain_score("x", "2025-05-11", 3)],
+                     trial=(answer("date", valueDate="2025-05-10"), answer("pain_after", valueInteger=2)))
+    assert m.case.clinical.trial_result.pain_after == 2
+    assert "already answered by the questionnaire" in {u.element: u.reason for u in m.unmapped}["Observation/x"]
+
+
+def test_other_observations_are_listed_as_not_read(policies):
+    m = _with_scores(policies, [pain_score("x", "2025-05-11", 3, code="8867-4")])  # heart rate
+    assert "is not read by the mapping" in {u.element: u.reason for u in m.unmapped}["Observation/x"]

@@ -121,3 +121,34 @@ def test_cli_respond_prints_a_conformant_response(tmp_path, policies):
     case_file = path.with_name("05-florida-blue-implant-incomplete.case.json")
     from_case = json.loads(run_cli("fhir", "respond", str(case_file), check=True).stdout)
     assert response_problems(from_case) == [] and set(actions(from_case)) == {"A4"}
+
+
+def _reason_codes(bundle):
+    cr = bundle["entry"][0]["resource"]
+    return [[s["valueCodeableConcept"]["coding"][0]["code"] for s in ext["extension"] if s["url"] == "reasonCode"]
+            for item in cr.get("item", []) for ext in item["adjudication"][0]["extension"]]
+
+
+def test_x12_reason_codes_are_sent_only_where_a_plan_filled_them_in(policies):
+    """X12 licenses its reason codes: none ships, so none is sent; a plan's table adds them, by why each item got
+    its action (a finalized denial, missing documentation, criteria that say no)."""
+    table = ("https://codesystem.x12.org/external/886",
+             {"not_medically_necessary": "R1", "additional_information": "R2", "clinical_review": "R3"})
+    deny = pas_bundle(payer="Moda Health", medications=(morphine_request(),),
+                      answers=(answer("clinical.findings.active_infection", valueBoolean=True),))
+    m, found, shipped = respond(deny, policies)
+    assert _reason_codes(shipped) == [[]]
+    dicts = [d.to_dict() for d in found]
+    review = FinalReview("deny", "dr-reviewer", NOW)
+    for kwargs, codes in [({}, [["R3"]]), ({"review": review}, [["R1"]])]:
+        bundle = response_bundle(m, dicts, response_id="r1", created=NOW, reasons=table, **kwargs)
+        assert _reason_codes(bundle) == codes and response_problems(bundle, m.claim) == []
+    pend = pas_bundle(codes=(("http://www.ama-assn.org/go/cpt", "62324"), ("http://www.ama-assn.org/go/cpt", "99213")))
+    m, found, _ = respond(pend, policies)
+    assert [d.decision for d in found] == ["pend"]
+    bundle = response_bundle(m, [d.to_dict() for d in found], response_id="r2", created=NOW, reasons=table)
+    assert _reason_codes(bundle) == [["R2"], []]  # the item no policy governs (NA) gets no reason
+    bad = copy.deepcopy(bundle)
+    sub = bad["entry"][0]["resource"]["item"][0]["adjudication"][0]["extension"][0]["extension"][-1]
+    sub["valueCodeableConcept"]["coding"][0]["system"] = "urn:local"
+    assert any("reasonCode: an X12 886 code" in p for p in response_problems(bad, m.claim))

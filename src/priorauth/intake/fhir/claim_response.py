@@ -12,10 +12,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from priorauth.case.dates import add_months
 from priorauth.intake.fhir.to_case import FhirMapping
+from priorauth.yamlio import load_yaml
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
 PROFILE_RESPONSE_BUNDLE = f"{PAS}/profile-pas-response-bundle"
@@ -48,13 +51,35 @@ def review_action(determinations: list[dict[str, Any]], review: FinalReview | No
     return "A4"  # pend, refer, and a recommended denial, which a reviewer decides
 
 
+def review_reason(action: str, determinations: list[dict[str, Any]]) -> str | None:
+    """Why the items got `action`, as a key of x12_reasons.yaml: a finalized denial, missing documentation, or
+    criteria that say no or refer (a clinical reviewer decides)."""
+    if action == "A3":
+        return "not_medically_necessary"
+    if action != "A4":
+        return None
+    if any(d["decision"] in ("deny", "refer") for d in determinations):
+        return "clinical_review"
+    return "additional_information"
+
+
+@cache
+def x12_reasons() -> tuple[str, dict[str, str]]:
+    """The reason code system and the codes a plan has filled in (x12_reasons.yaml)."""
+    raw = load_yaml((Path(__file__).parent / "x12_reasons.yaml").read_text(encoding="utf-8"))
+    return raw["system"], {k: v for k, v in raw["codes"].items() if v}
+
+
 def response_bundle(mapping: FhirMapping, determinations: list[dict[str, Any]], *, response_id: str,
                     created: dt.datetime, review: FinalReview | None = None, cancelled: bool = False,
-                    base: str = "urn:uuid:") -> dict[str, Any]:
+                    base: str = "urn:uuid:", reasons: tuple[str, dict[str, str]] | None = None) -> dict[str, Any]:
     """The PAS response Bundle: the ClaimResponse first, then the Claim's patient and insurer as received.
-    `cancelled`: the submitter cancelled the whole request (every item C)."""
+    `cancelled`: the submitter cancelled the whole request (every item C). `reasons`: the X12 reason code system
+    and codes by reason (default: x12_reasons.yaml)."""
     claim = mapping.claim or {}
     action = "C" if cancelled else review_action(determinations, review)
+    reason_system, reason_codes = reasons if reasons is not None else x12_reasons()
+    reason = review_reason(action, determinations)
     notes = ([{"number": 1, "type": "display", "text": "The request was cancelled by the submitter."}] if cancelled
              else _notes(mapping, determinations, review))
     period = _period(mapping, determinations) if action == "A1" else None
@@ -70,11 +95,15 @@ def response_bundle(mapping: FhirMapping, determinations: list[dict[str, Any]], 
         out["itemSequence"] = item.sequence if item.sequence is not None else len(items) + 1
         if notes:
             out["noteNumber"] = [n["number"] for n in notes]
+        review_ext: list[dict[str, Any]] = [
+            {"url": f"{PAS}/extension-reviewActionCode",
+             "valueCodeableConcept": {"coding": [{"system": X12_306, "code": code, "display": ACTIONS[code]}]}},
+            {"url": "number", "valueString": response_id}]
+        if code == action and reason in reason_codes:
+            review_ext.append({"url": "reasonCode", "valueCodeableConcept": {
+                "coding": [{"system": reason_system, "code": reason_codes[reason]}]}})
         out["adjudication"] = [{
-            "extension": [{"url": f"{PAS}/extension-reviewAction", "extension": [
-                {"url": f"{PAS}/extension-reviewActionCode",
-                 "valueCodeableConcept": {"coding": [{"system": X12_306, "code": code, "display": ACTIONS[code]}]}},
-                {"url": "number", "valueString": response_id}]}],
+            "extension": [{"url": f"{PAS}/extension-reviewAction", "extension": review_ext}],
             "category": {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/adjudication",
                                      "code": "submitted"}]}}]
         items.append(out)

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 
 PAS = "http://hl7.org/fhir/us/davinci-pas/StructureDefinition"
 X12_306 = "https://codesystem.x12.org/005010/306"
+X12_886 = "https://codesystem.x12.org/external/886"
 REVIEW_ACTION_CODES = frozenset({"A1", "A2", "A3", "A4", "A6", "C", "CT", "D", "IP", "NA"})
 ITEM_EXTENSIONS = frozenset(f"{PAS}/extension-{n}" for n in (
     "itemTraceNumber", "itemPreAuthIssueDate", "itemPreAuthPeriod", "authorizationNumber",
@@ -116,6 +117,10 @@ def _item_problems(item: dict[str, Any], where: str, notes: set[Any]) -> list[st
                 problems.append(f"{at}.extension[reviewAction].code: an X12 306 review action code")
             if "number" in subs and not isinstance(subs["number"].get("valueString"), str):
                 problems.append(f"{at}.extension[reviewAction].number: a string")
+            for reason in (x for x in action.get("extension") or [] if x.get("url") == "reasonCode"):
+                codings = (reason.get("valueCodeableConcept") or {}).get("coding") or []
+                if not any(c.get("system") == X12_886 and c.get("code") for c in codings):
+                    problems.append(f"{at}.extension[reviewAction].reasonCode: an X12 886 code (required binding)")
     return problems
 
 

@@ -25,9 +25,13 @@ class Systems:
     sopt_prefixes: tuple[tuple[str, str], ...]  # longest prefix first
     kinds: tuple[tuple[str, str], ...]  # (kind, name of its code list), in order of precedence
     replacement_codes: tuple[str, ...]
+    pain_scores: dict[str, frozenset[str]]
 
     def route_of(self, coding: Mapping[str, Any]) -> str | None:
         return self.routes.get(str(coding.get("system")), {}).get(str(coding.get("code")))
+
+    def pain_score(self, coding: Mapping[str, Any]) -> bool:
+        return str(coding.get("code")) in self.pain_scores.get(str(coding.get("system")), ())
 
     def line_of_business(self, code: str) -> str | None:
         return next((lob for prefix, lob in self.sopt_prefixes if code.startswith(prefix)), None)
@@ -42,7 +46,8 @@ def systems() -> Systems:
         rxnorm=frozenset(raw["rxnorm_systems"]), routes={k: dict(v) for k, v in raw["routes"].items()},
         sopt=frozenset(raw["sopt_systems"]), sopt_prefixes=tuple(prefixes),
         kinds=tuple((k["kind"], k["codes"]) for k in raw["kinds"]),
-        replacement_codes=tuple(raw["replacement_codes"]))
+        replacement_codes=tuple(raw["replacement_codes"]),
+        pain_scores={k: frozenset(v) for k, v in raw["pain_scores"].items()})
 
 
 def normal_name(name: str) -> str:

@@ -5,7 +5,8 @@ HCPCS codes (under any of their URIs) → procedure codes and the request kind, 
 date, `diagnosis` (codes or Conditions) → ICD-10-CM codes and the indication. Patient → birth date, sex, state.
 Coverage → payer (payers.yaml and each loaded policy's `payer_name`) and line of business (Source of Payment
 Typology). MedicationRequest → drugs and route. QuestionnaireResponse → the case fields its items name.
-DocumentReference (text) → notes. Anything else is listed as not mapped, never dropped silently.
+DocumentReference (text) → notes. Observation pain scores → the trial's before and after scores. Anything else
+is listed as not mapped, never dropped silently.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from priorauth.intake.fhir.document import FhirInput, Resource, claim_required, 
 from priorauth.intake.fhir.mapping import DATE, Builder, ClaimItem, FhirMapping, Unmapped, mapping_of_case
 from priorauth.intake.fhir.medication import read_medication
 from priorauth.intake.fhir.member import member, payer
+from priorauth.intake.fhir.observation import read_pain_scores
 from priorauth.intake.fhir.questionnaire import read_answers
 from priorauth.intake.fhir.terms import systems
 from priorauth.knowledge.tables import Knowledge
@@ -69,6 +71,7 @@ def map_fhir(inp: FhirInput, knowledge: Knowledge, policy_payers: Mapping[str, s
     member(b, claim)
     found = payer(b, claim, policy_payers)
     _drugs(b)
+    read_pain_scores(b)
     request_kind(b, claim, items)
     indication(b, claim)
     _notes(b)
