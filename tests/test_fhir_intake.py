@@ -363,7 +363,10 @@ def test_a_contained_medication_with_its_strength(policies):
     assert (src.resource_type, src.id, src.fhirpath) == ("Medication", "m1", "Medication.ingredient[0].strength")
 
 
-def _with_scores(policies, scores, trial=(answer("date", valueDate="2025-05-10"),)):
+TRIAL_DATE = (answer("date", valueDate="2025-05-10"),)
+
+
+def _with_scores(policies, scores, trial=TRIAL_DATE):
     bundle = pas_bundle(answers=(group("clinical.trial_result", *trial),) if trial else ())
     bundle["entry"] += scores
     return map_request(bundle, policies)
