@@ -54,9 +54,9 @@ class FhirMapping:
             out["not_applicable"] = self.not_applicable
         if self.case is not None:
             out["case"] = self.case.model_dump(mode="json", exclude_defaults=True)
-            paths = list(self.evidence.sources)
-            out["sources"] = {path: [s.to_dict() for s in self.evidence.sources[path]] for path in paths
-                              if not any(p.startswith(path + ".") for p in paths)}  # fields, not whole records
+            records = {p[:m.start()] for p in self.evidence.sources for m in re.finditer(r"\.", p)}
+            out["sources"] = {path: [s.to_dict() for s in found] for path, found in self.evidence.sources.items()
+                              if path not in records}  # fields, not whole records
         out["unmapped"] = [u.to_dict() for u in self.unmapped]
         return out
 

@@ -92,19 +92,13 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
         if replay:
             return (*replay, True)
     results = evaluate(case, store.compiled)
-    case_id, at = uuid.uuid4().hex, m.now()
-    status = status_of([(r["decision"], None) for r in results])
     try:
         with writing(store.engine) as conn:
-            conn.execute(insert(m.cases).values(id=case_id, ref=case.id, org=user.org, payer=case.member.payer,
-                                                status=status, version=1, revision=1, created_by=user.name,
-                                                created_at=at, updated_at=at))
-            details = _insert_revision(conn, user, case_id, 1, text, results, at)
-            row = conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one()
-            response = json.dumps(case_view(conn, row))
+            case_id, details = create(conn, user, case, text, results)
+            response = json.dumps(case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one()))
             if key is not None:
                 conn.execute(insert(m.idempotency_keys).values(user_id=user.id, key=key, request_sha256=request_sha,
-                                                               case_id=case_id, response=response, created_at=at))
+                                                               case_id=case_id, response=response, created_at=m.now()))
             chain.append(conn, user.name, user.role, "case.create", case_id,
                          details | {"idempotency_key": key is not None})
     except IntegrityError:
@@ -115,6 +109,18 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
             raise
         return (*replay, True)
     return 201, response, False
+
+
+def create(conn: Connection, user: User, case: Case, text: str,
+           results: list[dict[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """Insert a new case, its first revision and determinations in the caller's write transaction: (case id, the
+    details for the audit event the caller appends)."""
+    case_id, at = uuid.uuid4().hex, m.now()
+    status = status_of([(r["decision"], None) for r in results])
+    conn.execute(insert(m.cases).values(id=case_id, ref=case.id, org=user.org, payer=case.member.payer,
+                                        status=status, version=1, revision=1, created_by=user.name,
+                                        created_at=at, updated_at=at))
+    return case_id, _insert_revision(conn, user, case_id, 1, text, results, at)
 
 
 def find(conn: Connection, case_id: str) -> Any:
@@ -184,15 +190,21 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
         raise Refused("invalid-case", f"the updated document must keep the case id {row.ref!r}", "id")
     _expect(row, if_match)
     results = evaluate(case, store.compiled)
-    at, revision = m.now(), row.revision + 1
-    status = status_of([(r["decision"], None) for r in results])
     with writing(store.engine) as conn:
-        changed = conn.execute(update(m.cases).where(m.cases.c.id == case_id, m.cases.c.version == row.version)
-                               .values(version=row.version + 1, revision=revision, status=status,
-                                       payer=case.member.payer, updated_at=at)).rowcount
-        if changed != 1:
-            raise Refused("conflict", "the case was changed by another request meanwhile: reload and retry")
-        details = _insert_revision(conn, user, case_id, revision, text, results, at)
-        chain.append(conn, user.name, user.role, "case.reevaluate", case_id, details | {"version": row.version + 1})
+        reevaluate(conn, user, row, case, text, results)
         view = case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one())
     return view
+
+
+def reevaluate(conn: Connection, user: User, row: Any, case: Case, text: str, results: list[dict[str, Any]]) -> None:
+    """A new revision of the case `row` (as read before evaluating) in the caller's write transaction, with its
+    audit event; a 409 when the case changed since it was read."""
+    at, revision = m.now(), row.revision + 1
+    status = status_of([(r["decision"], None) for r in results])
+    changed = conn.execute(update(m.cases).where(m.cases.c.id == row.id, m.cases.c.version == row.version)
+                           .values(version=row.version + 1, revision=revision, status=status,
+                                   payer=case.member.payer, updated_at=at)).rowcount
+    if changed != 1:
+        raise Refused("conflict", "the case was changed by another request meanwhile: reload and retry")
+    details = _insert_revision(conn, user, row.id, revision, text, results, at)
+    chain.append(conn, user.name, user.role, "case.reevaluate", row.id, details | {"version": row.version + 1})

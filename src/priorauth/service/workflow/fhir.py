@@ -28,6 +28,7 @@ from priorauth.service.store import models as m
 from priorauth.service.store.db import reading, writing
 from priorauth.service.workflow import cases
 from priorauth.service.workflow.errors import Refused, not_found
+from priorauth.service.workflow.evaluation import evaluate
 from priorauth.service.workflow.state import Store
 
 MAX_KEY = 500  # `system|value` of the Claim's identifier, as fhir_requests.identifier holds it
@@ -113,54 +114,58 @@ def submit(store: Store, user: User, body: bytes) -> str:
         return _cancel(store, user, row, keys[0], body.decode("utf-8"))
     mapping = map_fhir(inp, store.compiled.knowledge, store.compiled.payer_names)
     text = body.decode("utf-8")
-    case_id = row.case_id if row else None
-    resubmitted = False
-    if mapping.case is not None and case_id is not None:
+    case_row = None
+    if mapping.case is not None and row is not None and row.case_id is not None:
         with reading(store.engine) as conn:  # a Claim Update may carry a new identifier: the case keeps its own
-            ref = conn.execute(select(m.cases.c.ref).where(m.cases.c.id == case_id)).scalar_one()
-        if mapping.case.id != ref:
-            mapping = dataclasses.replace(mapping, case=mapping.case.model_copy(update={"id": ref}))
+            case_row = cases.find(conn, row.case_id)
+        if mapping.case.id != case_row.ref:
+            mapping = dataclasses.replace(mapping, case=mapping.case.model_copy(update={"id": case_row.ref}))
     if mapping.case is not None:
-        case_text = json.dumps(mapping.to_dict()["case"]).encode()
-        if case_id is not None:
-            cases.add_documents(store, user, case_id, case_text, mapping.case, None)
-            resubmitted = True
-        else:
-            _, view, _ = cases.submit(store, user, case_text, mapping.case, None)
-            case_id = json.loads(view)["id"]
-    at = m.now()
+        cases.check_ref(mapping.case)
+    results = evaluate(mapping.case, store.compiled) if mapping.case is not None else []
     try:
-        return _store_submission(store, user, row, keys[0], case_id, text, mapping, at, resubmitted)
+        with writing(store.engine) as conn:  # the case and the request together, or neither
+            case_id = row.case_id if row is not None else None
+            if mapping.case is not None:
+                case_text = json.dumps(mapping.to_dict()["case"])
+                if case_row is not None:
+                    cases.reevaluate(conn, user, case_row, mapping.case, case_text, results)
+                else:
+                    case_id, details = cases.create(conn, user, mapping.case, case_text, results)
+                    chain.append(conn, user.name, user.role, "case.create", case_id,
+                                 details | {"idempotency_key": False})
+            answer = _store_submission(conn, store, user, row, keys[0], case_id, text, mapping)
     except IntegrityError:  # the same identifier submitted twice at once: the first one won
         raise Refused("conflict", "a request with this Claim identifier was stored at the same moment: resubmit it "
                       "to add to that request", "Claim.identifier") from None
-
-
-def _store_submission(store: Store, user: User, row: Any, key: str, case_id: str | None, text: str,
-                      mapping: FhirMapping, at: dt.datetime, resubmitted: bool) -> str:
-    with writing(store.engine) as conn:
-        if row is None:
-            request_id, revision = uuid.uuid4().hex, 1
-            conn.execute(insert(m.fhir_requests).values(
-                id=request_id, org=user.org, identifier=key, case_id=case_id, revision=1, status="active",
-                created_by=user.name, created_at=at, updated_at=at))
-        else:
-            request_id, revision = row.id, row.revision + 1
-            conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
-                         .values(revision=revision, case_id=case_id, updated_at=at))
-        _remember(conn, user.org, key, request_id)
-        digest = chain.sha256_text(text)
-        conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
-                                                   body_sha256=digest, created_by=user.name, created_at=at))
-        answer = _answer(conn, store, request_id, mapping)
-        chain.append(conn, user.name, user.role, "fhir.submit", case_id, {
-            "request": request_id, "revision": revision, "bundle_sha256": digest,
-            "review_action": answer["action"], "not_applicable": mapping.case is None})
-    if resubmitted:  # new documentation re-decided the request: its subscribers hear of it
+    if case_row is not None:  # new documentation re-decided the request: its subscribers hear of it
         from priorauth.service.workflow.subscriptions import notify_case
 
         notify_case(store, case_id)
     return json.dumps(answer["bundle"])
+
+
+def _store_submission(conn: Any, store: Store, user: User, row: Any, key: str, case_id: str | None, text: str,
+                      mapping: FhirMapping) -> dict[str, Any]:
+    at = m.now()
+    if row is None:
+        request_id, revision = uuid.uuid4().hex, 1
+        conn.execute(insert(m.fhir_requests).values(
+            id=request_id, org=user.org, identifier=key, case_id=case_id, revision=1, status="active",
+            created_by=user.name, created_at=at, updated_at=at))
+    else:
+        request_id, revision = row.id, row.revision + 1
+        conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
+                     .values(revision=revision, case_id=case_id, updated_at=at))
+    _remember(conn, user.org, key, request_id)
+    digest = chain.sha256_text(text)
+    conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
+                                               body_sha256=digest, created_by=user.name, created_at=at))
+    answer = _answer(conn, store, request_id, mapping)
+    chain.append(conn, user.name, user.role, "fhir.submit", case_id, {
+        "request": request_id, "revision": revision, "bundle_sha256": digest,
+        "review_action": answer["action"], "not_applicable": mapping.case is None})
+    return answer
 
 
 def _find(conn: Any, org: str | None, keys: list[str]) -> Any:
