@@ -146,15 +146,17 @@ def test_a_denial_is_pended_until_a_reviewer_finalizes_it(api):
 class Receiver:
     """A real HTTP server on loopback that keeps every notification it is sent."""
 
-    def __init__(self):
+    def __init__(self, statuses: tuple[int, ...] = ()):
+        """`statuses`: what to answer the first posts with (then 200)."""
         self.received: list[tuple[dict, dict]] = []
+        answers = list(statuses)
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - the http.server API
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 outer.received.append((dict(self.headers), json.loads(body)))
-                self.send_response(200)
+                self.send_response(answers.pop(0) if answers else 200)
                 self.end_headers()
 
             def log_message(self, *args):
@@ -191,10 +193,15 @@ def test_a_subscriber_receives_the_decided_response(api):
                         headers=FHIR)
         assert r.status_code == 201, r.text
         assert api.request("GET", r.headers["Location"], "clinic_b").json()["status"] == "active"
+        [(_, handshake)] = receiver.received  # sent before the subscription was answered
+        assert _parameters(handshake) | {"subscription": None} == {
+            "subscription": None, "topic": TOPIC, "status": "requested", "type": "handshake",
+            "events-since-subscription-start": "0"}
+        assert len(handshake["entry"]) == 1
         doc = deny_bundle("subscribed-1")
         assert actions(submit(api, doc, "clinic_b").json()) == {"A4"}
         case_id = finalize_denial(api, "subscribed-1")
-        receiver.wait(1)
+        receiver.wait(2)
         headers, note = receiver.received[-1]
         assert headers["Authorization"] == "Bearer receiver-secret"
         assert note["type"] == "history" and note["entry"][0]["resource"]["resourceType"] == "Parameters"
@@ -206,6 +213,51 @@ def test_a_subscriber_receives_the_decided_response(api):
         events = api.request("GET", f"/v1/audit?case={case_id}&per_page=500", "admin").json()["events"]
         assert {"fhir.submit", "fhir.inquire", "fhir.notify"} <= {e["action"] for e in events}
         assert all("receiver-secret" not in json.dumps(e) for e in events)
+    finally:
+        receiver.server.shutdown()
+
+
+TOPIC = "http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic"
+
+
+def _parameters(note: dict) -> dict:
+    return {p["name"]: next((v for k, v in p.items() if k.startswith("value")), None)
+            for p in note["entry"][0]["resource"]["parameter"] if "part" not in p}
+
+
+def test_a_failed_handshake_leaves_the_subscription_in_error_and_never_notified(api):
+    receiver = Receiver(statuses=(503,))
+    try:
+        r = api.request("POST", "/fhir/Subscription", "clinic_b", json.dumps(subscription(receiver.url)),
+                        headers=FHIR)
+        assert r.status_code == 201 and r.json()["status"] == "error", r.text
+        doc = deny_bundle("subscribed-error")
+        submit(api, doc, "clinic_b")
+        finalize_denial(api, "subscribed-error")
+        time.sleep(1.5)
+        assert [_parameters(n)["type"] for _, n in receiver.received] == ["handshake"]
+    finally:
+        receiver.server.shutdown()
+
+
+def test_a_failed_notification_is_retried(api):
+    receiver = Receiver(statuses=(200, 500))  # the handshake passes, the first notification fails
+    try:
+        r = api.request("POST", "/fhir/Subscription", "clinic_a2", json.dumps(subscription(receiver.url)),
+                        headers=FHIR)
+        assert r.json()["status"] == "active"
+        submit(api, deny_bundle("subscribed-retry"), "clinic_a2")
+        case_id = finalize_denial(api, "subscribed-retry")
+        receiver.wait(3)
+        first, second = (n for _, n in receiver.received[1:3])
+        assert _parameters(first)["events-since-subscription-start"] == "1"
+        assert first["entry"][1:] == second["entry"][1:]
+        deadline, tries = time.monotonic() + 10, []
+        while len(tries) < 2 and time.monotonic() < deadline:  # the attempt is audited after its answer
+            events = api.request("GET", f"/v1/audit?case={case_id}&per_page=500", "admin").json()["events"]
+            tries = [(e["details"]["attempt"], e["details"]["http_status"]) for e in events
+                     if e["action"] == "fhir.notify" and e["details"]["subscription"] == r.json()["id"]]
+        assert tries == [(1, 500), (2, 200)], tries
     finally:
         receiver.server.shutdown()
 

@@ -2,14 +2,18 @@
 a notification Bundle, with the full response Bundle, whenever a request of its organization is decided again (a
 reviewer finalizes it, or new documentation re-evaluates it).
 
+A new subscription is checked with a handshake (the backport's `handshake` notification, no resources) before it is
+answered: a 2xx makes it `active`, anything else `error` (stored, and said in the answer, but never notified).
 Notifications are sent after the change is committed, from a background thread, so a slow or absent receiver never
-holds up the reviewer; each attempt is an audit event (subscription, request, HTTP status: no PHI).
+holds up the reviewer; a failed delivery is retried (RETRY_DELAYS_S), and each attempt is an audit event
+(subscription, event number, HTTP status: no PHI).
 """
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -30,6 +34,7 @@ from priorauth.service.workflow.state import Store
 TOPIC = "http://hl7.org/fhir/us/davinci-pas/SubscriptionTopic/PASSubscriptionTopic"
 BACKPORT = "http://hl7.org/fhir/uv/subscriptions-backport/StructureDefinition"
 TIMEOUT_S = 10
+RETRY_DELAYS_S = (1.0, 5.0)  # after a failed delivery (no answer, or not 2xx): two more attempts
 
 
 def create(store: Store, user: User, body: bytes) -> dict[str, Any]:
@@ -37,12 +42,16 @@ def create(store: Store, user: User, body: bytes) -> dict[str, Any]:
     channel = sub["channel"]
     headers = channel.get("header") or []
     sid, at = uuid.uuid4().hex, m.now()
+    header = json.dumps(headers[:1]) if headers else None
+    http_status = _post(channel["endpoint"], header, _status_bundle(sid, "handshake", 0, "requested", None, at))
+    status = "active" if http_status is not None and 200 <= http_status < 300 else "error"
     with writing(store.engine) as conn:
         conn.execute(insert(m.fhir_subscriptions).values(
-            id=sid, org=user.org, endpoint=channel["endpoint"], header=json.dumps(headers[:1]) if headers else None,
-            status="active", events=0, created_by=user.name, created_at=at))
-        chain.append(conn, user.name, user.role, "fhir.subscribe", None, {"subscription": sid})
-    return _resource(sid, channel["endpoint"], "active")
+            id=sid, org=user.org, endpoint=channel["endpoint"], header=header,
+            status=status, events=0, created_by=user.name, created_at=at))
+        chain.append(conn, user.name, user.role, "fhir.subscribe", None,
+                     {"subscription": sid, "handshake_http_status": http_status, "status": status})
+    return _resource(sid, channel["endpoint"], status)
 
 
 def read(store: Store, user: User, sid: str) -> dict[str, Any]:
@@ -100,26 +109,36 @@ def _checked(body: bytes) -> dict[str, Any]:
     return sub
 
 
-def notification(sid: str, events: int, response: dict[str, Any]) -> dict[str, Any]:
-    """The backport's notification Bundle: the subscription status (Parameters) first, then the response Bundle."""
-    claim_response = response["entry"][0]["resource"]
-    status = {"resourceType": "Parameters", "id": uuid.uuid4().hex, "parameter": [
+def _status_bundle(sid: str, kind: str, events: int, status: str, response: dict[str, Any] | None,
+                   at: Any) -> dict[str, Any]:
+    """The backport's notification Bundle (`history`): the subscription status (Parameters) first, then for an
+    event notification the response Bundle."""
+    params: list[dict[str, Any]] = [
         {"name": "subscription", "valueReference": {"reference": f"Subscription/{sid}"}},
         {"name": "topic", "valueCanonical": TOPIC},
-        {"name": "status", "valueCode": "active"},
-        {"name": "type", "valueCode": "event-notification"},
-        {"name": "events-since-subscription-start", "valueString": str(events)},
-        {"name": "notification-event", "part": [
+        {"name": "status", "valueCode": status},
+        {"name": "type", "valueCode": kind},
+        {"name": "events-since-subscription-start", "valueString": str(events)}]
+    if response is not None:
+        focus = f"ClaimResponse/{response['entry'][0]['resource']['id']}"
+        params.append({"name": "notification-event", "part": [
             {"name": "event-number", "valueString": str(events)},
-            {"name": "focus", "valueReference": {"reference": f"ClaimResponse/{claim_response['id']}"}}]}]}
-    return {"resourceType": "Bundle", "id": uuid.uuid4().hex, "type": "history", "timestamp": response["timestamp"],
-            "meta": {"profile": [f"{BACKPORT}/backport-subscription-notification-r4"]},
-            "entry": [{"fullUrl": f"urn:uuid:{uuid.UUID(status['id'])}", "resource": status,
-                       "request": {"method": "GET", "url": f"Subscription/{sid}/$status"},
-                       "response": {"status": "200"}},
-                      {"fullUrl": f"urn:uuid:{uuid.UUID(response['id'][:32])}" if len(response["id"]) >= 32
-                       else f"urn:uuid:{uuid.uuid4()}", "resource": response,
-                       "request": {"method": "POST", "url": "Claim/$submit"}, "response": {"status": "200"}}]}
+            {"name": "focus", "valueReference": {"reference": focus}}]})
+    status_resource = {"resourceType": "Parameters", "id": uuid.uuid4().hex, "parameter": params}
+    entries = [{"fullUrl": f"urn:uuid:{uuid.UUID(status_resource['id'])}", "resource": status_resource,
+                "request": {"method": "GET", "url": f"Subscription/{sid}/$status"}, "response": {"status": "200"}}]
+    if response is not None:
+        entries.append({"fullUrl": f"urn:uuid:{uuid.UUID(response['id'][:32])}" if len(response["id"]) >= 32
+                        else f"urn:uuid:{uuid.uuid4()}", "resource": response,
+                        "request": {"method": "POST", "url": "Claim/$submit"}, "response": {"status": "200"}})
+    stamp = response["timestamp"] if response is not None else at.isoformat(timespec="seconds")
+    return {"resourceType": "Bundle", "id": uuid.uuid4().hex, "type": "history", "timestamp": stamp,
+            "meta": {"profile": [f"{BACKPORT}/backport-subscription-notification-r4"]}, "entry": entries}
+
+
+def notification(sid: str, events: int, response: dict[str, Any]) -> dict[str, Any]:
+    """An event notification: the subscription status first, then the full response Bundle."""
+    return _status_bundle(sid, "event-notification", events, "active", response, None)
 
 
 def notify_case(store: Store, case_id: str, background: bool = True) -> threading.Thread | None:
@@ -147,24 +166,34 @@ def notify_case(store: Store, case_id: str, background: bool = True) -> threadin
     return thread
 
 
-def _deliver(store: Store, sub: Any, bundle: dict[str, Any], case_id: str) -> None:
+def _deliver(store: Store, sub: Any, bundle: dict[str, Any], case_id: str,
+             delays: tuple[float, ...] | None = None) -> None:
     with writing(store.engine) as conn:
         events = conn.execute(update(m.fhir_subscriptions).where(m.fhir_subscriptions.c.id == sub.id)
                               .values(events=m.fhir_subscriptions.c.events + 1)
                               .returning(m.fhir_subscriptions.c.events)).scalar_one()
-    payload = json.dumps(notification(sub.id, events, bundle)).encode()
-    req = urllib.request.Request(sub.endpoint, data=payload, method="POST",
+    note = notification(sub.id, events, bundle)
+    for attempt, delay in enumerate((0.0, *(RETRY_DELAYS_S if delays is None else delays))):
+        time.sleep(delay)
+        status = _post(sub.endpoint, sub.header, note)
+        with writing(store.engine) as conn:
+            chain.append(conn, "priorauth", "system", "fhir.notify", case_id,
+                         {"subscription": sub.id, "event": events, "attempt": attempt + 1, "http_status": status})
+        if status is not None and 200 <= status < 300:
+            return
+
+
+def _post(endpoint: str, header: str | None, bundle: dict[str, Any]) -> int | None:
+    """POST a notification; the HTTP status, or None when the endpoint did not answer."""
+    req = urllib.request.Request(endpoint, data=json.dumps(bundle).encode(), method="POST",
                                  headers={"Content-Type": "application/fhir+json"})
-    for header in json.loads(sub.header) if sub.header else []:
-        name, _, value = header.partition(":")
+    for line in json.loads(header) if header else []:
+        name, _, value = line.partition(":")
         req.add_header(name.strip(), value.strip())
     try:
         with urllib.request.urlopen(req, timeout=TIMEOUT_S) as resp:  # noqa: S310 - the subscriber's own endpoint
-            status = resp.status
+            return resp.status
     except urllib.error.HTTPError as exc:
-        status = exc.code
-    except (urllib.error.URLError, OSError):
-        status = None
-    with writing(store.engine) as conn:
-        chain.append(conn, "priorauth", "system", "fhir.notify", case_id,
-                     {"subscription": sub.id, "event": events, "http_status": status})
+        return exc.code
+    except (urllib.error.URLError, OSError, ValueError):
+        return None
