@@ -1,6 +1,6 @@
 """The floor plan holds: packages in pipeline order, every import pointing down it, no package-level cycle.
 
-case -> policy | knowledge -> engine -> intake -> tester -> service -> cli, over the shared words
+case -> policy | knowledge -> engine -> intake | evidence -> tester -> service -> cli, over the shared words
 (vocab, errors, yamlio). Every import counts, including the lazy ones inside functions.
 """
 
@@ -17,7 +17,7 @@ RANK = {
     "case": 1,
     "policy": 2, "knowledge": 2,
     "engine": 3,
-    "intake": 4,
+    "intake": 4, "evidence": 4,  # peers: a FHIR request and a note each become facts of a case
     "tester": 5,
     "service": 6,
     "cli": 7,

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from priorauth import __version__
-from priorauth.cli import check_cmd, codes_cmd, demo_cmd, fhir_cmd, policies_cmd, schema_cmd, service_cmd
+from priorauth.cli import check_cmd, codes_cmd, demo_cmd, extract_cmd, fhir_cmd, policies_cmd, schema_cmd, service_cmd
 from priorauth.errors import PriorAuthError
 
 app = typer.Typer(
@@ -21,6 +21,7 @@ app = typer.Typer(
 )
 app.command()(check_cmd.check)
 app.command()(demo_cmd.demo)
+app.command()(extract_cmd.extract)
 app.add_typer(policies_cmd.app, name="policies")
 app.add_typer(codes_cmd.app, name="codes")
 app.add_typer(schema_cmd.app, name="schema")

@@ -1,0 +1,102 @@
+"""The medspaCy pipeline, built on first use (never at import): a blank English tokenizer, sentences, our section
+rules (rules/sections.yaml) and our ConText rules (rules/context.yaml). No model is downloaded.
+
+Sentences come from `split_sentences` (below), not PyRuSH: PyRuSH is pure Python and took 60% of the time (2.5
+notes of ~500 words a second on one core); clinical notes mostly end sentences with punctuation or a line break
+before a list item or a header, which a few expressions find.
+
+Targets are not found by medspaCy's matcher: the rule-based extractor finds them with its own patterns and puts
+them in a span group, which ConText then reads, so two targets may overlap ("PT" inside "PT x12 wks").
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import warnings
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from priorauth.yamlio import load_yaml
+
+RULES = Path(__file__).parent / "rules"
+TARGETS = "priorauth_targets"
+CATEGORIES = {"NEGATED_EXISTENCE": "negated", "HISTORICAL": "historical", "HYPOTHETICAL": "hypothetical",
+              "FAMILY": "family", "POSSIBLE_EXISTENCE": "uncertain"}
+_LOCK = threading.Lock()
+
+
+@cache
+def rules_file(name: str) -> Any:
+    return load_yaml((RULES / name).read_text(encoding="utf-8"))
+
+
+@cache
+def pipeline() -> Any:
+    """(nlp, sentence splitter, sectionizer, context): the components are called one by one (extract.py), since the
+    targets go in between."""
+    with _LOCK:
+        import logging
+
+        from loguru import logger
+
+        logger.disable("PyRuSH")  # it logs every sentence it splits, text included: never in our logs
+        logging.getLogger("medspacy").setLevel(logging.WARNING)
+        # ConText's token matcher has no patterns (our rules are phrases and expressions): spaCy warns each call
+        warnings.filterwarnings("ignore", message=r".*\[W036\]")
+        import medspacy  # noqa: F401 - registers the medspaCy components with spaCy
+        import spacy
+        from medspacy.context import ConTextRule
+        from medspacy.section_detection import SectionRule
+
+        nlp = spacy.blank("en")
+        splitter = _sentences
+        sectionizer = nlp.add_pipe("medspacy_sectionizer", config={"rules": None, "require_start_line": True})
+        sectionizer.add([SectionRule(literal=header, category=category, pattern=_header(header))
+                         for category, headers in rules_file("sections.yaml")["sections"].items()
+                         for header in headers])
+        context = nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group",
+                                                           "span_group_name": TARGETS})
+        context.add([ConTextRule(literal=r["literal"], category=r["category"], pattern=r.get("pattern"),
+                                 direction=r["direction"]) for r in rules_file("context.yaml")["rules"]])
+        return nlp, splitter, sectionizer, context
+
+
+_ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|pt|pts|e\.g|i\.e|etc|hx|dx|tx|yo|y\.o|jr|sr|inc|fig|cf|al|"
+                     r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m))\.$", re.I)
+_END = re.compile(r"[.?!]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
+_LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n")
+
+
+def split_sentences(text: str) -> list[int]:
+    """The character offsets where sentences start (after the first): after `.`, `?` or `!` before a capital or a
+    digit (not after an abbreviation or a number), at a blank line, at a line that starts a list item or a
+    `Header:`, and at a line break after a sentence's end. A line broken mid-sentence (a fax) does not split."""
+    starts = set()
+    for m in _END.finditer(text):
+        if not _ABBREV.search(text[max(0, m.start() - 8):m.start() + 1]):
+            starts.add(m.end())
+    for m in _LINE.finditer(text):
+        starts.add(m.end())
+    return sorted(s for s in starts if 0 < s < len(text))
+
+
+def _sentences(doc: Any) -> Any:
+    """Mark the tokens that start a sentence: the first token at or after each start offset."""
+    starts = split_sentences(doc.text)
+    k, previous_end = 0, 0
+    for token in doc:
+        begins = token.i == 0
+        while k < len(starts) and starts[k] <= token.idx:
+            begins = begins or starts[k] >= previous_end
+            k += 1
+        token.is_sent_start = begins
+        previous_end = token.idx + len(token)
+    return doc
+
+
+def _header(header: str) -> str:
+    """A header at a line's start, then a colon (a one-letter SOAP header needs it: `S:`), or the line's end."""
+    colon = r"\s*:" if len(header) <= 2 else r"\s*(?::|-|(?=\n))"
+    return rf"(?<![^\n]){re.escape(header)}{colon}"

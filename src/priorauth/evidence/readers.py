@@ -1,0 +1,376 @@
+"""From a mention to a fact: one reader per kind (`read:` in rules/targets.yaml). Each returns facts and set-asides.
+
+Shared reading (`read`): a relative's mention, a plan's (hypothetical) and an uncertain one are set aside whatever
+the reader; a rule with a context (the trial, spasticity) counts only in it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from typing import Any
+
+from priorauth.evidence import timex
+from priorauth.evidence.model import Fact, Modifier, SetAside
+from priorauth.evidence.rules_data import cues
+
+Out = list[Fact | SetAside]
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
+          "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24}
+SET_ASIDE_FIRST = ("family", "hypothetical", "uncertain")
+
+
+def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    names = {x.category for x in mods}
+    for why in SET_ASIDE_FIRST:
+        if why in names:
+            return [_aside(m, place, why)]
+    rule = m.rule
+    if rule.context and not _in_context(rule.context, m, place):
+        return [_aside(m, place, "not_in_context")]
+    return READERS[rule.read](m, place, mods)
+
+
+def _in_context(context: str, m: Any, place: Any) -> bool:
+    c = cues()
+    sentence = place.sentence_text
+    if c.contexts[context].search(sentence):
+        return True
+    if context == "trial":
+        # a trial note: a sentence that names another treatment is about that treatment, not the trial
+        return "trial" in place.contexts and not c.contexts["not_trial"].search(sentence)
+    return context in place.contexts
+
+
+def _fact(m: Any, place: Any, value: Any, mods: tuple[Modifier, ...] = (), path: str | None = None,
+          confidence: float = 0.9, span: tuple[int, int] | None = None) -> Fact:
+    start, end = span or (m.start, m.end)
+    return Fact(path or m.rule.path, value, start, end, place.original[start:end], m.rule.id, mods, confidence,
+                place.section)
+
+
+def _aside(m: Any, place: Any, why: str) -> SetAside:
+    return SetAside(m.rule.path, m.start, m.end, place.original[m.start:m.end], m.rule.id, why)
+
+
+def _negated(mods: tuple[Modifier, ...]) -> bool:
+    return any(x.category == "negated" for x in mods)
+
+
+def _historical(mods: tuple[Modifier, ...]) -> bool:
+    return any(x.category == "historical" for x in mods)
+
+
+def _outside(place: Any, m: Any) -> str:
+    """The clause without the mention itself (cues must come from around it)."""
+    a, b = place.clause
+    return place.text[a:m.start] + " " + place.text[m.end:b]
+
+
+def _number(text: str | None) -> float | None:
+    if text is None:
+        return None
+    text = text.lower()
+    if text in _WORDS:
+        return float(_WORDS[text])
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+# --- the readers --------------------------------------------------------------------------------------------------
+
+def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    rule = m.rule
+    if _negated(mods):
+        return [_fact(m, place, not rule.value, mods)]
+    around = _outside(place, m)
+    if rule.false_when and (rule.false_when.search(around) or rule.false_when.search(m.match.group(0))):
+        return [_fact(m, place, not rule.value, mods)]  # "history of depression, now well controlled"
+    if _historical(mods) and rule.historical == "set_aside":
+        return [_aside(m, place, "historical")]
+    if rule.true_when and not rule.true_when.search(around):
+        return [_aside(m, place, "no_value")]
+    return [_fact(m, place, rule.value, mods)]
+
+
+def choice(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    fixed = tuple(Modifier(name, m.start, m.end, place.original[m.start:m.end]) for name in m.rule.fixed_modifiers)
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    return [_fact(m, place, m.rule.value, mods + fixed)]
+
+
+def number(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    value = _number(m.match.groupdict().get("n"))
+    if value is None:
+        return [_aside(m, place, "no_value")]
+    return [_fact(m, place, value, mods)]
+
+
+def percent(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    value = _number(m.match.group("n"))
+    if value is None or not 0 <= value <= 100 or _negated(mods):
+        return [_aside(m, place, "no_value")]
+    return [_fact(m, place, value, mods)]
+
+
+def scores(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    a, b = _number(m.match.group("a")), _number(m.match.group("b"))
+    if a is None or b is None or not (0 <= a <= 10 and 0 <= b <= 10):
+        return [_aside(m, place, "no_value")]
+    sa, ea = m.match.span("a")
+    sb, eb = m.match.span("b")
+    return [_fact(m, place, a, mods, path="clinical.trial_result.pain_before", span=(sa, _score_end(place.text, ea))),
+            _fact(m, place, b, mods, path="clinical.trial_result.pain_after", span=(sb, _score_end(place.text, eb)))]
+
+
+def _score_end(text: str, end: int) -> int:
+    found = re.match(r"\s*/\s*10", text[end:end + 6])
+    return end + found.end() if found else end
+
+
+def trial_date(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    found = timex.dates_in(m.match.group("date"), m.match.start("date"))
+    if not found or found[0].first != found[0].last:
+        return [_aside(m, place, "no_value")]
+    d = found[0]
+    return [_fact(m, place, d.first.isoformat(), mods, span=(d.start, d.end))]
+
+
+def life_expectancy(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    g = m.match.groupdict()
+    bound = (g.get("bound") or "").lower()
+    value = _number(g.get("n"))
+    if value is None or _negated(mods):
+        return [_aside(m, place, "no_value")]
+    if bound in ("less than", "under", "fewer than", "<", "≤", "up to"):
+        return [_aside(m, place, "bound")]  # an upper bound is no estimate to measure against a minimum
+    unit = g["unit"].lower()
+    months = value * 12 if unit.startswith("y") else value / (52 / 12) if unit.startswith("w") else value
+    return [_fact(m, place, round(months, 1) if months % 1 else int(months), mods,
+                  span=(m.match.start("n") if not bound else m.match.start("bound"), m.match.end("unit")))]
+
+
+def ashworth(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    n = _number(m.match.group("n"))
+    if n is None or _negated(mods):
+        return [_aside(m, place, "no_value")]
+    value = n + 0.5 if m.match.group("plus") else n  # Modified Ashworth 1+ lies between 1 and 2
+    return [_fact(m, place, int(value) if value % 1 == 0 else value, mods)]
+
+
+def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if _negated(mods):
+        return [_fact(m, place, "none", mods)]
+    history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
+                         r"abstinent|no (?:current|active|recent) use|in the past|years ago|resolved|treated", re.I)
+    if _historical(mods) or history.search(place.clause_text):
+        return [_fact(m, place, "history", mods)]
+    return [_fact(m, place, "active", mods, confidence=0.8)]
+
+
+def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    if _historical(mods) and re.search(r"remission|resolved|cured|no evidence of disease|NED", place.clause_text, re.I):
+        return [_aside(m, place, "historical")]
+    sentence = place.sentence_text
+    named = place.section in (None, "hpi", "assessment", "procedure") or re.search(
+        r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of", sentence,
+        re.I)
+    if not named:
+        return [_aside(m, place, "not_in_context")]
+    return [_fact(m, place, m.rule.value, mods, confidence=0.75)]
+
+
+def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    c = cues()
+    a = m.start
+    b = min(m.end, place.clause[1]) if place.clause[1] > a else m.end  # the finding, within its clause
+    span_text = place.original[a:b]
+    if c.pathology_normal.search(span_text) and not c.pathology_findings.search(
+            c.pathology_normal.sub(" ", span_text)):
+        return [_fact(m, place, False, mods, span=(a, b), confidence=0.7)]
+    if c.pathology_findings.search(span_text) and (c.pathology_positive.search(span_text) or ":" in span_text):
+        return [_fact(m, place, True, mods, span=(a, b), confidence=0.8)]
+    return [_aside(m, place, "no_value")]
+
+
+def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    g = m.match.groupdict()
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    if g.get("dur"):
+        found = timex.durations_in(g["dur"], m.match.start("dur"))
+        if found:
+            d = found[0]
+            return [_fact(m, place, d.before(place.note_date).isoformat(), mods, span=(d.start, d.end))]
+    if g.get("ago"):
+        found = timex.ago_in(g["ago"], place.note_date, m.match.start("ago"))
+        if found:
+            return [_fact(m, place, found[0].last.isoformat(), mods, span=(found[0].start, found[0].end))]
+    if g.get("when"):
+        base = m.match.start("when")
+        ago = timex.ago_in(g["when"], place.note_date, base)
+        dates = timex.dates_in(g["when"], base)
+        found = ago[:1] or dates[:1]
+        if found:
+            d = found[0]
+            return [_fact(m, place, d.last.isoformat(), mods, span=(d.start, d.end), confidence=0.8)]
+    return [_aside(m, place, "no_value")]
+
+
+def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[str, re.Match[str]] | None:
+    for name, rx in items:
+        found = rx.search(text)
+        if found:
+            return name, found
+    return None
+
+
+def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    c = cues()
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    around = _outside(place, m)
+    outcome = _first(c.outcomes, around)
+    value: dict[str, Any] = {"type": m.rule.type}
+    if outcome:
+        value["outcome"] = outcome[0]
+    elif place.section == "medications":
+        value["outcome"] = "ongoing"
+    if m.rule.type in c.medication_types:
+        schedule = _first(c.schedules, place.clause_text)
+        if schedule:
+            value["schedule"] = schedule[0]
+    value.update(_treatment_dates(place, m, value.get("outcome")))
+    if "outcome" not in value and "start" not in value and "end" not in value:
+        return [_aside(m, place, "no_value")]
+    if value.get("outcome") == "ongoing" and "end" in value:
+        del value["outcome"]
+    return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6)]
+
+
+def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
+    """Start and end from the clause: `since 2022`, `from 01/2024 to 03/2024`, `x12 wks ending 01/2025`,
+    `for the past 2 years` (anchored at the note's date); an imprecise date is its latest day."""
+    c = cues()
+    a, b = place.clause
+    text = place.text[a:b]
+    dates = timex.dates_in(text, a)
+    durations = [d for d in timex.durations_in(text, a) if not _inside_date(d, dates)]
+    out: dict[str, str] = {}
+    for d in dates:
+        before = place.text[max(a, d.start - 14):d.start]
+        if c.date_roles["start"].search(before):
+            out.setdefault("start", d.last.isoformat())
+        elif c.date_roles["end"].search(before) and "start" in out or re.search(
+                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued)\W*$", before, re.I):
+            out.setdefault("end", d.last.isoformat())
+    if len(dates) == 2 and not out:
+        out = {"start": dates[0].last.isoformat(), "end": dates[1].last.isoformat()}
+    if durations and m.rule.type != "spine_surgery":  # a surgery is a day, not a course
+        dur = durations[0]
+        if "end" in out and "start" not in out:
+            out["start"] = dur.before(dt.date.fromisoformat(out["end"])).isoformat()
+        elif "start" in out and "end" not in out and outcome != "ongoing":
+            out["end"] = dur.after(dt.date.fromisoformat(out["start"])).isoformat()
+        elif not out and c.date_roles["present"].search(text):
+            out["start"] = dur.before(place.note_date).isoformat()
+    if "start" in out and "end" in out and out["end"] < out["start"]:
+        return {}
+    return out
+
+
+def _inside_date(d: timex.Duration, dates: list[timex.DateMention]) -> bool:
+    return any(x.start <= d.start < x.end for x in dates)
+
+
+def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    c = cues()
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    kind = m.rule.type
+    sentence = place.sentence_text
+    value: dict[str, Any] = {"type": kind}
+    result = _first(c.evaluation_results[kind], place.clause_text) or _first(c.evaluation_results[kind], sentence)
+    if result:
+        value["result"] = result[0]
+    if kind == "specialist":
+        specialty = next(((name, None) for name, rx in c.specialties if rx.search(m.match.group(0))), None)
+        value["specialty"] = specialty[0] if specialty else "other"
+        if not result and not c.evaluation_verbs.search(sentence):
+            return [_aside(m, place, "no_value")]
+    dates = timex.dates_in(sentence, place.sentence[0])
+    exact = [d for d in dates if d.first == d.last]
+    if exact:
+        value["date"] = exact[0].first.isoformat()
+    return [_fact(m, place, value, mods, confidence=0.8 if result else 0.6)]
+
+
+def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    c = cues()
+    result = _first(c.screen_results, _outside(place, m))
+    mods = tuple(x for x in mods if x.category != "negated" or not result)  # "was negative" is its result
+    if _negated(mods) or not result:
+        return [_aside(m, place, "negated" if _negated(mods) else "no_value")]
+    dates = [d for d in timex.dates_in(place.sentence_text, place.sentence[0]) if d.first == d.last]
+    ago = timex.ago_in(place.sentence_text, place.note_date, place.sentence[0])
+    found = (dates or ago)[:1]
+    day, confidence = (found[0].first, 0.85) if found else (place.note_date, 0.6)  # undated: as of the note
+    return [_fact(m, place, {"date": day.isoformat(), "result": result[0]}, mods, confidence=confidence)]
+
+
+def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    """Oral baclofen for spasticity: how many weeks (a duration in its clause) and how it worked."""
+    if _negated(mods) or re.search(r"intrathecal|pump|ITB|test|bolus|trial dose", place.text[m.start - 20:m.end + 20],
+                                   re.I):
+        return []
+    text = _outside(place, m)
+    out: Out = []
+    durations = timex.durations_in(place.clause_text, place.clause[0])
+    if durations:
+        d = durations[0]
+        out.append(_fact(m, place, round(d.weeks, 1) if d.weeks % 1 else int(d.weeks), mods,
+                         path="clinical.spasticity.oral_baclofen_weeks", span=(d.start, d.end)))
+    response = None
+    if re.search(r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue",
+                 text, re.I):
+        response = "intolerant"
+    elif re.search(r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief)|ineffective|"
+                   r"inadequate|insufficient|without (?:benefit|improvement|relief)|minimal (?:benefit|response)|"
+                   r"refractory|persist", text, re.I):
+        response = "unresponsive"
+    elif re.search(r"effective|good response|helped|controlled|improved|responsive", text, re.I):
+        response = "responsive"
+    if response:
+        out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response"))
+    return out
+
+
+def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if _negated(mods) or not re.search(r"baclofen|spastic|ashworth|tone|ITB", place.sentence_text, re.I) \
+            and "spasticity" not in place.contexts:
+        return []
+    text = _outside(place, m)
+    if re.search(r"no (?:significant |meaningful |appreciable )?(?:response|change|improvement|reduction|benefit)|"
+                 r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)", text, re.I):
+        return [_fact(m, place, "unfavorable", mods)]
+    if re.search(r"favorable|positive (?:response|result|trial)|good (?:response|result)|excellent|"
+                 r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded",
+                 text, re.I):
+        return [_fact(m, place, "favorable", mods)]
+    return []
+
+
+READERS: dict[str, Callable[[Any, Any, tuple[Modifier, ...]], Out]] = {
+    "flag": flag, "choice": choice, "number": number, "percent": percent, "scores": scores, "trial_date": trial_date,
+    "life_expectancy": life_expectancy, "ashworth": ashworth, "substance": substance, "etiology": etiology,
+    "pathology": pathology, "onset": onset, "treatment": treatment, "evaluation": evaluation,
+    "drug_screen": drug_screen, "oral_baclofen": oral_baclofen, "test_dose": test_dose,
+}

@@ -1,0 +1,171 @@
+"""The rule-based extractor: target patterns (rules/targets.yaml) found in the note, ConText modifiers and sections
+from medspaCy, then one reader per kind of fact (readers.py) turns each mention into a fact or sets it aside.
+
+A mention inside a longer mention of another rule is the longer one's ("morphine" in "allergic to morphine",
+"opioid" in "opioid use disorder"). Mentions of a relative, a plan or an uncertain finding are set aside, never
+facts; so is everything in a note that is not about intrathecal or epidural drug delivery or what it treats.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from priorauth.evidence import readers
+from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
+from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
+from priorauth.evidence.rules_data import Rule, cues, rules
+
+NAME = "rules"
+# rules whose pattern reaches over a whole phrase: they never hide the mentions inside them
+_WIDE = {"pathology", "onset", "trial_date", "life_expectancy", "trial_scores", "oral_baclofen", "test_dose"}
+_CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
+
+
+@dataclass(frozen=True)
+class Mention:
+    rule: Rule
+    start: int
+    end: int
+    match: re.Match[str]
+
+
+@dataclass
+class Place:
+    """Where a mention sits: its sentence and clause (offsets into the note), its section, the note's contexts."""
+
+    text: str
+    sentence: tuple[int, int]
+    clause: tuple[int, int]
+    section: str | None
+    note_date: dt.date
+    contexts: frozenset[str]
+    original: str = ""  # the note as written (`text` has the causes of pain blanked, so "failed back surgery
+    # syndrome" is not read as a failed treatment)
+
+    @property
+    def clause_text(self) -> str:
+        return self.text[self.clause[0]:self.clause[1]]
+
+    @property
+    def sentence_text(self) -> str:
+        return self.text[self.sentence[0]:self.sentence[1]]
+
+
+class RuleBasedExtractor:
+    """The shipped extractor (`name` "rules")."""
+
+    name = NAME
+
+    def extract(self, text: str, note_date: dt.date) -> NoteEvidence:
+        c = cues()
+        mentions = _mentions(text)
+        # a note about another device (an insulin pump, an On-Q pump after surgery) that names nothing of ours
+        relevant = not c.other_device.search(text) or bool(c.relevant.search(_without(text, c.other_device)))
+        if not relevant:
+            why = "other_device" if c.other_device.search(text) else "not_relevant"
+            return NoteEvidence((), tuple(SetAside(m.rule.path, m.start, m.end, text[m.start:m.end], m.rule.id, why)
+                                          for m in mentions), relevant=False)
+        nlp, splitter, sectionizer, context = pipeline()
+        doc = splitter(nlp.make_doc(text))
+        doc = sectionizer(doc)
+        spans = [doc.char_span(m.start, m.end, label=m.rule.id, alignment_mode="expand") for m in mentions]
+        kept = [(m, s) for m, s in zip(mentions, spans, strict=True) if s is not None and len(s)]
+        doc.spans[TARGETS] = [s for _, s in kept]
+        doc = context(doc)
+        sections = [(doc[s.title_start].idx, doc[s.body_end - 1].idx + len(doc[s.body_end - 1]), s.category)
+                    for s in doc._.sections if s.category and s.body_end > s.title_start]
+        note_contexts = frozenset(k for k, rx in c.contexts.items() if k != "not_trial" and rx.search(text))
+        facts: list[Fact] = []
+        aside: list[SetAside] = []
+        said: set[tuple[str, str, int]] = set()
+        bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
+        masked = _mask(text, [m for m in mentions if m.rule.read == "etiology"])
+        for (m, _span), target in zip(kept, doc.spans[TARGETS], strict=True):
+            k = bisect.bisect_right(bounds, m.start) - 1
+            a, b = bounds[k], bounds[k + 1]
+            place = Place(masked, (a, b), _clause(text, a, b, m),
+                          next((cat for s, e, cat in sections if s <= m.start < e), None), note_date, note_contexts,
+                          text)
+            mods = ()
+            for mod in target._.modifiers:
+                a, b = mod.modifier_span  # token offsets
+                start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+                if mod.category in CATEGORIES and not (start < m.end and m.start < end):  # not the mention's own words
+                    mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
+            mods += _own_negation(m)
+            if place.section == "family_history" and not any(x.category == "family" for x in mods):
+                mods += (Modifier("family", m.start, m.start, ""),)
+            for item in readers.read(m, place, mods):
+                if isinstance(item, SetAside):
+                    aside.append(item)
+                elif not (item.path.endswith("[]") and (item.path, repr(item.value), k) in said):
+                    said.add((item.path, repr(item.value), k))  # one record per sentence that states it twice
+                    facts.append(item)
+        return NoteEvidence(tuple(_dedupe(facts)), tuple(aside), relevant=True)
+
+
+def _mask(text: str, mentions: list[Mention]) -> str:
+    chars = list(text)
+    for m in mentions:
+        chars[m.start:m.end] = " " * (m.end - m.start)
+    return "".join(chars)
+
+
+def _without(text: str, rx: re.Pattern[str]) -> str:
+    return rx.sub(" ", text)
+
+
+def _mentions(text: str) -> list[Mention]:
+    found: dict[tuple[str, int, int], Mention] = {}
+    for rule in rules():
+        for rx in rule.patterns:
+            for m in rx.finditer(text):
+                if m.end() > m.start():
+                    found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
+    out = sorted(found.values(), key=lambda m: (m.start, -m.end))
+    keep = []
+    for m in out:
+        inside = any(o is not m and o.rule.id not in _WIDE and o.start <= m.start and m.end <= o.end
+                     and (o.end - o.start) > (m.end - m.start) for o in out)
+        same_rule_wider = any(o is not m and o.rule.id == m.rule.id and o.start <= m.start and m.end <= o.end
+                              and (o.end - o.start) > (m.end - m.start) for o in out)
+        if m.rule.id in _WIDE and not same_rule_wider:
+            keep.append(m)
+        elif not inside:
+            keep.append(m)
+    return keep
+
+
+def _clause(text: str, start: int, end: int, m: Mention) -> tuple[int, int]:
+    """The part of the sentence around the mention between clause breaks (`;`, `but`, `however` ...)."""
+    cut_start, cut_end = start, end
+    for b in _CLAUSE_BREAK.finditer(text, start, end):
+        if b.end() <= m.start:
+            cut_start = b.end()
+        elif b.start() >= m.end and cut_end == end:
+            cut_end = b.start()
+    return cut_start, cut_end
+
+
+_NEG = re.compile(r"^(?:no|not|without|never|denies|denied|negative for)\b", re.I)
+
+
+def _own_negation(m: Mention) -> tuple[Modifier, ...]:
+    """A pattern that carries its own negation ("no functional improvement")."""
+    found = _NEG.match(m.match.group(0))
+    if found and m.rule.read == "flag":
+        return (Modifier("negated", m.start, m.start + found.end(), found.group(0)),)
+    return ()
+
+
+def _dedupe(facts: list[Fact]) -> list[Fact]:
+    seen, out = set(), []
+    for f in facts:
+        key = (f.path, repr(f.value), f.start, f.end)
+        if key not in seen:
+            seen.add(key)
+            out.append(f)
+    return out

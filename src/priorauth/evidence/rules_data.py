@@ -1,0 +1,96 @@
+"""The extraction rules as data (rules/targets.yaml, rules/cues.yaml), compiled once."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from priorauth.evidence.nlp import rules_file
+
+_SYNTAX = re.compile(r"\(\?[:!=<P][^)]*?>?|\\[a-zA-Z]|[()\[\]{}?*+|^$.\\-]|\?P<\w+>")
+
+
+def _compile(pattern: str) -> re.Pattern[str]:
+    """`\\b` around the pattern; an abbreviation written in capitals (`PT`, `MS`, `SI`) matches only in capitals, so
+    `pt` (patient) and `Ms.` are not it."""
+    letters = [c for c in _SYNTAX.sub("", pattern) if c.isalpha()]
+    flags = 0 if letters and all(c.isupper() for c in letters) and len(letters) <= 6 else re.IGNORECASE
+    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", flags)
+
+
+def cue(patterns: list[str]) -> re.Pattern[str]:
+    """One regex for a list of cue phrases (word-bounded, case-insensitive)."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    path: str
+    read: str
+    patterns: tuple[re.Pattern[str], ...]
+    value: Any = None
+    type: str | None = None
+    context: str | None = None
+    historical: str = "keep"
+    false_when: re.Pattern[str] | None = None
+    true_when: re.Pattern[str] | None = None
+    fixed_modifiers: tuple[str, ...] = ()
+
+
+@cache
+def rules() -> tuple[Rule, ...]:
+    out = []
+    for r in rules_file("targets.yaml")["rules"]:
+        out.append(Rule(
+            id=r["id"], path=r["path"], read=r["read"], patterns=tuple(_compile(p) for p in r["patterns"]),
+            value=r.get("value"), type=r.get("type"), context=r.get("context"), historical=r.get("historical", "keep"),
+            false_when=cue(r["false_when"]) if r.get("false_when") else None,
+            true_when=cue(r["true_when"]) if r.get("true_when") else None,
+            fixed_modifiers=tuple(r.get("modifiers") or ())))
+    return tuple(out)
+
+
+@dataclass(frozen=True)
+class Cues:
+    outcomes: tuple[tuple[str, re.Pattern[str]], ...]
+    schedules: tuple[tuple[str, re.Pattern[str]], ...]
+    medication_types: frozenset[str]
+    date_roles: dict[str, re.Pattern[str]]
+    evaluation_results: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
+    specialties: tuple[tuple[str, re.Pattern[str]], ...]
+    evaluation_verbs: re.Pattern[str]
+    screen_results: tuple[tuple[str, re.Pattern[str]], ...]
+    pathology_positive: re.Pattern[str]
+    pathology_findings: re.Pattern[str]
+    pathology_normal: re.Pattern[str]
+    contexts: dict[str, re.Pattern[str]]
+    relevant: re.Pattern[str]
+    other_device: re.Pattern[str]
+
+
+def _ordered(items: list[list[Any]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((name, cue(patterns)) for name, patterns in items)
+
+
+@cache
+def cues() -> Cues:
+    raw = rules_file("cues.yaml")
+    ev = raw["evaluation_results"]
+    return Cues(
+        outcomes=_ordered(raw["treatment_outcomes"]),
+        schedules=tuple((k, cue(v)) for k, v in raw["schedules"].items()),
+        medication_types=frozenset(raw["medication_types"]),
+        date_roles={k: cue(v) for k, v in raw["date_roles"].items()},
+        evaluation_results={"mental_health": _ordered(ev["mental_health"]), "specialist": _ordered(ev["specialist"])},
+        specialties=tuple((k, re.compile("|".join(v), re.IGNORECASE)) for k, v in ev["specialties"].items()),
+        evaluation_verbs=re.compile(r"(?:" + "|".join(ev["evaluation_verbs"]) + ")", re.IGNORECASE),
+        screen_results=_ordered(raw["drug_screen_results"]),
+        pathology_positive=cue(raw["pathology"]["positive"]),
+        pathology_findings=re.compile("|".join(raw["pathology"]["findings"]), re.IGNORECASE),
+        pathology_normal=cue(raw["pathology"]["normal"]),
+        contexts={k: cue(v) for k, v in raw["contexts"].items()},
+        relevant=cue(raw["relevance"]["relevant"]),
+        other_device=cue(raw["relevance"]["other_device"]))

@@ -1,0 +1,293 @@
+"""The evidence stage: one behaviour per test, on short synthetic snippets written from the policies' criteria (not
+from the corpus). Each fact's span is the note's own text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+
+import pytest
+
+from priorauth.evidence.extractor import checked, extract_note
+from priorauth.evidence.model import Fact, NoteEvidence
+
+DAY = dt.date(2025, 3, 14)
+
+
+def facts(text: str, day: dt.date = DAY) -> dict[str, list]:
+    found = extract_note(text, day)
+    for f in found.facts:
+        assert text[f.start:f.end] == f.text
+    out: dict[str, list] = {}
+    for f in found.facts:
+        out.setdefault(f.path, []).append(f)
+    return out
+
+
+def value(text: str, path: str):
+    got = facts(text).get(path)
+    assert got, f"{path} not found in {text!r}: {facts(text)}"
+    return got[0].value
+
+
+def absent(text: str, path: str) -> bool:
+    return path not in facts(text)
+
+
+def aside(text: str) -> dict[str, str]:
+    return {s.rule: s.why for s in extract_note(text, DAY).set_aside}
+
+
+PAIN = "Chronic low back pain. "  # a note about the pain the therapy treats
+
+
+# --- modifiers -------------------------------------------------------------------------------------------------
+
+def test_a_negated_finding_is_a_fact_that_it_is_absent():
+    f = facts(PAIN + "No evidence of infection.")["clinical.findings.active_infection"][0]
+    assert f.value is False and f.modifier_names == ["negated"]
+
+
+def test_an_infection_at_the_site_is_local():
+    assert value(PAIN + "No evidence of infection at the planned site.", "clinical.findings.local_infection") is False
+
+
+def test_denial_of_suicidal_ideation_is_no_suicidality():
+    assert value(PAIN + "She denies suicidal ideation or intent.", "clinical.psychiatric.suicidality") is False
+
+
+def test_an_affirmed_finding_is_present():
+    assert value(PAIN + "Exam shows cellulitis of the left flank.", "clinical.findings.active_infection") is True
+
+
+def test_a_relatives_condition_is_not_the_members():
+    text = PAIN + "Mother with depression. Brother with opioid addiction."
+    assert absent(text, "clinical.psychiatric.untreated_major_depression") and absent(text, "clinical.substance_use")
+    assert set(aside(text).values()) == {"family"}
+
+
+def test_the_family_history_section_is_the_familys():
+    text = "HPI: " + PAIN + "\nFamily History:\nMultiple sclerosis, severe depression, untreated.\n"
+    assert absent(text, "clinical.psychiatric.untreated_major_depression")
+
+
+def test_a_plan_is_not_a_completed_trial():
+    text = PAIN + "If the intrathecal trial gives 50% relief, she would like to proceed with the implant."
+    assert absent(text, "clinical.trial_result.pain_reduction_percent")
+    assert absent(text, "clinical.trial_result.patient_accepts")
+
+
+def test_a_conditional_treatment_is_not_one_tried():
+    assert absent(PAIN + "May need physical therapy in the future.", "clinical.treatments[]")
+
+
+def test_an_uncertain_finding_is_set_aside():
+    text = PAIN + "Possible infection at the incision."
+    assert absent(text, "clinical.findings.active_infection") and absent(text, "clinical.findings.local_infection")
+    assert "uncertain" in aside(text).values()
+
+
+def test_history_in_remission_is_history_not_current_use():
+    f = facts(PAIN + "h/o opioid use disorder, in sustained remission x5 years.")["clinical.substance_use"][0]
+    assert f.value == "history" and "historical" in f.modifier_names
+
+
+def test_denied_substance_abuse_is_none():
+    assert value(PAIN + "Denies alcohol or illicit drug abuse.", "clinical.substance_use") == "none"
+
+
+def test_active_use_is_active():
+    assert value(PAIN + "Reports ongoing cocaine use.", "clinical.substance_use") == "active"
+
+
+def test_not_only_is_not_a_negation():
+    text = PAIN + "The pain is not only in the back but also in both legs; cellulitis is present."
+    assert value(text, "clinical.findings.active_infection") is True
+
+
+def test_no_change_in_is_not_a_negation():
+    assert value("Spasticity clinic. No change in her spasticity; Modified Ashworth 4 in both legs.",
+                 "clinical.spasticity.ashworth") == 4
+
+
+def test_resolved_depression_is_not_untreated():
+    assert value(PAIN + "History of depression, now well controlled on sertraline.",
+                 "clinical.psychiatric.untreated_major_depression") is False
+
+
+def test_untreated_depression_is_flagged():
+    text = PAIN + "Severe major depression, untreated."
+    assert value(text, "clinical.psychiatric.untreated_major_depression") is True
+
+
+# --- the trial --------------------------------------------------------------------------------------------------
+
+def test_the_trials_scores_before_and_after():
+    got = facts("Intrathecal morphine trial: VAS 8/10 -> 3/10.")
+    assert got["clinical.trial_result.pain_before"][0].value == 8
+    assert got["clinical.trial_result.pain_after"][0].value == 3
+
+
+def test_the_trials_percent_relief():
+    assert value("Intrathecal hydromorphone trial gave approximately 70% improvement.",
+                 "clinical.trial_result.pain_reduction_percent") == 70
+
+
+def test_relief_from_an_injection_is_not_the_trials():
+    text = PAIN + "ESI x3 with 50% relief for 2 weeks."
+    assert absent(text, "clinical.trial_result.pain_reduction_percent")
+
+
+def test_the_trials_method_days_and_wish():
+    got = facts("Intrathecal trial via temporary catheter. Observed for 3 days. "
+                "She wishes to proceed with the implant.")
+    assert got["clinical.trial_result.method"][0].value == "temporary_catheter"
+    assert got["clinical.trial_result.observation_days"][0].value == 3
+    assert got["clinical.trial_result.patient_accepts"][0].value is True
+
+
+def test_the_trials_side_effects():
+    assert value("Intrathecal trial: no side effects.", "clinical.trial_result.side_effects") == "none"
+    assert value("Intrathecal trial: mild pruritus only.", "clinical.trial_result.side_effects") == "minimal"
+
+
+def test_the_trials_function():
+    assert value("During the trial she reported improved function.", "clinical.trial_result.function_improved") is True
+    assert value("During the trial there was no functional improvement.",
+                 "clinical.trial_result.function_improved") is False
+
+
+# --- treatments, evaluations, screens ---------------------------------------------------------------------------
+
+def test_a_failed_treatment_with_its_weeks():
+    [f] = facts(PAIN + "PT x12 wks ending 01/2025 without relief.")["clinical.treatments[]"]
+    assert f.value == {"type": "physical_therapy", "outcome": "failed", "start": "2024-11-08", "end": "2025-01-31"}
+
+
+def test_side_effects_make_a_treatment_intolerable():
+    [f] = facts(PAIN + "Gabapentin caused sedation.")["clinical.treatments[]"]
+    assert f.value["type"] == "oral_nonopioid_analgesics" and f.value["outcome"] == "intolerable_side_effects"
+
+
+def test_brand_names_are_their_treatments():
+    assert value(PAIN + "The Duragesic patch did not help.", "clinical.treatments[]")["type"] == "transdermal_opioids"
+
+
+def test_pt_means_physical_therapy_only_in_capitals():
+    text = PAIN + "The pt reports PT helped a little but failed to last."
+    [f] = facts(text)["clinical.treatments[]"]
+    assert text[f.start:f.end] == "PT"
+
+
+def test_a_treatment_never_tried_is_not_one():
+    assert absent(PAIN + "She has not tried physical therapy.", "clinical.treatments[]")
+
+
+def test_a_mental_health_evaluation_and_its_result():
+    text = PAIN + "Psychological evaluation on 01/15/2025: cleared for intrathecal therapy."
+    [f] = facts(text)["clinical.evaluations[]"]
+    assert f.value == {"type": "mental_health", "result": "cleared", "date": "2025-01-15"}
+
+
+def test_a_specialist_who_finds_no_surgical_option():
+    [f] = facts(PAIN + "Neurosurgery consult: not a surgical candidate.")["clinical.evaluations[]"]
+    assert f.value == {"type": "specialist", "specialty": "neurosurgery", "result": "other_treatments_failed"}
+    assert value(PAIN + "Neurosurgery consult: not a surgical candidate.", "clinical.surgery_indicated") is False
+
+
+def test_a_drug_screen_with_its_date_and_result():
+    [f] = facts(PAIN + "UDS on 02/10/2025 was negative.")["clinical.drug_screens[]"]
+    assert f.value == {"date": "2025-02-10", "result": "negative"}
+
+
+def test_surgery_refused():
+    assert value(PAIN + "He declined further spine surgery.", "clinical.surgery_refused") is True
+
+
+# --- dates, prognosis, spasticity, the pain -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("text", "onset"), [
+    ("Low back pain for the past 18 months.", "2023-09-14"),
+    ("Pain since March 2023.", "2023-03-31"),
+    ("Pain began 3 weeks ago.", "2025-02-21"),
+    ("Pain since the 2021 fusion.", "2021-12-31"),
+])
+def test_the_pain_onset_counts_from_the_notes_date(text, onset):
+    assert value(text, "clinical.pain_onset") == onset
+
+
+def test_the_life_expectancy_lower_bound():
+    assert value("Oncology: metastatic prostate cancer, prognosis 6 to 12 months.",
+                 "clinical.life_expectancy_months") == 6
+    assert value("Cancer pain. Life expectancy greater than 1 year.", "clinical.life_expectancy_months") == 12
+
+
+def test_an_upper_bound_is_no_estimate():
+    assert absent("Cancer pain. Life expectancy less than 3 months.", "clinical.life_expectancy_months")
+
+
+def test_spasticity_scores_origin_and_oral_baclofen():
+    got = facts("Spasticity due to multiple sclerosis. Modified Ashworth 3, Penn spasm score 3. Oral baclofen for "
+                "12 weeks without benefit.")
+    assert got["clinical.spasticity.origin"][0].value == "spinal"
+    assert got["clinical.spasticity.ashworth"][0].value == 3 and got["clinical.spasticity.penn"][0].value == 3
+    assert got["clinical.spasticity.oral_baclofen_weeks"][0].value == 12
+    assert got["clinical.spasticity.oral_response"][0].value == "unresponsive"
+
+
+def test_the_etiology_in_the_notes_words():
+    assert value("Assessment: failed back surgery syndrome with chronic pain.", "clinical.pain_etiology") == \
+        "failed back surgery syndrome"
+
+
+def test_nkda_is_no_drug_allergy():
+    assert value(PAIN + "Allergies: NKDA.", "clinical.findings.drug_allergy") is False
+
+
+# --- notes about something else -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "Post-op day 1 after inguinal hernia repair. On-Q pain pump in place, no signs of infection.",
+    "Type 1 diabetes. Insulin pump settings reviewed; denies hypoglycemia.",
+])
+def test_a_note_about_another_pump_yields_nothing(text):
+    found = extract_note(text, DAY)
+    assert found.facts == () and not found.relevant
+
+
+# --- the contract ---------------------------------------------------------------------------------------------
+
+def test_a_fact_whose_span_is_not_the_notes_text_is_dropped():
+    text = "Denies SI."
+    bad = NoteEvidence((Fact("clinical.psychiatric.suicidality", False, 0, 6, "denies", "llm"),
+                        Fact("clinical.nonsense", True, 0, 6, "Denies", "llm")))
+    kept = checked(text, bad)
+    assert kept.facts == () and len(kept.dropped) == 2
+
+
+def test_cli_extract_json_is_one_object_per_note(tmp_path):
+    a, b = tmp_path / "a.txt", tmp_path / "b.txt"
+    a.write_text(PAIN + "Intrathecal trial gave 60% relief.", encoding="utf-8")
+    b.write_text("Insulin pump check.", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "priorauth", "extract", str(a), str(b), "--date", "2025-03-14",
+                          "--format", "json"], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    first, second = (json.loads(line) for line in out.stdout.splitlines())
+    [f] = [f for f in first["facts"] if f["path"] == "clinical.trial_result.pain_reduction_percent"]
+    assert (f["value"], f["text"]) == (60, "60% relief")
+    assert first["note"] == str(a) and second["facts"] == [] and second["relevant"] is False
+    assert set(f) >= {"path", "value", "start", "end", "text", "modifiers", "rule", "confidence"}
+
+
+def test_cli_extract_names_an_unreadable_note(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "priorauth", "extract", str(tmp_path / "missing.txt")],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and "missing.txt: cannot read the note" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_no_model_is_loaded_at_import():
+    code = "import sys, priorauth.evidence.extractor, priorauth.evidence.rule_based; print('spacy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip() == "False", out.stderr
