@@ -119,8 +119,9 @@ def report(split: str, notes: list[tuple[dict, str]], show_errors: bool) -> None
     print("modifier errors: " + ", ".join(f"{k} {modifier[k]}" for k in kinds))
     if show_errors:
         for note, items in errors.items():
-            for kind, ftype, f in items:
-                print(f"  {note}: {kind}: {f['path']} = {json.dumps(f['value'])} {f['text']!r} [{f['start']}:{f['end']}]")
+            for kind, _type, f in items:
+                where = f"[{f['start']}:{f['end']}]"
+                print(f"  {note}: {kind}: {f['path']} = {json.dumps(f['value'])} {f['text']!r} {where}")
 
 
 def throughput(notes: list[tuple[dict, str]], passes: int) -> None:
@@ -135,8 +136,8 @@ def throughput(notes: list[tuple[dict, str]], passes: int) -> None:
         rates.append(len(notes) / (time.thread_time() - start))
     scaled = statistics.median(rates) * words / 500
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\nthroughput: {statistics.median(rates):.1f} notes/s (median of {passes} passes, thread CPU time, one core), "
-          f"{words:.0f} words a note on average = {scaled:.1f} notes of 500 words/s; peak RSS {rss:.0f} MB")
+    print(f"\nthroughput: {statistics.median(rates):.1f} notes/s (median of {passes} passes, thread CPU time, one "
+          f"core), {words:.0f} words a note on average = {scaled:.1f} notes of 500 words/s; peak RSS {rss:.0f} MB")
 
 
 def main() -> None:
