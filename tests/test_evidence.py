@@ -59,7 +59,11 @@ def test_denial_of_suicidal_ideation_is_no_suicidality():
 
 
 def test_an_affirmed_finding_is_present():
-    assert value(PAIN + "Exam shows cellulitis of the left flank.", "clinical.findings.active_infection") is True
+    assert value(PAIN + "MRI shows discitis at L4-5.", "clinical.findings.active_infection") is True
+
+
+def test_a_skin_infection_at_the_site_is_the_local_finding():
+    assert value(PAIN + "Exam: cellulitis over the planned pump pocket.", "clinical.findings.local_infection") is True
 
 
 def test_a_relatives_condition_is_not_the_members():
@@ -103,7 +107,7 @@ def test_active_use_is_active():
 
 
 def test_not_only_is_not_a_negation():
-    text = PAIN + "The pain is not only in the back but also in both legs; cellulitis is present."
+    text = PAIN + "The pain is not only in the back but also in both legs; osteomyelitis is present."
     assert value(text, "clinical.findings.active_infection") is True
 
 
@@ -154,8 +158,9 @@ def test_the_trials_side_effects():
 
 
 def test_the_trials_function():
-    assert value("During the trial she reported improved function.", "clinical.trial_result.function_improved") is True
-    assert value("During the trial there was no functional improvement.",
+    assert value("During the intrathecal trial she reported improved function.",
+                 "clinical.trial_result.function_improved") is True
+    assert value("During the intrathecal trial there was no functional improvement.",
                  "clinical.trial_result.function_improved") is False
 
 
@@ -192,7 +197,7 @@ def test_a_mental_health_evaluation_and_its_result():
 
 
 def test_a_specialist_who_finds_no_surgical_option():
-    [f] = facts(PAIN + "Neurosurgery consult: not a surgical candidate.")["clinical.evaluations[]"]
+    [f] = facts("Follow-up.\n" + PAIN + "Neurosurgery consult: not a surgical candidate.")["clinical.evaluations[]"]
     assert f.value == {"type": "specialist", "specialty": "neurosurgery", "result": "other_treatments_failed"}
     assert value(PAIN + "Neurosurgery consult: not a surgical candidate.", "clinical.surgery_indicated") is False
 

@@ -64,7 +64,7 @@ def pipeline() -> Any:
 
 
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|pt|pts|e\.g|i\.e|etc|hx|dx|tx|yo|y\.o|jr|sr|inc|fig|cf|al|"
-                     r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m))\.$", re.I)
+                     r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m|[a-z]))\.$", re.I)  # [a-z]: an initial, "Dr. H. Doe"
 _END = re.compile(r"[.?!]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
 _LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n")
 

@@ -22,11 +22,11 @@ SET_ASIDE_FIRST = ("family", "hypothetical", "uncertain")
 
 
 def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
-    names = {x.category for x in mods}
+    rule = m.rule
+    names = {x.category for x in mods} - set(rule.allow)
     for why in SET_ASIDE_FIRST:
         if why in names:
             return [_aside(m, place, why)]
-    rule = m.rule
     if rule.context and not _in_context(rule.context, m, place):
         return [_aside(m, place, "not_in_context")]
     return READERS[rule.read](m, place, mods)
@@ -35,12 +35,14 @@ def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 def _in_context(context: str, m: Any, place: Any) -> bool:
     c = cues()
     sentence = place.sentence_text
-    if c.contexts[context].search(sentence):
-        return True
     if context == "trial":
-        # a trial note: a sentence that names another treatment is about that treatment, not the trial
-        return "trial" in place.contexts and not c.contexts["not_trial"].search(sentence)
-    return context in place.contexts
+        # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
+        if c.contexts["not_drug_trial"].search(sentence) or "drug_trial" not in place.contexts:
+            return False
+        if c.contexts["trial"].search(sentence):
+            return True
+        return not c.contexts["not_trial"].search(sentence)
+    return bool(c.contexts[context].search(sentence)) or context in place.contexts
 
 
 def _fact(m: Any, place: Any, value: Any, mods: tuple[Modifier, ...] = (), path: str | None = None,
@@ -84,16 +86,18 @@ def _number(text: str | None) -> float | None:
 
 def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     rule = m.rule
+    path = "clinical.findings.local_infection" if rule.local_when and rule.local_when.search(place.sentence_text) \
+        else None
     if _negated(mods):
-        return [_fact(m, place, not rule.value, mods)]
+        return [_fact(m, place, not rule.value, mods, path=path)]
     around = _outside(place, m)
     if rule.false_when and (rule.false_when.search(around) or rule.false_when.search(m.match.group(0))):
-        return [_fact(m, place, not rule.value, mods)]  # "history of depression, now well controlled"
+        return [_fact(m, place, not rule.value, mods, path=path)]  # "history of depression, now well controlled"
     if _historical(mods) and rule.historical == "set_aside":
         return [_aside(m, place, "historical")]
     if rule.true_when and not rule.true_when.search(around):
         return [_aside(m, place, "no_value")]
-    return [_fact(m, place, rule.value, mods)]
+    return [_fact(m, place, rule.value, mods, path=path)]
 
 
 def choice(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -136,10 +140,10 @@ def _score_end(text: str, end: int) -> int:
 
 def trial_date(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     found = timex.dates_in(m.match.group("date"), m.match.start("date"))
-    if not found or found[0].first != found[0].last:
+    if not found or (found[0].last - found[0].first).days > 31:
         return [_aside(m, place, "no_value")]
-    d = found[0]
-    return [_fact(m, place, d.first.isoformat(), mods, span=(d.start, d.end))]
+    d = found[0]  # a month alone ("01/2025 trial") is its last day
+    return [_fact(m, place, d.last.isoformat(), mods, span=(d.start, d.end))]
 
 
 def life_expectancy(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -242,18 +246,30 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
         value["outcome"] = outcome[0]
-    elif place.section == "medications":
-        value["outcome"] = "ongoing"
     if m.rule.type in c.medication_types:
-        schedule = _first(c.schedules, place.clause_text)
+        schedule = _nearest(c.schedules, place.text, place.clause, m)
         if schedule:
-            value["schedule"] = schedule[0]
+            value["schedule"] = schedule
     value.update(_treatment_dates(place, m, value.get("outcome")))
     if "outcome" not in value and "start" not in value and "end" not in value:
         return [_aside(m, place, "no_value")]
     if value.get("outcome") == "ongoing" and "end" in value:
         del value["outcome"]
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6)]
+
+
+def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: tuple[int, int], m: Any) -> str | None:
+    """The item whose phrase is nearest the mention in its clause ("ER 60 mg BID plus IR PRN": BID)."""
+    best = None
+    for name, rx in items:
+        for found in rx.finditer(text, *clause):
+            distance = found.start() - m.end if found.start() >= m.end else (m.start - found.end()) * 2
+            if best is None or distance < best[0]:
+                best = (distance, name)
+    return best[1] if best else None
+
+
+EVENTS = ("epidural_steroid_injection", "nerve_block", "spine_surgery", "injectable_analgesics")
 
 
 def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
@@ -274,6 +290,11 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
             out.setdefault("end", d.last.isoformat())
     if len(dates) == 2 and not out:
         out = {"start": dates[0].last.isoformat(), "end": dates[1].last.isoformat()}
+    if m.rule.type in EVENTS and not out:  # an injection, a block, a surgery: a day (a month's last), not a course
+        when = [d for d in dates if (d.last - d.first).days < 31] + timex.ago_in(text, place.note_date, a)
+        if len(when) == 1:
+            return {"start": when[0].last.isoformat(), "end": when[0].last.isoformat()}
+        return {}
     if durations and m.rule.type != "spine_surgery":  # a surgery is a day, not a course
         dur = durations[0]
         if "end" in out and "start" not in out:
@@ -292,25 +313,29 @@ def _inside_date(d: timex.Duration, dates: list[timex.DateMention]) -> bool:
 
 
 def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    """An evaluation counts with its result (a name in a list says nothing the policies read); its date is the
+    sentence's (an imprecise one its latest day), else the note's when the note is that evaluation's own."""
     c = cues()
     if _negated(mods):
         return [_aside(m, place, "negated")]
     kind = m.rule.type
     sentence = place.sentence_text
-    value: dict[str, Any] = {"type": kind}
     result = _first(c.evaluation_results[kind], place.clause_text) or _first(c.evaluation_results[kind], sentence)
-    if result:
-        value["result"] = result[0]
+    if not result:
+        return [_aside(m, place, "no_value")]
+    value: dict[str, Any] = {"type": kind}
     if kind == "specialist":
-        specialty = next(((name, None) for name, rx in c.specialties if rx.search(m.match.group(0))), None)
-        value["specialty"] = specialty[0] if specialty else "other"
-        if not result and not c.evaluation_verbs.search(sentence):
-            return [_aside(m, place, "no_value")]
+        specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None)
+        value["specialty"] = specialty or "other"
+    value["result"] = result[0]
     dates = timex.dates_in(sentence, place.sentence[0])
-    exact = [d for d in dates if d.first == d.last]
-    if exact:
-        value["date"] = exact[0].first.isoformat()
-    return [_fact(m, place, value, mods, confidence=0.8 if result else 0.6)]
+    head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
+    if dates:
+        value["date"] = dates[0].last.isoformat()
+    elif (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
+            kind == "specialist" and re.search(m.match.group(0)[:6], head, re.I)):
+        value["date"] = place.note_date.isoformat()  # the note is that evaluation
+    return [_fact(m, place, value, mods, confidence=0.8)]
 
 
 def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:

@@ -77,7 +77,7 @@ class RuleBasedExtractor:
         doc = context(doc)
         sections = [(doc[s.title_start].idx, doc[s.body_end - 1].idx + len(doc[s.body_end - 1]), s.category)
                     for s in doc._.sections if s.category and s.body_end > s.title_start]
-        note_contexts = frozenset(k for k, rx in c.contexts.items() if k != "not_trial" and rx.search(text))
+        note_contexts = frozenset(k for k, rx in c.contexts.items() if not k.startswith("not_") and rx.search(text))
         facts: list[Fact] = []
         aside: list[SetAside] = []
         said: set[tuple[str, str, int]] = set()
@@ -93,7 +93,7 @@ class RuleBasedExtractor:
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
                 start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
-                if mod.category in CATEGORIES and not (start < m.end and m.start < end):  # not the mention's own words
+                if mod.category in CATEGORIES and not (m.start <= start and end <= m.end):  # not its own words
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
             mods += _own_negation(m)
             if place.section == "family_history" and not any(x.category == "family" for x in mods):
@@ -101,8 +101,11 @@ class RuleBasedExtractor:
             for item in readers.read(m, place, mods):
                 if isinstance(item, SetAside):
                     aside.append(item)
-                elif not (item.path.endswith("[]") and (item.path, repr(item.value), k) in said):
-                    said.add((item.path, repr(item.value), k))  # one record per sentence that states it twice
+                else:
+                    kind = item.value.get("type") if item.path == "clinical.treatments[]" else repr(item.value)
+                    if (item.path, kind, k) in said:
+                        continue  # one fact per sentence that says it twice ("elevated INR - coagulopathy")
+                    said.add((item.path, kind, k))
                     facts.append(item)
         return NoteEvidence(tuple(_dedupe(facts)), tuple(aside), relevant=True)
 
@@ -162,9 +165,14 @@ def _own_negation(m: Mention) -> tuple[Modifier, ...]:
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:
+    """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
+    name the same evaluation)."""
     seen, out = set(), []
     for f in facts:
-        key = (f.path, repr(f.value), f.start, f.end)
+        if f.path == "clinical.evaluations[]":
+            key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"))
+        else:
+            key = (f.path, repr(f.value), f.start, f.end)
         if key not in seen:
             seen.add(key)
             out.append(f)

@@ -17,12 +17,17 @@ def _compile(pattern: str) -> re.Pattern[str]:
     `pt` (patient) and `Ms.` are not it."""
     letters = [c for c in _SYNTAX.sub("", pattern) if c.isalpha()]
     flags = 0 if letters and all(c.isupper() for c in letters) and len(letters) <= 6 else re.IGNORECASE
-    return re.compile(rf"(?<!\w)(?:{pattern})(?!\w)", flags)
+    return re.compile(rf"(?<!\w)(?:{_spaced(pattern)})(?!\w)", flags)
+
+
+def _spaced(pattern: str) -> str:
+    """A space in a pattern matches any run of whitespace: faxes and scans break and double-space words."""
+    return pattern.replace(" ", r"\s+")
 
 
 def cue(patterns: list[str]) -> re.Pattern[str]:
     """One regex for a list of cue phrases (word-bounded, case-insensitive)."""
-    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{p})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{_spaced(p)})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,8 @@ class Rule:
     false_when: re.Pattern[str] | None = None
     true_when: re.Pattern[str] | None = None
     fixed_modifiers: tuple[str, ...] = ()
+    allow: tuple[str, ...] = ()  # modifiers that do not set the mention aside (a parent's wish for a child)
+    local_when: re.Pattern[str] | None = None  # the sentence is about the site: the fact is the local one
 
 
 @cache
@@ -49,7 +56,8 @@ def rules() -> tuple[Rule, ...]:
             value=r.get("value"), type=r.get("type"), context=r.get("context"), historical=r.get("historical", "keep"),
             false_when=cue(r["false_when"]) if r.get("false_when") else None,
             true_when=cue(r["true_when"]) if r.get("true_when") else None,
-            fixed_modifiers=tuple(r.get("modifiers") or ())))
+            fixed_modifiers=tuple(r.get("modifiers") or ()), allow=tuple(r.get("allow") or ()),
+            local_when=cue(r["local_when"]) if r.get("local_when") else None))
     return tuple(out)
 
 
