@@ -22,7 +22,7 @@ class Format(StrEnum):
 
 
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
-                as_of: dt.date | None, explain: Explain) -> list[dict]:
+                as_of: dt.date | None, explain: Explain, notes: bool = True) -> list[dict]:
     """Every case's determinations as JSON, after checking every case's payer and every policy id. `cases`: (name,
     case) pairs, or (name, case, FHIR mapping) for FHIR inputs (the case None when no policy here governs it)."""
     from priorauth.cli.options import compiled_policies
@@ -45,10 +45,21 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
                             "fhir": mapping.to_dict()})
             continue
         evidence = mapping.evidence if mapping else None
+        read = None
+        if notes and case.notes:  # the evidence stage: what the notes document fills what the case leaves out
+            from priorauth.case.provenance import CASE_FILE
+            from priorauth.evidence.merge import apply_notes
+
+            read = apply_notes(case, evidence or CASE_FILE)
+            case, evidence = read.case, read.evidence
         found = evaluate_case(case, policies, as_of, only, **({"evidence": evidence} if evidence else {}))
         result = {"case": case.id, "determinations": [d.to_dict(explain) for d in found]}
         if mapping is not None:
             result["fhir"] = mapping.to_dict()
+        if read is not None:
+            result["notes"] = read.to_dict()
+        elif case.notes:
+            result["notes"] = {"summary": "notes not read (--no-notes)"}
         results.append(result)
     return results
 
@@ -119,6 +130,8 @@ def check(
         "--explain", help="Criteria detail: summary (none), fails (not met and unknown only), full.")]
     = Explain.full,
     policies: PoliciesDir = None,
+    no_notes: Annotated[bool, typer.Option(
+        "--no-notes", help="Do not read the cases' clinical notes (the evidence stage).")] = False,
 ) -> None:
     """Evaluate case files against the payer policies and show each decision with its reasons.
 
@@ -126,11 +139,13 @@ def check(
     to request), refer (manual review) or not_applicable. Every case is validated before any is
     evaluated; a bad case stops with exit status 2 and a message naming the file and field. A PAS
     Bundle is mapped to a case first; the mapping (each fact with its FHIR element, and what was not
-    mapped) is shown beside the determinations.
+    mapped) is shown beside the determinations. A case's clinical notes are read first: their facts
+    fill what the case leaves out (each with its note span; a criterion met only on them says "from
+    notes, unconfirmed"), and sources that disagree leave the fact unknown, with both named.
     """
     day = parse_date(as_of, "--as-of")
     loaded = load_inputs(cases)
-    results = results_for(loaded, policies, policy, day, explain)
+    results = results_for(loaded, policies, policy, day, explain, notes=not no_notes)
     if format is Format.json:
         payload = results[0] if len(results) == 1 else results
         sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

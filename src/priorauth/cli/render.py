@@ -108,6 +108,8 @@ def print_text(console: Console, results: list[dict[str, Any]], details: bool = 
     for result in results:
         if "fhir" in result:
             console.print(fhir_view(result["case"], result["fhir"], details))
+        if "notes" in result:
+            console.print(notes_view(result["case"], result["notes"], details))
     if any(r["determinations"] for r in results):
         console.print(summary_table(results))
     if not details:
@@ -140,6 +142,31 @@ def fhir_view(name: str, mapping: dict[str, Any], details: bool = True) -> Group
         parts += [Text(f"  {u['element']}: {u['reason']}", style="dim") for u in shown]
         if len(shown) < len(mapping["unmapped"]):
             parts.append(Text(f"  … {len(mapping['unmapped']) - len(shown)} more (--explain full)", style="dim"))
+    return Group(*parts)
+
+
+def notes_view(name: str, read: dict[str, Any], details: bool = True) -> Group:
+    """What the case's notes documented: each fact filled from them with its note and span, every conflict."""
+    parts: list[Any] = [Text(f"\n{name} · clinical notes: {read['summary']}", style="bold")]
+    if details and read.get("filled"):
+        table = Table(title="Read in the notes (unconfirmed)", show_lines=False, title_justify="left")
+        table.add_column("case field", no_wrap=True)
+        table.add_column("note", no_wrap=True)
+        table.add_column("text", overflow="fold")
+        table.add_column("used", no_wrap=True)
+        conflicted = {c["path"] for c in read.get("conflicts", [])}
+        filled = {p.split("[")[0] for p in read.get("filled", [])}
+        for n in read.get("notes", []):
+            for f in n["facts"]:
+                path = f["path"].removesuffix("[]")
+                used = ("conflict" if path in conflicted else "filled" if path in filled
+                        else "agrees" if path in read.get("corroborated", []) else "not used")
+                table.add_row(f["path"], f"{n['note'] + 1} [{f['start']}:{f['end']}]", _short(f["text"], 60), used)
+        parts.append(table)
+    for c in read.get("conflicts", []):
+        parts.append(Text("  conflict: " + c["finding"], style="yellow"))
+    for p in read.get("left_out", []):
+        parts.append(Text("  left out: " + p, style="dim"))
     return Group(*parts)
 
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from priorauth.case.provenance import Evidence, Source
 from priorauth.engine.findings import Finding
 from priorauth.vocab import (
+    MET,
     NOT_MET,
     REVIEW_NOTICE,
     REVIEW_REQUIRED_DECISIONS,
@@ -58,6 +59,7 @@ class Criterion(NamedTuple):
 
 
 NOT_APPLYING = "does not apply to this request"
+FROM_NOTES = "from notes, unconfirmed"  # a criterion met only on facts the evidence stage read in the notes
 
 
 class NodeTable(NamedTuple):
@@ -119,6 +121,9 @@ class EvaluatedTree(NamedTuple):
                                        for path, value in read if (found := listed(path, value))}
                             if sources:
                                 out["sources"] = sources
+                                if status == MET and len(sources) == len(read) and all(
+                                        s["kind"] == "note" for found in sources.values() for s in found):
+                                    out["confirmation"] = FROM_NOTES  # met only on what notes say
             if interpretation:
                 out["interpretation"] = interpretation
             children = kids[i]
