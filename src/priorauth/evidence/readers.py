@@ -393,9 +393,16 @@ def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return []
 
 
+def origin(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    """The origin as the note states it ("spasticity of cerebral origin", "spinal spasticity")."""
+    if _negated(mods):
+        return [_aside(m, place, "negated")]
+    return [_fact(m, place, m.match.group("o").lower(), mods)]
+
+
 READERS: dict[str, Callable[[Any, Any, tuple[Modifier, ...]], Out]] = {
     "flag": flag, "choice": choice, "number": number, "percent": percent, "scores": scores, "trial_date": trial_date,
     "life_expectancy": life_expectancy, "ashworth": ashworth, "substance": substance, "etiology": etiology,
     "pathology": pathology, "onset": onset, "treatment": treatment, "evaluation": evaluation,
-    "drug_screen": drug_screen, "oral_baclofen": oral_baclofen, "test_dose": test_dose,
+    "drug_screen": drug_screen, "oral_baclofen": oral_baclofen, "test_dose": test_dose, "origin": origin,
 }

@@ -166,7 +166,12 @@ def _own_negation(m: Mention) -> tuple[Modifier, ...]:
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:
     """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
-    name the same evaluation)."""
+    name the same evaluation); the spasticity's origin once, as stated ("spinal origin") rather than read from a
+    diagnosis ("MS"), which the note may name many times."""
+    stated = [f for f in facts if f.rule == "origin_stated"]
+    origins = [f for f in facts if f.path == "clinical.spasticity.origin"]
+    keep_origins = stated or origins[:1]
+    facts = [f for f in facts if f.path != "clinical.spasticity.origin" or f in keep_origins]
     seen, out = set(), []
     for f in facts:
         if f.path == "clinical.evaluations[]":
