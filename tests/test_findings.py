@@ -33,6 +33,8 @@ def test_a_category_lists_its_first_eight_codes_and_marks_the_rest(knowledge):
                           "its codes: M54.0, M54.1, M54.2, M54.3, M54.4, M54.5, M54.6, M54.8 ….", code="M54")
     [g89] = code_findings(case(diagnosis_codes=["G89"]), knowledge.codes)
     assert g89.message.endswith("use one of its codes: G89.0, G89.1, G89.2, G89.3, G89.4.")  # five: no ellipsis
+    [a05] = code_findings(case(diagnosis_codes=["A05"]), knowledge.codes)  # exactly eight: all shown, none left
+    assert a05.message.endswith("A05.0, A05.1, A05.2, A05.3, A05.4, A05.5, A05.8, A05.9.")
 
 
 def test_invalid_and_unlisted_codes(knowledge):
@@ -83,6 +85,8 @@ def test_dose_and_concentration_above_the_maxima_are_safety_findings_naming_the_
                                                             ("dose", "safety", "morphine")]
     assert over[0].message.startswith("morphine 40 mg/mL = 40 mg/mL exceeds the maximum recommended concentration ")
     assert over[1].message.startswith("morphine 20 mg/day exceeds the maximum recommended daily dose ")
+    source = knowledge.drugs.source_limits  # each limit names the table it comes from
+    assert all(f.message.endswith(f" ({source}).") for f in over) and source
     assert drug_findings(case(drugs=[morphine()]), knowledge) == []
 
 
