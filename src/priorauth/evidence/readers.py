@@ -39,6 +39,8 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
         if c.contexts["not_drug_trial"].search(sentence) or "drug_trial" not in place.contexts:
             return False
+        if c.contexts["not_drug_trial"].search(place.original) and not c.contexts["drug_trial"].search(sentence):
+            return False  # a stimulator's note: only a sentence that names the drug trial is about it
         if c.contexts["trial"].search(sentence):
             return True
         return not c.contexts["not_trial"].search(sentence)
@@ -173,6 +175,9 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_fact(m, place, "none", mods)]
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
                          r"abstinent|no (?:current|active|recent) use|in the past|years ago|resolved|treated", re.I)
+    current = re.compile(r"\bactive\b|\bcurrent(?:ly)?\b|\bongoing\b|\brelapse", re.I)
+    if current.search(_outside(place, m)):
+        return [_fact(m, place, "active", mods)]  # "opioid use disorder, severe - active"
     if _historical(mods) or history.search(place.clause_text):
         return [_fact(m, place, "history", mods)]
     return [_fact(m, place, "active", mods, confidence=0.8)]
@@ -344,10 +349,11 @@ def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     mods = tuple(x for x in mods if x.category != "negated" or not result)  # "was negative" is its result
     if _negated(mods) or not result:
         return [_aside(m, place, "negated" if _negated(mods) else "no_value")]
-    dates = [d for d in timex.dates_in(place.sentence_text, place.sentence[0]) if d.first == d.last]
+    dates = [d for d in timex.dates_in(place.sentence_text, place.sentence[0]) if (d.last - d.first).days <= 31]
     ago = timex.ago_in(place.sentence_text, place.note_date, place.sentence[0])
     found = (dates or ago)[:1]
-    day, confidence = (found[0].first, 0.85) if found else (place.note_date, 0.6)  # undated: as of the note
+    # a month alone is its last day (not after the note's); undated: as of the note
+    day, confidence = (min(found[0].last, place.note_date), 0.85) if found else (place.note_date, 0.6)
     return [_fact(m, place, {"date": day.isoformat(), "result": result[0]}, mods, confidence=confidence)]
 
 

@@ -3,13 +3,16 @@
 Reads run in ordinary transactions. Writes run in `writing()`: on SQLite that is `BEGIN IMMEDIATE`, so
 writers queue on the database lock (with a busy timeout) instead of failing when a read snapshot turns
 stale; on PostgreSQL the audit chain head row is locked last in every write (see audit/chain.py).
-Within one process, SQLite writers first queue on a lock of their own: SQLite's busy handler polls with
-sleeps of up to 100 ms, so under load a waiting writer could lose to newcomers for seconds (a p99 of 5 s
-at 50 clients) where a lock hands the database to the next writer at once.
+SQLite writers first queue on locks of their own, a thread lock within a process and an advisory file
+lock (`flock` on `<database>-writer.lock`) across the service's worker processes: SQLite's busy handler
+polls with sleeps of up to 100 ms, so under load a waiting writer could lose to newcomers for seconds (a
+p99 of 5 s at 50 clients) where a lock hands the database to the next writer at once.
 """
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 import weakref
 from collections.abc import Iterator
@@ -25,7 +28,38 @@ from priorauth.service.store.config import database_url
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "priorauth_write"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.RLock] = weakref.WeakKeyDictionary()  # SQLite engines
+_WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()  # SQLite engines
+
+
+class _Writers:
+    """One writer at a time: the threads of this process in turn, then the processes (an flock on a file beside
+    the database; none for an in-memory database)."""
+
+    def __init__(self, database: str | None):
+        self.thread = threading.RLock()
+        self.path = f"{database}-writer.lock" if database and database != ":memory:" else None
+        self.depth = 0
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        with self.thread:
+            if self.path is None or self.depth:
+                self.depth += 1
+                try:
+                    yield
+                finally:
+                    self.depth -= 1
+                return
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                self.depth += 1
+                try:
+                    yield
+                finally:
+                    self.depth -= 1
+            finally:
+                os.close(fd)  # closing releases the lock
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -60,14 +94,15 @@ def _sqlite_engine(url: str) -> Engine:
     def _begin(conn: Connection) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if conn.get_execution_options().get(_WRITE) else "BEGIN")
 
-    _WRITERS[engine] = threading.RLock()
+    _WRITERS[engine] = _Writers(make_url(url).database)
     return engine
 
 
 @contextmanager
 def writing(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on any exception."""
-    with _WRITERS.get(engine) or nullcontext(), engine.connect() as conn:
+    writers = _WRITERS.get(engine)
+    with writers.held() if writers else nullcontext(), engine.connect() as conn:
         conn.execution_options(**{_WRITE: True})
         with conn.begin():
             yield conn
