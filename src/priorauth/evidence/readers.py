@@ -246,11 +246,10 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
     if _negated(mods):
         return [_aside(m, place, "negated")]
-    around = _outside(place, m)
-    outcome = _first(c.outcomes, around)
+    outcome = _nearest(c.outcomes, place.text, place.clause, m)  # in a list, each item's own outcome
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
-        value["outcome"] = outcome[0]
+        value["outcome"] = outcome
     if m.rule.type in c.medication_types:
         schedule = _nearest(c.schedules, place.text, place.clause, m)
         if schedule:
@@ -264,14 +263,17 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: tuple[int, int], m: Any) -> str | None:
-    """The item whose phrase is nearest the mention in its clause ("ER 60 mg BID plus IR PRN": BID)."""
+    """The item whose phrase is nearest the mention in its clause ("ER 60 mg BID plus IR PRN": BID), one after it
+    counting half as far as one before; equal distances go to the earlier item of the list."""
     best = None
-    for name, rx in items:
+    for rank, (name, rx) in enumerate(items):
         for found in rx.finditer(text, *clause):
+            if m.start <= found.start() < m.end:
+                continue  # the mention's own words
             distance = found.start() - m.end if found.start() >= m.end else (m.start - found.end()) * 2
-            if best is None or distance < best[0]:
-                best = (distance, name)
-    return best[1] if best else None
+            if best is None or (distance, rank) < best[:2]:
+                best = (distance, rank, name)
+    return best[2] if best else None
 
 
 EVENTS = ("epidural_steroid_injection", "nerve_block", "spine_surgery", "injectable_analgesics")
