@@ -52,30 +52,21 @@ def test_a_drug_in_a_scope_rule_is_checked_and_named_by_its_place(tmp_path, know
         + ", ".join(sorted(knowledge.drugs.drugs)) in message
 
 
-def test_a_drug_under_a_not_is_checked(tmp_path, knowledge):
-    message, _ = _edited(tmp_path, knowledge, "caresource/ar-mm-1502/policy.yaml", "      " + SCOPE_DRUGS,
-                         "      not: {drugs_any: [morphin]}")
-    assert "scope.scope-investigational: drug 'morphin' is not in the drug table (did you mean morphine?)" in message
-
-
-def test_the_applies_to_condition_is_checked(tmp_path, knowledge):
-    message, _ = _edited(tmp_path, knowledge, "caresource/ar-mm-1502/policy.yaml",
-                         "applies_to: {state: [AR, undocumented]}",
-                         "applies_to: {state: [AR, undocumented], drugs_any: [baclofn]}")
-    assert "applies_to: drug 'baclofn' is not in the drug table (did you mean baclofen?)" in message
-
-
-def test_a_drugs_tests_class_is_checked(tmp_path, knowledge):
-    message, _ = _edited(tmp_path, knowledge, "moda/hcs-0044a/policy.yaml",
-                         "test: {drugs: {includes_class: opioid}}", "test: {drugs: {includes_class: opiod}}")
-    assert "drug class 'opiod' is not in the drug table (did you mean opioid?)" in message
-
-
-def test_a_drugs_tests_allowed_names_are_checked(tmp_path, knowledge):
-    message, _ = _edited(tmp_path, knowledge, "moda/hcs-0044a/policy.yaml",
-                         "test: {drugs: {includes_class: opioid}}",
-                         "test: {drugs: {allowed: [morphine, zicnotide]}}")
-    assert ": drug 'zicnotide' is not in the drug table (did you mean ziconotide?)" in message
+@pytest.mark.parametrize(("path", "old", "new", "expected"), [
+    ("caresource/ar-mm-1502/policy.yaml", "      " + SCOPE_DRUGS, "      not: {drugs_any: [morphin]}",
+     "scope.scope-investigational: drug 'morphin' is not in the drug table (did you mean morphine?)"),  # under a not
+    ("caresource/ar-mm-1502/policy.yaml", "applies_to: {state: [AR, undocumented]}",
+     "applies_to: {state: [AR, undocumented], drugs_any: [baclofn]}",
+     "applies_to: drug 'baclofn' is not in the drug table (did you mean baclofen?)"),
+    ("moda/hcs-0044a/policy.yaml", "test: {drugs: {includes_class: opioid}}", "test: {drugs: {includes_class: opiod}}",
+     "drug class 'opiod' is not in the drug table (did you mean opioid?)"),  # a drugs test's class
+    ("moda/hcs-0044a/policy.yaml", "test: {drugs: {includes_class: opioid}}",
+     "test: {drugs: {allowed: [morphine, zicnotide]}}",
+     ": drug 'zicnotide' is not in the drug table (did you mean ziconotide?)"),  # a drugs test's allowed names
+])
+def test_every_place_a_policy_names_a_drug_is_checked(tmp_path, knowledge, path, old, new, expected):
+    message, _ = _edited(tmp_path, knowledge, path, old, new)
+    assert expected in message
 
 
 def test_a_policy_without_a_file_is_named_by_its_id(tmp_path, knowledge):
