@@ -50,6 +50,13 @@ def _add_node(tree: Tree, node: dict[str, Any]) -> None:
         branch.add(Text(f"“{node['quote']}”", style="italic dim"))
         if node.get("detail"):
             branch.add(Text(node["detail"], style=MARKS.get(node["verdict"], ("", ""))[1]))
+        for path, found in (node.get("sources") or {}).items():  # what a note said, beside the fact it gave
+            for src in found:
+                if src.get("kind") == "note":
+                    branch.add(Text(f"{path}: note {src['note'] + 1} [{src['start']}:{src['end']}] "
+                                    f"“{_short(src['text'], 80)}”", style="dim"))
+        if node.get("confirmation"):
+            branch.add(Text(node["confirmation"], style="yellow"))
     if node.get("interpretation"):
         branch.add(Text("reading: " + node["interpretation"], style="dim"))
     for child in node.get("children", []):
