@@ -43,7 +43,11 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
             return False  # a stimulator's note: only a sentence that names the drug trial is about it
         if c.contexts["trial"].search(sentence):
             return True
-        return not c.contexts["not_trial"].search(sentence)
+        # a sentence that names no trial counts, unless it names another treatment or the note is about one (a
+        # physical therapy discharge summary's pain scores are not the trial's)
+        title = place.original[:200]
+        other_note = c.contexts["not_trial"].search(title) and not c.contexts["trial"].search(title)
+        return not other_note and not c.contexts["not_trial"].search(sentence)
     return bool(c.contexts[context].search(sentence)) or context in place.contexts
 
 
