@@ -130,14 +130,13 @@ def _mentions(text: str) -> list[Mention]:
                     found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
     out = sorted(found.values(), key=lambda m: (m.start, -m.end))
     keep = []
-    for m in out:
-        inside = any(o is not m and o.rule.id not in _WIDE and o.start <= m.start and m.end <= o.end
-                     and (o.end - o.start) > (m.end - m.start) for o in out)
-        same_rule_wider = any(o is not m and o.rule.id == m.rule.id and o.start <= m.start and m.end <= o.end
-                              and (o.end - o.start) > (m.end - m.start) for o in out)
-        if m.rule.id in _WIDE and not same_rule_wider:
-            keep.append(m)
-        elif not inside:
+    for k, m in enumerate(out):
+        # only mentions that start at or before this one can contain it; they come first in this order
+        covering = [o for o in out[:k] if o.end >= m.end and (o.end - o.start) > (m.end - m.start)]
+        if m.rule.id in _WIDE:
+            if not any(o.rule.id == m.rule.id for o in covering):
+                keep.append(m)
+        elif not any(o.rule.id not in _WIDE for o in covering):
             keep.append(m)
     return keep
 
