@@ -9,6 +9,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from priorauth.evidence.extractor import checked, extract_note
 from priorauth.evidence.model import Fact, NoteEvidence
@@ -260,6 +262,24 @@ def test_nkda_is_no_drug_allergy():
 def test_a_note_about_another_pump_yields_nothing(text):
     found = extract_note(text, DAY)
     assert found.facts == () and not found.relevant
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t ", ".", "?", "x" * 5000])
+def test_an_empty_or_odd_note_yields_nothing_and_never_fails(text):
+    assert extract_note(text, DAY).facts == ()
+
+
+WORDS = ["no", "not", "pain", "PT", "x12", "wks", "01/2025", "8/10", "->", "3/10", "60%", "relief", "trial",
+         "intrathecal", "denies", "SI", "mother", "h/o", "ESI", "?", ";", "but", "Ashworth", "1+", "since", "2021",
+         "failed", "UDS", "negative", "life", "expectancy", "months", "\n", "Plan:", "Assessment:", ",", ".", "MS"]
+
+
+@given(st.lists(st.sampled_from(WORDS) | st.text(max_size=6), max_size=60))
+@settings(max_examples=150, deadline=None)
+def test_any_text_gives_facts_whose_spans_are_the_notes_own(words):
+    text = " ".join(words)
+    found = extract_note(text, DAY)
+    assert all(text[f.start:f.end] == f.text and f.start < f.end for f in found.facts)
 
 
 # --- the contract ---------------------------------------------------------------------------------------------

@@ -19,12 +19,14 @@ def main() -> None:
     url = sys.argv[1]
     import uvicorn
 
+    from priorauth.evidence.extractor import warm_up
     from priorauth.policy.loader import load_policies
     from priorauth.service.http.app import create_app
     from priorauth.service.store.db import make_engine
     from priorauth.service.workflow.state import Store
 
     policies = load_policies()
+    warm_up()  # as the app's start-up does: the children inherit it
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     for line in sys.stdin:
         command, _, arg = line.strip().partition(" ")

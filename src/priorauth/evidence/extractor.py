@@ -48,6 +48,11 @@ def checked(text: str, found: NoteEvidence) -> NoteEvidence:
     return NoteEvidence(tuple(kept), found.set_aside, found.relevant, tuple(dropped))
 
 
+def warm_up() -> None:
+    """Build the pipeline and compile the rules now (a service does at start, not on its first note)."""
+    extract_note("Chronic pain; no evidence of infection.", dt.date(2000, 1, 1))
+
+
 def default_extractors() -> tuple[Extractor, ...]:
     from priorauth.evidence.rule_based import RuleBasedExtractor
 

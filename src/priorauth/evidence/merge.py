@@ -15,6 +15,7 @@ conflict is never resolved silently.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -124,12 +125,12 @@ def apply_notes(case: Case, evidence: Evidence = CASE_FILE,
         structured = _get(doc, path)
         values = _distinct(f.value for _, f in facts)
         if structured is not None:
-            if all(_same(v, structured) for v in values):
-                corroborated.append(path)
+            if path in FIRST or all(_agrees(v, structured) for v in values):
+                corroborated.append(path)  # the etiology is the document's own words: a note's term never conflicts
                 continue
             conflicts.append(Conflict(path, ((structured, "the case document"),
                                              *((f.value, _where(i, f)) for i, f in facts
-                                               if not _same(f.value, structured)))))
+                                               if not _agrees(f.value, structured)))))
             _set(doc, path, None)
             continue
         if len(values) > 1 and path not in LATEST | FIRST | HIGHEST:
@@ -169,6 +170,22 @@ def _fill_list(doc: dict[str, Any], path: str, facts: list[tuple[int, Fact]], so
         items.append(dict(f.value))
     if items:
         node[last] = items
+
+
+def _agrees(note: Any, document: Any) -> bool:
+    """A note's value agrees with the document's when equal, or when the note's is an imprecise date (a month or a
+    year, read as its last day) that the document's date lies in: "since 03/2021" and 2021-03-01."""
+    if _same(note, document):
+        return True
+    if isinstance(note, str) and isinstance(document, str) and len(note) == len(document) == 10:
+        try:
+            n, d = dt.date.fromisoformat(note), dt.date.fromisoformat(document)
+        except ValueError:
+            return False
+        if (n.month, n.day) == (12, 31) and n.year == d.year:
+            return True
+        return (n + dt.timedelta(days=1)).day == 1 and (n.year, n.month) == (d.year, d.month)
+    return False
 
 
 def _distinct(values) -> list[Any]:

@@ -101,7 +101,7 @@ def _sentences(doc: Any) -> Any:
         if begins:
             firsts.append(token.i)
         previous_end = token.idx + len(token)
-    spans = [doc[a:b] for a, b in zip(firsts, firsts[1:] + [len(doc)], strict=True)]
+    spans = [doc[a:b] for a, b in zip(firsts, firsts[1:] + [len(doc)], strict=False)]  # none for an empty note
     of_token = [0] * len(doc)
     for n, span in enumerate(spans):
         for i in range(span.start, span.end):

@@ -218,6 +218,8 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     g = m.match.groupdict()
     if _negated(mods):
         return [_aside(m, place, "negated")]
+    if re.search(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", m.match.group(0), re.I):
+        return [_aside(m, place, "no_value")]  # "pain returned to 8/10 over 3 weeks": a change, not the onset
     if g.get("dur"):
         found = timex.durations_in(g["dur"], m.match.start("dur"))
         if found:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import re
+import threading
 from dataclasses import dataclass
 
 from priorauth.evidence import readers
@@ -19,6 +20,7 @@ from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
 from priorauth.evidence.rules_data import Rule, cues, rules
 
 NAME = "rules"
+_SPACY = threading.Lock()
 # rules whose pattern reaches over a whole phrase: they never hide the mentions inside them
 _WIDE = {"pathology", "onset", "trial_date", "life_expectancy", "trial_scores", "oral_baclofen", "test_dose"}
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
@@ -69,12 +71,13 @@ class RuleBasedExtractor:
             return NoteEvidence((), tuple(SetAside(m.rule.path, m.start, m.end, text[m.start:m.end], m.rule.id, why)
                                           for m in mentions), relevant=False)
         nlp, splitter, sectionizer, context = pipeline()
-        doc = splitter(nlp.make_doc(text))
-        doc = sectionizer(doc)
-        spans = [doc.char_span(m.start, m.end, label=m.rule.id, alignment_mode="expand") for m in mentions]
-        kept = [(m, s) for m, s in zip(mentions, spans, strict=True) if s is not None and len(s)]
-        doc.spans[TARGETS] = [s for _, s in kept]
-        doc = context(doc)
+        with _SPACY:  # one note at a time through the shared pipeline (its tokenizer caches are not thread-safe)
+            doc = splitter(nlp.make_doc(text))
+            doc = sectionizer(doc)
+            spans = [doc.char_span(m.start, m.end, label=m.rule.id, alignment_mode="expand") for m in mentions]
+            kept = [(m, s) for m, s in zip(mentions, spans, strict=True) if s is not None and len(s)]
+            doc.spans[TARGETS] = [s for _, s in kept]
+            doc = context(doc)
         sections = [(doc[s.title_start].idx, doc[s.body_end - 1].idx + len(doc[s.body_end - 1]), s.category)
                     for s in doc._.sections if s.category and s.body_end > s.title_start]
         note_contexts = frozenset(k for k, rx in c.contexts.items() if not k.startswith("not_") and rx.search(text))

@@ -56,6 +56,10 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI):
+        # The notes' pipeline and rules (medspaCy, ~1.5 s) are built before the first request, not during it.
+        from priorauth.evidence.extractor import warm_up
+
+        warm_up()
         # Everything loaded so far (policies, models, libraries) lives as long as the process: keep it out of
         # the collector's way, or full collections stall requests for tens of milliseconds.
         gc.collect()

@@ -9,6 +9,7 @@ from typing import Any
 
 from priorauth import __version__
 from priorauth.case.model import Case
+from priorauth.case.provenance import CASE_FILE, Evidence
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.engine.policyset import CompiledPolicies
 from priorauth.service.audit.chain import sha256_text
@@ -16,9 +17,18 @@ from priorauth.vocab import NOT_MET, Explain
 
 
 def evaluate(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,
-             only: list[str] | None = None, explain: Explain | str = Explain.full) -> list[dict[str, Any]]:
-    """Determinations as `priorauth check --format json` prints them (one dict per policy)."""
-    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only)]
+             only: list[str] | None = None, explain: Explain | str = Explain.full,
+             evidence: Evidence | None = None) -> list[dict[str, Any]]:
+    """Determinations as `priorauth check --format json` prints them (one dict per policy). As there, the case's
+    notes are read first: their facts fill what the case leaves out, each cited with its note span, and sources
+    that disagree leave the fact unknown (evidence/merge.py)."""
+    if case.notes:
+        from priorauth.evidence.merge import apply_notes
+
+        read = apply_notes(case, evidence or CASE_FILE)
+        case, evidence = read.case, read.evidence
+    extra = {"evidence": evidence} if evidence is not None else {}
+    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only, **extra)]
 
 
 def determination_rows(case_id: str, revision: int, results: list[dict[str, Any]],

@@ -122,7 +122,7 @@ def submit(store: Store, user: User, body: bytes) -> str:
             mapping = dataclasses.replace(mapping, case=mapping.case.model_copy(update={"id": case_row.ref}))
     if mapping.case is not None:
         cases.check_ref(mapping.case)
-    results = evaluate(mapping.case, store.compiled) if mapping.case is not None else []
+    results = evaluate(mapping.case, store.compiled, evidence=mapping.evidence) if mapping.case is not None else []
     try:
         with writing(store.engine) as conn:  # the case and the request together, or neither
             case_id = row.case_id if row is not None else None
