@@ -55,6 +55,16 @@ def test_the_case_document_against_a_note_is_a_conflict_left_unknown():
     assert "the case document" in c.to_dict()["finding"] and "note 1" in c.to_dict()["finding"]
 
 
+def test_a_conflict_is_a_finding_of_every_determination(tmp_path):
+    path = tmp_path / "case.json"
+    path.write_text(json.dumps({**BASE, "clinical": {"psychiatric": {"suicidality": True}},
+                                "notes": [{"text": PAIN + "She denies suicidal ideation."}]}))
+    out = json.loads(run_cli("check", str(path), "--format", "json").stdout)
+    for d in out["determinations"]:
+        [f] = [f for f in d["findings"] if f["kind"] == "evidence_conflict"]
+        assert f["severity"] == "warning" and "the case document" in f["message"] and "note 1" in f["message"]
+
+
 def test_agreeing_sources_keep_the_documents_value():
     out = apply_notes(case([PAIN + "She denies suicidal ideation."], {"psychiatric": {"suicidality": False}}))
     assert out.case.clinical.psychiatric.suicidality is False and out.conflicts == ()

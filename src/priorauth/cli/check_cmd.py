@@ -52,7 +52,8 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
 
             read = apply_notes(case, evidence or CASE_FILE)
             case, evidence = read.case, read.evidence
-        found = evaluate_case(case, policies, as_of, only, **({"evidence": evidence} if evidence else {}))
+        found = evaluate_case(case, policies, as_of, only, **({"evidence": evidence} if evidence else {}),
+                              findings=read.findings if read else ())
         result = {"case": case.id, "determinations": [d.to_dict(explain) for d in found]}
         if mapping is not None:
             result["fhir"] = mapping.to_dict()

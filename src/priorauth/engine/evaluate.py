@@ -34,11 +34,11 @@ class _Context:
 
     __slots__ = ("facts", "input_sha256", "findings", "policies")
 
-    def __init__(self, facts: Facts, policies: CompiledPolicies):
+    def __init__(self, facts: Facts, policies: CompiledPolicies, findings: tuple[Finding, ...] = ()):
         self.facts = facts
         self.policies = policies
         self.input_sha256 = input_hash(facts.case)
-        self.findings = tuple(case_findings(facts.case, policies.knowledge))
+        self.findings = tuple(case_findings(facts.case, policies.knowledge)) + findings
 
     def record(self, policy_id: str, compiled: CompiledPolicy | None, decision: Decision, summary: str,
                **parts) -> Determination:
@@ -140,8 +140,10 @@ def _applies_to_text(when: When, facts: Facts) -> str:
 
 
 def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,
-                  only: list[str] | None = None, evidence: Evidence = CASE_FILE) -> list[Determination]:
-    """Determinations for every policy (or those in `only`), in policy-set order.
+                  only: list[str] | None = None, evidence: Evidence = CASE_FILE,
+                  findings: tuple[Finding, ...] = ()) -> list[Determination]:
+    """Determinations for every policy (or those in `only`), in policy-set order. `findings`: what the stages
+    before the engine found for the reviewer (sources that disagree), carried with the case's own.
 
     A member whose payer is documented is evaluated only against that payer's policies; a payer no
     loaded policy belongs to is an invalid case.
@@ -149,7 +151,7 @@ def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None 
     ids = policies.for_payer(case.member.payer)
     if only:
         ids = [policies.versions(pid)[0].policy.id for pid in only]
-    ctx = _Context(facts_for(case, as_of, evidence), policies)
+    ctx = _Context(facts_for(case, as_of, evidence), policies, findings)
     return [_determine(ctx, pid) for pid in ids]
 
 

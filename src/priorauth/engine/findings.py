@@ -16,7 +16,8 @@ from priorauth.knowledge.drugs import DrugInfo
 from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import Policy
 
-KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug")
+KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug",
+         "evidence_conflict")  # the last: sources of one fact that disagree (the evidence stage's, from notes)
 SEVERITIES = ("info", "warning", "safety")
 
 

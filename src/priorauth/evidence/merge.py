@@ -24,6 +24,7 @@ from pydantic import ValidationError
 
 from priorauth.case.model import Case, DrugScreen, Evaluation, Treatment
 from priorauth.case.provenance import CASE_FILE, Evidence, NoteSpan, Source
+from priorauth.engine.findings import Finding
 from priorauth.evidence.extractor import Extractor, extract_note
 from priorauth.evidence.model import Fact, NoteEvidence
 
@@ -37,11 +38,14 @@ class Conflict:
     path: str
     values: tuple[tuple[Any, str], ...]  # (value, where: "case document" or "note 2, 812-838: '...'")
 
+    @property
+    def message(self) -> str:
+        return (f"{self.path}: the sources disagree (" + "; ".join(f"{json.dumps(v)} in {w}" for v, w in self.values)
+                + "): left unknown until clarified")
+
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "values": [{"value": v, "source": w} for v, w in self.values],
-                "finding": f"{self.path}: the sources disagree ("
-                           + "; ".join(f"{json.dumps(v)} in {w}" for v, w in self.values)
-                           + "): left unknown until clarified"}
+                "finding": self.message}
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,11 @@ class NotesOutcome:
     conflicts: tuple[Conflict, ...] = ()
     corroborated: tuple[str, ...] = ()
     problems: tuple[str, ...] = field(default=())  # facts left out because the case model rejected them
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        """The conflicts as findings every determination of the case carries."""
+        return tuple(Finding("evidence_conflict", "warning", c.message) for c in self.conflicts)
 
     @property
     def relevant(self) -> bool:

@@ -22,13 +22,14 @@ def evaluate(case: Case, policies: CompiledPolicies, as_of: dt.date | None = Non
     """Determinations as `priorauth check --format json` prints them (one dict per policy). As there, the case's
     notes are read first: their facts fill what the case leaves out, each cited with its note span, and sources
     that disagree leave the fact unknown (evidence/merge.py)."""
+    findings: tuple = ()
     if case.notes:
         from priorauth.evidence.merge import apply_notes
 
         read = apply_notes(case, evidence or CASE_FILE)
-        case, evidence = read.case, read.evidence
+        case, evidence, findings = read.case, read.evidence, read.findings
     extra = {"evidence": evidence} if evidence is not None else {}
-    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only, **extra)]
+    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only, **extra, findings=findings)]
 
 
 def determination_rows(case_id: str, revision: int, results: list[dict[str, Any]],
