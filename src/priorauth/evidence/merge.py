@@ -109,7 +109,7 @@ def _set(doc: dict[str, Any], path: str, value: Any) -> None:
     *parents, last = path.split(".")
     node = doc
     for part in parents:
-        node = node.setdefault(part, {}) if isinstance(node.get(part), dict) or part not in node else node[part]
+        node = node.setdefault(part, {})
     if value is None:
         node.pop(last, None)
     else:

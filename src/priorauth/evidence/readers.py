@@ -261,8 +261,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         if schedule:
             value["schedule"] = schedule
     value.update(_treatment_dates(place, m, value.get("outcome")))
-    if "outcome" not in value and "start" not in value and "end" not in value:
-        return [_aside(m, place, "no_value")]
+    if "outcome" not in value:
+        return [_aside(m, place, "no_value")]  # a name in a medication list says nothing of how it went
     if value.get("outcome") == "ongoing" and "end" in value:
         del value["outcome"]
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6)]
