@@ -2,7 +2,7 @@
 per fact type on the dev and the test split, modifier errors (negation, family, hypothetical, uncertain, another
 device) counted separately, throughput (notes/s on one core, median of several passes) and peak memory.
 
-    python bench/bench_evidence.py [--passes 5] [--split dev|test|all] [--show-errors]
+    python bench/bench_evidence.py [--passes 5] [--split dev|test|all] [--show-errors] [--corpus DIR]
 
 A predicted fact matches a gold fact when the path and the value are equal (a record: each of the gold record's
 keys equal) and the spans overlap; each gold fact is matched once. Targets on the test split: F1 >= 0.95 overall,
@@ -78,12 +78,12 @@ def score_note(gold: dict, predicted: list[dict]) -> dict:
     return {"tp": tp, "fp": fp, "fn": fn, "modifier": modifier, "errors": errors}
 
 
-def load(split: str) -> list[tuple[dict, str]]:
+def load(split: str, corpus: Path = CORPUS) -> list[tuple[dict, str]]:
     out = []
-    for path in sorted(CORPUS.glob("*.gold.json")):
+    for path in sorted(corpus.glob("*.gold.json")):
         gold = json.loads(path.read_text(encoding="utf-8"))
         if split in ("all", gold["split"]):
-            out.append((gold, (CORPUS / gold["note"]).read_text(encoding="utf-8")))
+            out.append((gold, (corpus / gold["note"]).read_text(encoding="utf-8")))
     return out
 
 
@@ -145,9 +145,10 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=5)
     parser.add_argument("--split", choices=["dev", "test", "all"], default="all")
     parser.add_argument("--show-errors", action="store_true", help="list every false positive and miss")
+    parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder of notes and their gold (corpus/notes)")
     args = parser.parse_args()
-    if not CORPUS.is_dir():
-        sys.exit(f"no corpus at {CORPUS}")
+    if not args.corpus.is_dir():
+        sys.exit(f"no corpus at {args.corpus}")
     splits = ["dev", "test"] if args.split == "all" else [args.split]
     t0 = time.perf_counter()
     from priorauth.evidence.extractor import extract_note
@@ -155,8 +156,8 @@ def main() -> None:
     extract_note("warm up: chronic pain.", dt.date(2025, 1, 1))
     print(f"pipeline built in {time.perf_counter() - t0:.2f} s")
     for split in splits:
-        report(split, load(split), args.show_errors)
-    throughput(load("all"), args.passes)
+        report(split, load(split, args.corpus), args.show_errors)
+    throughput(load("all", args.corpus), args.passes)
 
 
 if __name__ == "__main__":

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -14,6 +16,7 @@ from hypothesis import strategies as st
 
 from priorauth.evidence.extractor import checked, extract_note
 from priorauth.evidence.model import Fact, NoteEvidence
+from priorauth.evidence.rules_data import anchors, rules
 
 DAY = dt.date(2025, 3, 14)
 
@@ -316,3 +319,30 @@ def test_no_model_is_loaded_at_import():
     code = "import sys, priorauth.evidence.extractor, priorauth.evidence.rule_based; print('spacy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.stdout.strip() == "False", out.stderr
+
+
+# --- the first-word prefilter ---------------------------------------------------------------------------------
+
+CORPUS_NOTES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "notes").glob("*.txt"))
+
+
+@pytest.mark.parametrize("rule", rules(), ids=lambda r: r.id)
+def test_every_match_of_a_rule_starts_with_one_of_its_first_words(rule):
+    """A note is not scanned for a pattern when none of its first words occurs in it: sound only if every match
+    starts with one of them. Checked on the corpus and on text made of the rules' own words."""
+    texts = [p.read_text(encoding="utf-8") for p in CORPUS_NOTES] + [" ".join(WORDS), " ".join(WORDS).upper()]
+    for rx, words in zip(rule.patterns, rule.anchors, strict=True):
+        if words is None:
+            continue
+        ignore_case = bool(rx.flags & re.IGNORECASE)
+        for text in texts:
+            for m in rx.finditer(text):
+                said = m.group(0).lower() if ignore_case else m.group(0)
+                assert said.startswith(words), (rx.pattern, said, words)
+
+
+def test_first_words_follow_optional_words_and_alternatives():
+    assert anchors("(?:severe )?(?:lumbar|cervical) stenosis", True) == ("cervical", "lumbar", "severe")
+    assert anchors("s(?:kin|oft tissue) infection", True) == ("skin", "soft")
+    assert anchors(r"\d+% relief", True) is None
+    assert anchors("PT", False) == ("PT",)

@@ -126,8 +126,13 @@ def _without(text: str, rx: re.Pattern[str]) -> str:
 
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
+    lowered = text.lower()
     for rule in rules():
-        for rx in rule.patterns:
+        for rx, words in zip(rule.patterns, rule.anchors, strict=True):
+            if words is not None:
+                within = lowered if rx.flags & re.IGNORECASE else text
+                if not any(w in within for w in words):
+                    continue  # no match can start without one of its first words (a plain substring test is cheap)
             for m in rx.finditer(text):
                 if m.end() > m.start():
                     found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))

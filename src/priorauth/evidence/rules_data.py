@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import re._parser as sre_parse  # the parsed pattern, to find the literal words a match must start with
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -18,6 +19,50 @@ def _compile(pattern: str) -> re.Pattern[str]:
     letters = [c for c in _SYNTAX.sub("", pattern) if c.isalpha()]
     flags = 0 if letters and all(c.isupper() for c in letters) and len(letters) <= 6 else re.IGNORECASE
     return re.compile(rf"(?<!\w)(?:{_spaced(pattern)})(?!\w)", flags)
+
+
+def anchors(pattern: str, ignore_case: bool) -> tuple[str, ...] | None:
+    """The words one of which starts every match of `pattern` (lower-cased when the pattern ignores case), so a
+    note without any of them is not scanned; None when some match may start otherwise (a digit class, a repeat)."""
+    flags = re.IGNORECASE if ignore_case else 0
+    found = _prefixes(sre_parse.parse(_spaced(pattern), flags))
+    if found is None:
+        return None
+    return tuple(sorted({a.lower() for a in found} if ignore_case else set(found)))
+
+
+def _prefixes(sub: Any) -> list[str] | None:
+    items = list(sub)
+    if not items:
+        return None
+    op, av = items[0]
+    if op is sre_parse.BRANCH:
+        return _union(_prefixes(alt) for alt in av[1])
+    if op is sre_parse.SUBPATTERN:
+        inner = list(av[-1])
+        return _prefixes(inner + items[1:]) if len(inner) == 1 and inner[0][0] is sre_parse.BRANCH \
+            else _prefixes(inner)
+    if op in (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT):
+        low, _high, body = av
+        return _prefixes(body) if low else _union([_prefixes(body), _prefixes(items[1:])])
+    word, k = "", 0
+    while k < len(items) and items[k][0] is sre_parse.LITERAL:
+        word += chr(items[k][1])
+        k += 1
+    if k < len(items) and items[k][0] in (sre_parse.BRANCH, sre_parse.SUBPATTERN):  # "s(?:kin|oft)": both words
+        rest = _prefixes(items[k:])
+        if rest is not None:
+            return [word + r for r in rest]
+    return [word] if len(word) >= 2 else None
+
+
+def _union(parts: Any) -> list[str] | None:
+    out: list[str] = []
+    for got in parts:
+        if got is None:
+            return None
+        out += got
+    return out
 
 
 def _spaced(pattern: str) -> str:
@@ -36,6 +81,7 @@ class Rule:
     path: str
     read: str
     patterns: tuple[re.Pattern[str], ...]
+    anchors: tuple[tuple[str, ...] | None, ...] = ()  # per pattern: the words a match starts with (see anchors())
     value: Any = None
     type: str | None = None
     context: str | None = None
@@ -51,8 +97,11 @@ class Rule:
 def rules() -> tuple[Rule, ...]:
     out = []
     for r in rules_file("targets.yaml")["rules"]:
+        compiled = tuple(_compile(p) for p in r["patterns"])
         out.append(Rule(
-            id=r["id"], path=r["path"], read=r["read"], patterns=tuple(_compile(p) for p in r["patterns"]),
+            id=r["id"], path=r["path"], read=r["read"], patterns=compiled,
+            anchors=tuple(anchors(p, bool(rx.flags & re.IGNORECASE))
+                          for p, rx in zip(r["patterns"], compiled, strict=True)),
             value=r.get("value"), type=r.get("type"), context=r.get("context"), historical=r.get("historical", "keep"),
             false_when=cue(r["false_when"]) if r.get("false_when") else None,
             true_when=cue(r["true_when"]) if r.get("true_when") else None,
