@@ -181,6 +181,21 @@ def test_side_effects_make_a_treatment_intolerable():
     assert f.value["type"] == "oral_nonopioid_analgesics" and f.value["outcome"] == "intolerable_side_effects"
 
 
+def test_a_treatment_still_taken_that_does_not_work_has_failed():
+    text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
+    assert value(text, "clinical.treatments[]")["outcome"] == "failed"
+
+
+def test_a_treatment_still_taken_with_partial_relief_is_ongoing():
+    assert value(PAIN + "Tapentadol 50 mg as needed, partial relief.", "clinical.treatments[]")["outcome"] == "ongoing"
+
+
+def test_each_list_item_after_a_line_break_has_its_own_outcome():
+    text = PAIN + "Tried:\n - Home exercises daily - ongoing, no\n   benefit.\n - Naproxen 500 mg BID - failed.\n"
+    got = {f.value["type"]: f.value["outcome"] for f in facts(text)["clinical.treatments[]"]}
+    assert got == {"home_exercise_program": "failed", "nsaids": "failed"}
+
+
 def test_brand_names_are_their_treatments():
     assert value(PAIN + "The Duragesic patch did not help.", "clinical.treatments[]")["type"] == "transdermal_opioids"
 

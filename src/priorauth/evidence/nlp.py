@@ -100,7 +100,8 @@ def _sentences(doc: Any) -> Any:
         token.is_sent_start = begins
         if begins:
             firsts.append(token.i)
-        previous_end = token.idx + len(token)
+        if not token.is_space:  # a start inside "\n " (a line break and a list's indent) is the next word's
+            previous_end = token.idx + len(token)
     spans = [doc[a:b] for a, b in zip(firsts, firsts[1:] + [len(doc)], strict=False)]  # none for an empty note
     of_token = [0] * len(doc)
     for n, span in enumerate(spans):
