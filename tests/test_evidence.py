@@ -169,6 +169,27 @@ def test_the_trials_function():
                  "clinical.trial_result.function_improved") is False
 
 
+
+def test_a_side_effect_that_resolved_is_one_the_trial_had():
+    text = "Intrathecal trial.\n- Side effects: mild pruritus, resolved with an antihistamine."
+    assert value(text, "clinical.trial_result.side_effects") == "minimal"
+
+
+def test_a_single_intrathecal_injection_is_the_trials_method_though_it_is_an_injection():
+    text = "Intrathecal trial. Ziconotide 2.4 mcg single intrathecal injection."
+    assert value(text, "clinical.trial_result.method") == "single_injection"
+
+
+def test_a_gain_told_as_a_story_is_function_improved_only_beside_a_comparison():
+    told = "Intrathecal trial, day 2: walked the corridor twice with a walker, versus one door length before."
+    assert value(told, "clinical.trial_result.function_improved") is True
+    assert absent("Intrathecal trial, day 2: walked to the bathroom.", "clinical.trial_result.function_improved")
+
+
+def test_self_care_done_alone_during_the_trial_is_adl_improved():
+    text = "Intrathecal trial: she was able to wash her face and hair at the sink."
+    assert value(text, "clinical.trial_result.adl_improved") is True
+
 # --- treatments, evaluations, screens ---------------------------------------------------------------------------
 
 def test_a_failed_treatment_with_its_weeks():

@@ -23,6 +23,8 @@ SET_ASIDE_FIRST = ("family", "hypothetical", "uncertain")
 
 def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     rule = m.rule
+    if rule.not_negated_by:
+        mods = tuple(x for x in mods if x.category != "negated" or not rule.not_negated_by.search(x.text))
     names = {x.category for x in mods} - set(rule.allow)
     for why in SET_ASIDE_FIRST:
         if why in names:
@@ -47,7 +49,8 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         # physical therapy discharge summary's pain scores are not the trial's)
         title = place.original[:200]
         other_note = c.contexts["not_trial"].search(title) and not c.contexts["trial"].search(title)
-        return not other_note and not c.contexts["not_trial"].search(sentence)
+        return not other_note and (not c.contexts["not_trial"].search(sentence)
+                                   or bool(c.contexts["drug_trial"].search(sentence)))  # "single intrathecal injection"
     return bool(c.contexts[context].search(sentence)) or context in place.contexts
 
 

@@ -23,6 +23,7 @@ NAME = "rules"
 _SPACY = threading.Lock()
 # rules whose pattern reaches over a whole phrase: they never hide the mentions inside them
 _WIDE = {"pathology", "onset", "trial_date", "life_expectancy", "trial_scores", "oral_baclofen", "test_dose"}
+_DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
 
@@ -83,7 +84,7 @@ class RuleBasedExtractor:
         note_contexts = frozenset(k for k, rx in c.contexts.items() if not k.startswith("not_") and rx.search(text))
         facts: list[Fact] = []
         aside: list[SetAside] = []
-        said: set[tuple[str, str, int]] = set()
+        said: dict[tuple[str, str, int], int] = {}  # the fact's key in its sentence -> its index in facts
         bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
         masked = _mask(text, [m for m in mentions if m.rule.read == "etiology"])
         for (m, _span), target in zip(kept, doc.spans[TARGETS], strict=True):
@@ -96,7 +97,8 @@ class RuleBasedExtractor:
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
                 start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
-                if mod.category in CATEGORIES and not (m.start <= start and end <= m.end):  # not its own words
+                if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
+                        and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
             mods += _own_negation(m)
             if place.section == "family_history" and not any(x.category == "family" for x in mods):
@@ -106,9 +108,13 @@ class RuleBasedExtractor:
                     aside.append(item)
                 else:
                     kind = item.value.get("type") if item.path == "clinical.treatments[]" else repr(item.value)
-                    if (item.path, kind, k) in said:
-                        continue  # one fact per sentence that says it twice ("elevated INR - coagulopathy")
-                    said.add((item.path, kind, k))
+                    key = (item.path, kind, k)
+                    if key in said:  # one fact per sentence that says it twice ("elevated INR - coagulopathy"):
+                        first = facts[said[key]]  # the wider saying ("post-stroke spasticity of cerebral origin")
+                        if item.end - item.start > first.end - first.start:
+                            facts[said[key]] = item
+                        continue
+                    said[key] = len(facts)
                     facts.append(item)
         return NoteEvidence(tuple(_dedupe(facts)), tuple(aside), relevant=True)
 

@@ -70,8 +70,10 @@ def _spaced(pattern: str) -> str:
     return pattern.replace(" ", r"\s+")
 
 
-def cue(patterns: list[str]) -> re.Pattern[str]:
-    """One regex for a list of cue phrases (word-bounded, case-insensitive)."""
+def cue(patterns: list[Any]) -> re.Pattern[str]:
+    """One regex for a list of cue phrases (word-bounded, case-insensitive); a nested list (a YAML alias of another
+    rule's cues) is spliced in."""
+    patterns = [p for item in patterns for p in (item if isinstance(item, list) else [item])]
     return re.compile(r"(?<!\w)(?:" + "|".join(f"(?:{_spaced(p)})" for p in patterns) + r")(?!\w)", re.IGNORECASE)
 
 
@@ -91,6 +93,7 @@ class Rule:
     fixed_modifiers: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()  # modifiers that do not set the mention aside (a parent's wish for a child)
     local_when: re.Pattern[str] | None = None  # the sentence is about the site: the fact is the local one
+    not_negated_by: re.Pattern[str] | None = None  # negation cues that do not undo it ("mild nausea, resolved")
 
 
 @cache
@@ -106,7 +109,8 @@ def rules() -> tuple[Rule, ...]:
             false_when=cue(r["false_when"]) if r.get("false_when") else None,
             true_when=cue(r["true_when"]) if r.get("true_when") else None,
             fixed_modifiers=tuple(r.get("modifiers") or ()), allow=tuple(r.get("allow") or ()),
-            local_when=cue(r["local_when"]) if r.get("local_when") else None))
+            local_when=cue(r["local_when"]) if r.get("local_when") else None,
+            not_negated_by=cue(r["not_negated_by"]) if r.get("not_negated_by") else None))
     return tuple(out)
 
 
