@@ -55,6 +55,12 @@ def test_a_negated_finding_is_a_fact_that_it_is_absent():
     assert f.value is False and f.modifier_names == ["negated"]
 
 
+def test_a_field_answered_denied_is_negated_and_a_leading_denies_still_is():
+    got = facts(PAIN + "ROS: Denies SI. Suicidal ideation: DENIED. Psychosis: none.")
+    assert [f.value for f in got["clinical.psychiatric.suicidality"]] == [False, False]
+    assert got["clinical.psychiatric.active_psychosis"][0].value is False
+
+
 def test_an_infection_at_the_site_is_local():
     assert value(PAIN + "No evidence of infection at the planned site.", "clinical.findings.local_infection") is False
 
@@ -286,6 +292,11 @@ def test_spasticity_scores_origin_and_oral_baclofen():
 def test_the_etiology_in_the_notes_words():
     assert value("Assessment: failed back surgery syndrome with chronic pain.", "clinical.pain_etiology") == \
         "failed back surgery syndrome"
+
+
+def test_a_cause_that_describes_another_is_not_a_second_cause():
+    got = facts("Assessment: failed back surgery syndrome with persistent radicular pain.")["clinical.pain_etiology"]
+    assert [f.value for f in got] == ["failed back surgery syndrome"]
 
 
 def test_nkda_is_no_drug_allergy():

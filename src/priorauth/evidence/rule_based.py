@@ -152,7 +152,10 @@ def _mentions(text: str) -> list[Mention]:
                 keep.append(m)
         elif not any(o.rule.id not in _WIDE for o in covering):
             keep.append(m)
-    return keep
+    # a cause that starts inside another is its description ("failed back surgery syndrome with radicular pain")
+    causes = [m for m in keep if m.rule.read == "etiology"]
+    return [m for m in keep if m.rule.read != "etiology"
+            or not any(o.start < m.start < o.end and o.rule.id != m.rule.id for o in causes)]
 
 
 def _clause(text: str, start: int, end: int, m: Mention) -> tuple[int, int]:
