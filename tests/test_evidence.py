@@ -393,3 +393,30 @@ def test_first_words_follow_optional_words_and_alternatives():
     assert anchors("s(?:kin|oft tissue) infection", True) == ("skin", "soft")
     assert anchors(r"\d+% relief", True) is None
     assert anchors("PT", False) == ("PT",)
+
+
+# --- one sentence per fact type the other tests do not read ---------------------------------------------------
+
+EACH_FACT = [
+    ("MRI lumbar 01/2025: severe L4-5 stenosis with nerve root compression.", "clinical.pathology_confirmed", True),
+    ("MRI lumbar 01/2025: unremarkable.", "clinical.pathology_confirmed", False),
+    ("CT 05/2025: diffuse pancreatic calcifications with a dilated duct.", "clinical.pathology_confirmed", True),
+    ("MoCA 18/30; cognitive impairment limits device teaching.", "clinical.psychiatric.compromised_cognition", True),
+    ("Alert and oriented x4, cognitively intact.", "clinical.psychiatric.compromised_cognition", False),
+    ("Untreated psychosocial stressors: recent divorce, no supports.",
+     "clinical.psychiatric.untreated_psychosocial_issues", True),
+    ("INR 2.9 on warfarin: coagulopathy.", "clinical.findings.coagulopathy", True),
+    ("CT myelogram: complete block to CSF flow at T10.", "clinical.findings.csf_obstruction", True),
+    ("MRI: tumor encroaching on the thecal sac at L2.", "clinical.findings.tumor_thecal_encroachment", True),
+    ("Blood cultures positive; sepsis.", "clinical.findings.sepsis", True),
+    ("Papilledema; increased intracranial pressure.", "clinical.findings.increased_intracranial_pressure", True),
+    ("Cardiac pacemaker in place.", "clinical.findings.other_programmable_implant", True),
+    ("Intrathecal baclofen test dose 50 mcg: favorable response, tone reduced.",
+     "clinical.spasticity.test_dose_response", "favorable"),
+    ("ITB test dose 50 mcg: no change in tone.", "clinical.spasticity.test_dose_response", "unfavorable"),
+]
+
+
+@pytest.mark.parametrize(("sentence", "path", "expected"), EACH_FACT, ids=[f"{p}={v}" for _, p, v in EACH_FACT])
+def test_each_fact_type_is_read(sentence, path, expected):
+    assert value(PAIN + sentence, path) == expected
