@@ -16,8 +16,11 @@ from priorauth.evidence.model import Fact, Modifier, SetAside
 from priorauth.evidence.rules_data import cues
 
 Out = list[Fact | SetAside]
-_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9,
-          "ten": 10, "twelve": 12, "eighteen": 18, "twenty-four": 24}
+_UNITS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9}
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+_WORDS = {**_UNITS, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, **_TENS, "hundred": 100,
+          "one hundred": 100, **{f"{t}{sep}{u}": _TENS[t] + _UNITS[u] for t in _TENS for u in _UNITS if u != "zero"
+                                 for sep in ("-", " ")}}
 SET_ASIDE_FIRST = ("family", "hypothetical", "uncertain")
 
 
@@ -41,8 +44,10 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
         if c.contexts["not_drug_trial"].search(sentence) or "drug_trial" not in place.contexts:
             return False
-        if c.contexts["not_drug_trial"].search(place.original) and not c.contexts["drug_trial"].search(sentence):
-            return False  # a stimulator's note: only a sentence that names the drug trial is about it
+        if c.contexts["not_drug_trial"].search(place.original) and not c.contexts["drug_trial"].search(sentence) \
+                and not c.contexts["drug_trial"].search(place.original[:200]):
+            return False  # a stimulator's note: only a sentence that names the drug trial is about it (unless the
+            # note's title says it is the drug trial's, and the stimulator is its history)
         if c.contexts["trial"].search(sentence):
             return True
         # a sentence that names no trial counts, unless it names another treatment or the note is about one (a
