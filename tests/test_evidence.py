@@ -61,6 +61,26 @@ def test_a_field_answered_denied_is_negated_and_a_leading_denies_still_is():
     assert got["clinical.psychiatric.active_psychosis"][0].value is False
 
 
+def test_no_right_before_a_finding_negates_it_even_when_the_finding_starts_with_active():
+    assert value(PAIN + "Afebrile - no active infection.", "clinical.findings.active_infection") is False
+
+
+def test_a_question_mark_before_a_finding_makes_it_uncertain():
+    assert absent(PAIN + "Forgetful; ?mild cognitive impairment, MoCA not yet done.",
+                  "clinical.psychiatric.compromised_cognition")
+
+
+def test_would_reconsider_once_is_a_plan():
+    assert absent(PAIN + "Would reconsider intrathecal therapy once two consecutive UDS are negative.",
+                  "clinical.drug_screens[]")
+
+
+def test_surgery_not_indicated_is_a_fact_that_surgery_is_not_indicated():
+    assert value(PAIN + "Neurosurgery: further decompression or fusion would not be expected to help.",
+                 "clinical.surgery_indicated") is False
+    assert value(PAIN + "Spine surgery 02/2025: surgery not indicated.", "clinical.surgery_indicated") is False
+
+
 def test_an_infection_at_the_site_is_local():
     assert value(PAIN + "No evidence of infection at the planned site.", "clinical.findings.local_infection") is False
 

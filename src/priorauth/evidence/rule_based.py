@@ -100,7 +100,8 @@ class RuleBasedExtractor:
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
                         and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
-            mods += _own_negation(m)
+            if not any(x.category == "negated" for x in mods):
+                mods += _own_negation(m, text)
             if place.section == "family_history" and not any(x.category == "family" for x in mods):
                 mods += (Modifier("family", m.start, m.start, ""),)
             for item in readers.read(m, place, mods):
@@ -170,13 +171,19 @@ def _clause(text: str, start: int, end: int, m: Mention) -> tuple[int, int]:
 
 
 _NEG = re.compile(r"^(?:no|not|without|never|denies|denied|negative for)\b", re.I)
+_NEG_BEFORE = re.compile(r"(?<!\w)(?:no|without)\s+$", re.I)
 
 
-def _own_negation(m: Mention) -> tuple[Modifier, ...]:
-    """A pattern that carries its own negation ("no functional improvement")."""
+def _own_negation(m: Mention, text: str) -> tuple[Modifier, ...]:
+    """A pattern that carries its own negation ("no functional improvement"), or a "no" right before a pattern
+    whose own first word a negation cue also holds ("no active infection": ConText's "no active" overlaps it)."""
     found = _NEG.match(m.match.group(0))
     if found and m.rule.read == "flag":
         return (Modifier("negated", m.start, m.start + found.end(), found.group(0)),)
+    before = _NEG_BEFORE.search(text, max(0, m.start - 10), m.start)
+    if before and m.rule.read in ("flag", "choice"):
+        return (Modifier("negated", before.start(), before.start() + len(before.group(0).rstrip()),
+                         before.group(0).rstrip()),)
     return ()
 
 
