@@ -66,6 +66,16 @@ def test_bad_case_exits_2_with_field_path_and_no_traceback(tmp_path):
     assert "Traceback" not in proc.stderr
 
 
+def test_a_number_that_parses_to_infinity_exits_2_naming_the_field(tmp_path):
+    bad = tmp_path / "case.json"
+    bad.write_text('{"format": "priorauth-case/1", "id": "x", "submitted": "2025-01-01", "request": {"kind": "trial",'
+                   ' "indication": "noncancer_pain", "service_date": "2025-01-02"},'
+                   ' "clinical": {"trial_result": {"pain_reduction_percent": 60, "observation_days": 1e400}}}')
+    proc = run_cli("check", str(bad))
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert f"{bad}: clinical.trial_result.observation_days: input should be a finite number" in proc.stderr
+
+
 def test_usage_errors_exit_2(tmp_path):
     case = tmp_path / "case.json"
     case.write_text(json.dumps({"format": "priorauth-case/1", "id": "u", "submitted": "2025-06-02",

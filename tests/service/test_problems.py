@@ -151,6 +151,22 @@ def test_numbers_and_dates_the_engine_cannot_take_are_422_not_500(api):
                        case_doc("Infinity and NaN in an id are fine")).status_code == 200
 
 
+@pytest.mark.parametrize(("where", "number"), [
+    ('"clinical": {"life_expectancy_months": ', "1e400"),
+    ('"clinical": {"life_expectancy_months": ', "-1e400"),
+    ('"clinical": {"life_expectancy_months": ', "99999999"),
+    ('"clinical": {"trial_result": {"pain_reduction_percent": ', "-1e400}"),
+    ('"clinical": {"spasticity": {"oral_baclofen_weeks": ', "1e308}"),
+])
+def test_a_number_too_large_to_mean_anything_is_422_naming_it_on_every_route(api, where, number):
+    """`1e400` is valid JSON and parses to infinity; it once crashed the engine with a 500."""
+    text = json.dumps(case_doc("huge")).replace('"clinical": {', where + number + ", ", 1)
+    for path in ("/v1/determinations", "/v1/cases"):
+        r = api.request("POST", path, "clinic_a", text, headers={"Content-Type": "application/json"})
+        assert r.status_code == 422, (path, r.text)
+        assert "clinical." in r.text
+
+
 def test_no_phi_in_the_server_log(api, case_id):
     api.submit(case_doc("phi-1"))
     api.request("POST", "/v1/determinations", "reviewer", case_doc("phi-2"))

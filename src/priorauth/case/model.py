@@ -7,7 +7,7 @@ absent or `null` means "not documented", so every clinical field is optional.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
@@ -28,6 +28,12 @@ def _plausible(day: dt.date) -> dt.date:
 
 Date = Annotated[dt.date, AfterValidator(_plausible)]
 
+
+def amount(low: float, high: float) -> Any:
+    """A finite number within what the field can mean: `1e400` parses to infinity, and neither it nor a typing
+    slip of a few orders of magnitude is a clinical value."""
+    return Field(default=None, ge=low, le=high, allow_inf_nan=False)
+
 TreatmentType = Literal[
     "physical_therapy", "occupational_therapy", "home_exercise_program", "chiropractic",
     "exercise_program", "rest", "relaxation", "ice_heat", "tens", "systemic_opioids",
@@ -47,7 +53,7 @@ class Strict(BaseModel):
 
 
 class Quantity(Strict):
-    value: float = Field(ge=0)
+    value: float = Field(ge=0, le=1_000_000, allow_inf_nan=False)  # a dose or strength, not a typo
     unit: Literal["mg/mL", "mcg/mL", "%", "mg", "mcg"]
 
 
@@ -84,7 +90,7 @@ class Request(Strict):
     diagnosis_codes: list[str] = []
     drugs: list[Drug] = []
     pump: Pump | None = None
-    trial_observation_days: float | None = Field(default=None, ge=0)
+    trial_observation_days: float | None = amount(0, 365)
     facility_experienced: bool | None = None
 
 
@@ -142,15 +148,15 @@ class Findings(Strict):
 
 class TrialResult(Strict):
     date: Date | None = None
-    pain_before: float | None = Field(default=None, ge=0, le=10)
-    pain_after: float | None = Field(default=None, ge=0, le=10)
-    pain_reduction_percent: float | None = Field(default=None, le=100)
+    pain_before: float | None = amount(0, 10)
+    pain_after: float | None = amount(0, 10)
+    pain_reduction_percent: float | None = amount(-10_000, 100)  # negative: the pain grew (2 -> 6 is -200%)
     function_improved: bool | None = None
     side_effects: Literal["none", "minimal", "tolerable", "intolerable"] | None = None
     adl_improved: bool | None = None
     # The effect on activities of daily living, when more than improved or not is documented.
     adl_effect: Literal["improved", "unchanged", "worse"] | None = None
-    observation_days: float | None = Field(default=None, ge=0)
+    observation_days: float | None = amount(0, 365)
     # How the trial drug was given: a temporary intrathecal/epidural catheter, a single injection (bolus,
     # single shot) or another way.
     method: Literal["temporary_catheter", "single_injection", "other"] | None = None
@@ -181,10 +187,10 @@ class TrialResult(Strict):
 
 class Spasticity(Strict):
     origin: Literal["cerebral", "spinal"] | None = None
-    oral_baclofen_weeks: float | None = Field(default=None, ge=0)
+    oral_baclofen_weeks: float | None = amount(0, 5_200)
     oral_response: Literal["unresponsive", "intolerant", "responsive"] | None = None
-    ashworth: float | None = Field(default=None, ge=0, le=5)
-    penn: float | None = Field(default=None, ge=0, le=4)
+    ashworth: float | None = amount(0, 5)
+    penn: float | None = amount(0, 4)
     test_dose_response: Literal["favorable", "unfavorable"] | None = None
 
 
@@ -192,7 +198,7 @@ class Clinical(Strict):
     pain_onset: Date | None = None
     pain_etiology: str | None = None
     pathology_confirmed: bool | None = None
-    life_expectancy_months: float | None = Field(default=None, ge=0)
+    life_expectancy_months: float | None = amount(0, 1_500)
     advanced_disease_high_risk: bool | None = None
     surgery_indicated: bool | None = None
     surgery_refused: bool | None = None
