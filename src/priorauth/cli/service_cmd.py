@@ -49,8 +49,10 @@ def serve(
     policies: Annotated[Path | None, typer.Option(
         "--policies", help="Directory of policy files (default: $PRIORAUTH_POLICIES, else the policies shipped "
                            "with priorauth).", show_default=False)] = None,
+    docs: Annotated[bool, typer.Option("--docs", help="Also serve interactive API docs at /docs (Swagger UI, "
+                                                      "loaded from a CDN at a pinned version).")] = False,
 ) -> None:
-    """Run the REST API (OpenAPI at /openapi.json, docs at /docs). Migrates the database first."""
+    """Run the REST API (OpenAPI at /openapi.json). Migrates the database first."""
     import uvicorn
 
     from priorauth.policy.loader import load_policies
@@ -63,6 +65,10 @@ def serve(
     logging.basicConfig(level=log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if docs:
+        from priorauth.service.http.app import DOCS_ENV
+
+        os.environ[DOCS_ENV] = "1"
     url = database_url()
     engine = _engine(migrate=True)
     engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,22 @@ def _openapi(app: FastAPI) -> dict[str, Any]:
     return schema
 
 
+DOCS_ENV = "PRIORAUTH_DOCS"  # "1": serve the interactive API docs at /docs (`serve --docs`)
+SWAGGER_UI = "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5.17.14/"  # one exact version, not "@5"
+
+
+def _add_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs, its script and style from one pinned CDN version (off by default: the page loads
+    code from outside the service, and the OpenAPI document at /openapi.json is all a client needs)."""
+    from fastapi.openapi.docs import get_swagger_ui_html
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> Any:
+        return get_swagger_ui_html(openapi_url="/openapi.json", title="priorauth API",
+                                   swagger_js_url=SWAGGER_UI + "swagger-ui-bundle.js",
+                                   swagger_css_url=SWAGGER_UI + "swagger-ui.css")
+
+
 def create_app(store: Store | None = None, policy_dir: Path | None = None) -> FastAPI:
     """The app over `store` (default: the configured database, which must be migrated: `priorauth serve` does)."""
     store = store or Store.open(policy_dir=policy_dir)
@@ -68,8 +85,10 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
         store.close()
 
     app = FastAPI(title="priorauth", version=__version__, description=DESCRIPTION, lifespan=lifespan,
-                  docs_url="/docs", redoc_url=None)
+                  docs_url=None, redoc_url=None)
     app.state.store = store
+    if os.environ.get(DOCS_ENV) == "1":
+        _add_docs(app)
     install_handlers(app)
     app.add_middleware(Guard)
     app.include_router(routes.router)

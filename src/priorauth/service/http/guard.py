@@ -91,6 +91,7 @@ class Guard:
             nonlocal started, status
             if message["type"] == "http.response.start":
                 started, status = True, message["status"]
+                message["headers"] = [*message.get("headers", []), *_security_headers(scope)]
             await send(message)
 
         try:
@@ -98,7 +99,7 @@ class Guard:
         except Exception as exc:  # noqa: BLE001 - every error answers with a problem, logged without details
             problem = internal_error(exc)
             if not started:
-                await problem_response(problem, scope.get("path"))(scope, receive, send)
+                await problem_response(problem, scope.get("path"))(scope, receive, _send)
             status = 500
         finally:
             if access_log.isEnabledFor(logging.INFO):
@@ -106,18 +107,42 @@ class Guard:
                                 (time.perf_counter() - t0) * 1000)
 
 
-_SAFE_PARAM = re.compile(r"^[a-z0-9][a-z0-9\-]{0,63}$")  # service case ids, policy ids
+# Every response may carry PHI: no cache keeps it, no browser sniffs it into something else or frames it, and a
+# page (the API docs, when served) runs only what it names.
+_HEADERS = [(b"cache-control", b"no-store"), (b"pragma", b"no-cache"), (b"x-content-type-options", b"nosniff"),
+            (b"x-frame-options", b"DENY"), (b"referrer-policy", b"no-referrer"),
+            (b"content-security-policy", b"default-src 'none'; frame-ancestors 'none'")]
+_DOCS_CSP = (b"default-src 'none'; script-src 'self' https://cdn.jsdelivr.net 'unsafe-inline'; style-src 'self' "
+             b"https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; connect-src 'self'; "
+             b"frame-ancestors 'none'")
+HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
+
+
+def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
+    headers = _HEADERS
+    if scope.get("path") == "/docs":  # the Swagger page (only with `serve --docs`) loads its pinned scripts
+        headers = [*headers[:-1], (b"content-security-policy", _DOCS_CSP)]
+    if scope.get("scheme") == "https":
+        headers = [*headers, HSTS]
+    return headers
+
+
+_OUR_ID = re.compile(r"^[0-9a-f]{32}$")  # the service's case and subscription ids
 
 
 def logged_path(scope: Scope) -> str:
-    """The matched route with its parameters, a parameter only if it looks like an id (a client could put
-    anything in a URL); an unmatched path is not logged."""
+    """The matched route with its parameters, a parameter only if it is one of ours (a case or subscription id
+    the service made, a loaded policy's id): a client could put a name in a URL. An unmatched path is not
+    logged."""
     route = scope.get("route")
     template = getattr(route, "path", None)
     if template is None:
         return "(no route)"
     params = scope.get("path_params") or {}
+    app = scope.get("app")
+    store = getattr(getattr(app, "state", None), "store", None)
+    policy_ids = store.policies.versions if store is not None else {}
     for name, value in params.items():
-        shown = value if isinstance(value, str) and _SAFE_PARAM.match(value) else "(invalid)"
-        template = template.replace("{" + name + "}", shown)
+        ours = isinstance(value, str) and (value in policy_ids if name == "policy_id" else bool(_OUR_ID.match(value)))
+        template = template.replace("{" + name + "}", value if ours else "(other)")
     return template

@@ -16,7 +16,7 @@ import os
 import threading
 import weakref
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event, text
@@ -76,7 +76,21 @@ def make_engine(url: str | None = None) -> Engine:
                          f"unsupported database {parsed.get_backend_name()!r} (sqlite or postgresql+psycopg)")
 
 
+def _private_file(database: str | None) -> None:
+    """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the same mode),
+    and tighten one an older version left world-readable."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    with suppress(OSError):  # a missing folder: check_database names it
+        os.close(os.open(database, os.O_RDWR | os.O_CREAT, 0o600))
+    for path in (database, f"{database}-wal", f"{database}-shm"):
+        with suppress(OSError):
+            if os.stat(path).st_mode & 0o077:
+                os.chmod(path, 0o600)
+
+
 def _sqlite_engine(url: str) -> Engine:
+    _private_file(make_url(url).database)
     engine = create_engine(url, hide_parameters=True, pool_size=10, max_overflow=30,
                            connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000, "check_same_thread": False})
 
