@@ -60,8 +60,12 @@ def canonical_json(value) -> str:
 
 
 def test_exported_events_can_be_rechained_by_an_independent_verifier(store):
-    """`audit show` / GET /v1/audit export events with event_dict; from those fields alone, anyone can
-    recompute every hash and link with plain SHA-256 over canonical JSON, without priorauth."""
+    """`audit show` / GET /v1/audit export events with event_dict; from those fields and the audit key, an
+    auditor can recompute every hash and link with HMAC-SHA256 over canonical JSON, without priorauth."""
+    import hmac
+
+    with open(store.engine.url.database + ".key") as f:
+        key = bytes.fromhex(f.read().strip())
     rows = events(store)
     assert len(rows) == 5
     prev = m.GENESIS_HASH
@@ -74,7 +78,8 @@ def test_exported_events_can_be_rechained_by_an_independent_verifier(store):
         assert e["at"] == m.iso(row.at) and e["prev_hash"] == prev
         payload = [e["seq"], e["at"], e["actor"], e["role"], e["action"], e["case"],
                    canonical_json(e["details"]), e["prev_hash"]]
-        assert e["hash"] == hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+        assert e["hash"] == hmac.new(key, canonical_json(payload).encode(), hashlib.sha256).hexdigest()
+        assert e["hash"] != hashlib.sha256(canonical_json(payload).encode()).hexdigest()  # not without the key
         prev = e["hash"]
 
 
@@ -87,10 +92,12 @@ def test_verify_returns_the_head_it_verified(store):
 def test_a_broken_link_names_both_events(store):
     """Event 3 rewritten with a self-consistent hash: the problem is the link from event 4 back to event 3."""
     from priorauth.service.audit.chain import event_hash
+    from priorauth.service.store.audit_key import audit_key
 
     row = events(store)[2]
     forged = '{"forged":true}'
-    digest = event_hash(3, m.iso(row.at), row.actor, row.role, row.action, row.case_id, forged, row.prev_hash)
+    digest = event_hash(audit_key(store.engine.url), 3, m.iso(row.at), row.actor, row.role, row.action, row.case_id,
+                        forged, row.prev_hash)
     tamper(store, "audit_events", "UPDATE audit_events SET details = :d, hash = :h WHERE seq = 3", d=forged, h=digest)
     assert "event 4: prev_hash does not match event 3" in verify(store.engine).problems
 
@@ -99,7 +106,7 @@ def test_details_that_are_not_json_are_a_problem_not_a_crash(store):
     tamper(store, "audit_events", "UPDATE audit_events SET details = 'not json' WHERE seq = 2")
     problems = verify(store.engine).problems
     assert "event 2: details are not JSON" in problems
-    assert "event 2: contents do not match its hash (edited)" in problems
+    assert "event 2: contents do not match its hash (edited or forged)" in problems
 
 
 @pytest.mark.parametrize(("details", "expected"), [
@@ -125,4 +132,5 @@ def test_an_edited_stored_digest_is_detected(store, table, column):
     """The row's own digest column is part of the row: rewriting it (body or result untouched) is an edit."""
     tamper(store, table, f"UPDATE {table} SET {column} = '{'0' * 64}'")
     problems = verify(store.engine).problems
-    assert problems and all("does not match the audit trail" in p for p in problems), problems
+    assert problems and all("does not match the audit trail" in p or "(dropped)" in p for p in problems), problems
+    assert any("(dropped)" in p for p in problems)  # the tamperer's first step, dropping the triggers, shows too

@@ -163,6 +163,11 @@ def cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> 
                           cwd=REPO, env={**os.environ, **(env or {})}, stdin=subprocess.DEVNULL)
 
 
+# Every test client is 127.0.0.1: the per-source rate limit and bad-token lockout are off in the shared servers
+# (test_hardening.py starts servers with them on).
+UNLIMITED = {"PRIORAUTH_RATE_LIMIT": "0", "PRIORAUTH_AUTH_FAILURES": "0"}
+
+
 @dataclass
 class Server:
     """`priorauth serve` in a subprocess on 127.0.0.1 and a free port; its log goes to a file."""
@@ -181,7 +186,7 @@ class Server:
     def start(self, timeout: float = 30) -> Server:
         for _attempt in range(3):
             self.port = free_port()
-            env = {**os.environ, "PRIORAUTH_DATABASE_URL": self.db_url, **self.extra_env}
+            env = {**os.environ, "PRIORAUTH_DATABASE_URL": self.db_url, **UNLIMITED, **self.extra_env}
             log = open(self.log_path, "a")  # noqa: SIM115 - the child keeps it
             self.proc = subprocess.Popen([sys.executable, "-m", "priorauth", "serve", "--port", str(self.port),
                                           *self.args],

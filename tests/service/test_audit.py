@@ -178,18 +178,20 @@ def test_migrations_go_down_and_up_again(database):
 
 
 def test_a_rewritten_event_with_a_recomputed_hash_breaks_the_link_to_the_next(filled):
-    """An insider rewrites event 4 and recomputes its own hash: its contents now match its hash, so only the
-    link check (event 5's prev_hash) can catch it."""
+    """An insider who holds the key rewrites event 4 and recomputes its own hash: its contents now match its
+    hash, so only the link check (event 5's prev_hash) can catch it."""
     from sqlalchemy import select
 
     from priorauth.service.audit.chain import event_hash
     from priorauth.service.store import models as m
+    from priorauth.service.store.audit_key import audit_key
 
     store, _ = filled
     with store.engine.connect() as conn:
         row = conn.execute(select(m.audit_events).where(m.audit_events.c.seq == 4)).one()
     forged = '{"forged": true}'
-    digest = event_hash(4, m.iso(row.at), row.actor, row.role, row.action, row.case_id, forged, row.prev_hash)
+    digest = event_hash(audit_key(store.engine.url), 4, m.iso(row.at), row.actor, row.role, row.action, row.case_id,
+                        forged, row.prev_hash)
     tamper(store, "audit_events", f"UPDATE audit_events SET details = '{forged}', hash = '{digest}' WHERE seq = 4")
     problems = verify(store.engine).problems
     assert not any("event 4: contents" in p for p in problems), problems  # the forgery is self-consistent

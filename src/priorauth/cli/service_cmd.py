@@ -51,6 +51,10 @@ def serve(
                            "with priorauth).", show_default=False)] = None,
     docs: Annotated[bool, typer.Option("--docs", help="Also serve interactive API docs at /docs (Swagger UI, "
                                                       "loaded from a CDN at a pinned version).")] = False,
+    ssl_certfile: Annotated[Path | None, typer.Option("--ssl-certfile", help="TLS certificate (PEM): serve HTTPS, "
+                                                      "with Strict-Transport-Security.", show_default=False)] = None,
+    ssl_keyfile: Annotated[Path | None, typer.Option("--ssl-keyfile", help="The certificate's private key (PEM).",
+                                                     show_default=False)] = None,
 ) -> None:
     """Run the REST API (OpenAPI at /openapi.json). Migrates the database first."""
     import uvicorn
@@ -72,8 +76,20 @@ def serve(
     url = database_url()
     engine = _engine(migrate=True)
     engine.dispose()
-    typer.echo(f"priorauth service on http://{host}:{port} (database {display_url(url)})", err=True)
-    options = dict(access_log=False, log_level=log_level, server_header=False, timeout_graceful_shutdown=5)
+    from priorauth.service.http.protocol import server_options
+
+    options = dict(access_log=False, log_level=log_level, server_header=False, timeout_graceful_shutdown=5,
+                   **server_options())
+    scheme = "http"
+    if ssl_certfile or ssl_keyfile:
+        for name, given in (("--ssl-certfile", ssl_certfile), ("--ssl-keyfile", ssl_keyfile)):
+            if given is None or not given.is_file():
+                from priorauth.errors import USAGE, PriorAuthError
+
+                raise PriorAuthError(USAGE, name, f"not a file: {given}" if given else "give both files for TLS")
+        options |= {"ssl_certfile": str(ssl_certfile), "ssl_keyfile": str(ssl_keyfile)}
+        scheme = "https"
+    typer.echo(f"priorauth service on {scheme}://{host}:{port} (database {display_url(url)})", err=True)
     if workers > 1:
         from priorauth.service.http import workers as pool
 
@@ -130,22 +146,63 @@ def _existing_engine():
     return engine
 
 
+CHECKPOINTS_HELP = ("File of signed checkpoints (JSON lines; default $PRIORAUTH_AUDIT_CHECKPOINTS, else beside the "
+                    "audit key). Keep it, or copies of it, outside the database's machine.")
+
+
+def _checkpoint_file(engine, given: Path | None) -> Path:
+    from priorauth.service.store.audit_key import checkpoints_path
+
+    return given or checkpoints_path(engine.url)
+
+
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Check the hash chain and the recorded hashes of case revisions, determinations and reviews.
+def audit_verify(
+    checkpoints: Annotated[Path | None, typer.Option("--checkpoints", help=CHECKPOINTS_HELP,
+                                                     show_default=False)] = None,
+) -> None:
+    """Check the keyed hash chain, every sealed row (users, cases, revisions, determinations, reviews,
+    idempotency and FHIR records) against the trail, the append-only triggers, and the chain against the signed
+    checkpoints (a truncated or rewritten trail disagrees with them).
 
-    Exit status 0: intact. 1: tampering found (each problem is listed).
+    Exit status 0: intact. 1: tampering found (each problem is listed). 2: no store, or no audit key.
     """
-    from priorauth.service.audit.chain import verify
+    from priorauth.service.audit.chain import read_checkpoints, verify
 
-    result = verify(_existing_engine())
+    engine = _existing_engine()
+    path = _checkpoint_file(engine, checkpoints)
+    if checkpoints is not None and not path.exists():
+        from priorauth.errors import USAGE, PriorAuthError
+
+        raise PriorAuthError(USAGE, "--checkpoints", f"no such file: {path}")
+    taken = read_checkpoints(path)
+    result = verify(engine, taken)
     if result.ok:
-        typer.echo(f"audit trail intact: {result.events} events, head {result.head}")
+        against = f", {len(taken)} checkpoint(s) agree" if taken else \
+            ", no checkpoint to compare (see audit checkpoint)"
+        typer.echo(f"audit trail intact: {result.events} events, head {result.head}{against}")
         return
     typer.echo(f"audit trail TAMPERED: {len(result.problems)} problem(s) in {result.events} events", err=True)
     for problem in result.problems:
         typer.echo(f"  {problem}", err=True)
     raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(
+    file: Annotated[Path | None, typer.Option("--file", help=CHECKPOINTS_HELP, show_default=False)] = None,
+) -> None:
+    """Sign the trail's head now and append it to the checkpoint file (and print it, e.g. for a ticket).
+
+    `audit verify` then detects a trail truncated below it or rewritten, which the database alone cannot show.
+    The service also writes one every minute the trail has grown.
+    """
+    from priorauth.service.audit.chain import checkpoint, write_checkpoint
+
+    engine = _existing_engine()
+    taken = checkpoint(engine)
+    write_checkpoint(_checkpoint_file(engine, file), taken)
+    typer.echo(json.dumps(taken))
 
 
 @audit_app.command("show")
@@ -169,7 +226,22 @@ def audit_show(
         typer.echo(json.dumps(event_dict(row)))
 
 
+def init() -> None:
+    """Set up a new store: the database (migrated) and its audit key (PRIORAUTH_AUDIT_KEY_FILE, else beside the
+    data), created readable by their owner only. Prints where each is; keep a copy of the key elsewhere."""
+    from priorauth.service.store.audit_key import KEY_ENV, audit_key, key_path
+    from priorauth.service.store.config import database_url, display_url
+
+    url = database_url()
+    audit_key(url)  # the key first: the migrations re-key an older trail with it
+    _engine(migrate=True).dispose()
+    typer.echo(f"database: {display_url(url)}")
+    where = f"${KEY_ENV}" if os.environ.get(KEY_ENV, "").strip() else str(key_path(url))
+    typer.echo(f"audit key: {where} (keep a copy outside this machine: the trail cannot be verified without it)")
+
+
 def register(app: typer.Typer) -> None:
+    app.command()(init)
     app.command()(serve)
     app.add_typer(users_app, name="users")
     app.add_typer(audit_app, name="audit")

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
+import logging
 import os
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.utils import get_openapi
 
 from priorauth import __version__
@@ -16,6 +19,7 @@ from priorauth.case.model import Case
 from priorauth.errors import USAGE, PriorAuthError
 from priorauth.service.http import fhir, policies, routes
 from priorauth.service.http.guard import Guard, install_handlers
+from priorauth.service.http.limits import SourceLimits
 from priorauth.service.http.problems import ProblemBody
 from priorauth.service.http.schemas import ReviewIn
 from priorauth.service.store.db import schema_is_current
@@ -64,6 +68,32 @@ def _add_docs(app: FastAPI) -> None:
                                    swagger_css_url=SWAGGER_UI + "swagger-ui.css")
 
 
+CHECKPOINT_SECONDS = 60
+
+
+def _checkpoint_now(store: Store, last: int | None = None) -> int | None:
+    """A signed checkpoint of the trail's head into the checkpoint file, when the head moved since `last`."""
+    from priorauth.service.audit.chain import checkpoint, write_checkpoint
+    from priorauth.service.store.audit_key import checkpoints_path
+
+    try:
+        taken = checkpoint(store.engine)
+        if taken["seq"] != last:
+            write_checkpoint(checkpoints_path(store.engine.url), taken)
+        return taken["seq"]
+    except Exception as exc:  # noqa: BLE001 - a full disk must not stop the service; the log says so
+        logging.getLogger("priorauth.audit").warning("no audit checkpoint written: %s", type(exc).__name__)
+        return last
+
+
+async def _checkpoints(store: Store) -> None:
+    """Every minute the trail has grown, a checkpoint outside the database: a later truncation shows against it."""
+    last = await run_in_threadpool(_checkpoint_now, store)
+    while True:
+        await asyncio.sleep(CHECKPOINT_SECONDS)
+        last = await run_in_threadpool(_checkpoint_now, store, last)
+
+
 def create_app(store: Store | None = None, policy_dir: Path | None = None) -> FastAPI:
     """The app over `store` (default: the configured database, which must be migrated: `priorauth serve` does)."""
     store = store or Store.open(policy_dir=policy_dir)
@@ -81,7 +111,10 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
         # the collector's way, or full collections stall requests for tens of milliseconds.
         gc.collect()
         gc.freeze()
+        keeper = asyncio.create_task(_checkpoints(store))
         yield
+        keeper.cancel()
+        await run_in_threadpool(_checkpoint_now, store)
         store.close()
 
     app = FastAPI(title="priorauth", version=__version__, description=DESCRIPTION, lifespan=lifespan,
@@ -90,7 +123,8 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
     if os.environ.get(DOCS_ENV) == "1":
         _add_docs(app)
     install_handlers(app)
-    app.add_middleware(Guard)
+    app.state.limits = SourceLimits()
+    app.add_middleware(Guard, limits=app.state.limits)
     app.include_router(routes.router)
     app.include_router(policies.router)
     app.include_router(fhir.router)

@@ -1,8 +1,11 @@
 """The outermost layer: problem+json for every error, and an access log of identifiers only.
 
-The access log line is `METHOD ROUTE STATUS DURATION` (no query string, body or headers): the matched
-route with its id parameters (service case ids, policy ids), never patient data. An exception that
-escapes a route becomes a 500 problem and is logged by type and code location only (problems.internal_error).
+The access log line is `METHOD ROUTE STATUS DURATION REQUEST-ID` (no query string, body or headers): the
+matched route with its id parameters (service case ids, policy ids), never patient data. Every request gets an id
+(the caller's `X-Request-ID`, or a new one), echoed in the response and recorded, with the source address, in the
+audit events it causes. A source over its rate, or locked out after repeated bad tokens, gets 429 (limits.py).
+An exception that escapes a route becomes a 500 problem, logged by type and code location only
+(problems.internal_error).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import json
 import logging
 import re
 import time
+import uuid
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -20,6 +24,8 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from priorauth.errors import PriorAuthError, field_path
+from priorauth.service.audit import chain
+from priorauth.service.http.limits import SourceLimits
 from priorauth.service.http.problems import MEDIA_TYPE, Problem, field_problem, for_status, from_error, internal_error
 
 access_log = logging.getLogger("priorauth.access")
@@ -78,23 +84,34 @@ def install_handlers(app: FastAPI) -> None:
 class Guard:
     """Pure ASGI middleware: turns escaped exceptions into a 500 problem and writes the access log."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, limits: SourceLimits | None = None):
         self.app = app
+        self.limits = limits or SourceLimits()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started, status, t0 = False, 500, time.perf_counter()
+        request_id = _request_id(scope)
+        source = (scope.get("client") or (None,))[0]
+        context = chain.REQUEST.set({"id": request_id, "source": source} if source else {"id": request_id})
 
         async def _send(message: dict[str, Any]) -> None:
             nonlocal started, status
             if message["type"] == "http.response.start":
                 started, status = True, message["status"]
-                message["headers"] = [*message.get("headers", []), *_security_headers(scope)]
+                message["headers"] = [*message.get("headers", []), *_security_headers(scope),
+                                      (b"x-request-id", request_id.encode())]
             await send(message)
 
         try:
+            wait = None if scope.get("path") == "/healthz" else self.limits.refuse(source)
+            if wait is not None:
+                problem = for_status(429, "too many requests from this address: retry later")
+                problem.headers["Retry-After"] = str(wait)
+                await problem_response(problem, scope.get("path"))(scope, receive, _send)
+                return
             await self.app(scope, receive, _send)
         except Exception as exc:  # noqa: BLE001 - every error answers with a problem, logged without details
             problem = internal_error(exc)
@@ -102,9 +119,10 @@ class Guard:
                 await problem_response(problem, scope.get("path"))(scope, receive, _send)
             status = 500
         finally:
+            chain.REQUEST.reset(context)
             if access_log.isEnabledFor(logging.INFO):
-                access_log.info("%s %s %d %.1fms", scope.get("method"), logged_path(scope), status,
-                                (time.perf_counter() - t0) * 1000)
+                access_log.info("%s %s %d %.1fms %s", scope.get("method"), logged_path(scope), status,
+                                (time.perf_counter() - t0) * 1000, request_id)
 
 
 # Every response may carry PHI: no cache keeps it, no browser sniffs it into something else or frames it, and a
@@ -128,6 +146,17 @@ def _security_headers(scope: Scope) -> list[tuple[bytes, bytes]]:
 
 
 _OUR_ID = re.compile(r"^[0-9a-f]{32}$")  # the service's case and subscription ids
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _request_id(scope: Scope) -> str:
+    """The caller's X-Request-ID when it is a plain token (a gateway's correlation id), else a new one."""
+    for name, value in scope.get("headers") or ():
+        if name == b"x-request-id":
+            given = value.decode("latin-1")
+            if _REQUEST_ID.match(given):
+                return given
+    return uuid.uuid4().hex[:16]
 
 
 def logged_path(scope: Scope) -> str:

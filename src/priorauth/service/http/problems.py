@@ -136,8 +136,8 @@ def internal_error(exc: BaseException) -> Problem:
 
 STATUS_CODES = {
     400: "malformed-json", 401: "unauthorized", 403: "forbidden", 404: "not-found", 405: "method-not-allowed",
-    409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type", 422: "invalid-request",
-    503: "unavailable",
+    408: "request-timeout", 409: "conflict", 413: "payload-too-large", 415: "unsupported-media-type",
+    422: "invalid-request", 429: "too-many-requests", 503: "unavailable",
 }
 
 

@@ -29,6 +29,7 @@ from priorauth.service.http.schemas import (
 )
 from priorauth.service.http.trail import read_trail
 from priorauth.service.workflow import cases, reviews, subscriptions
+from priorauth.service.workflow.access import audit_evaluation, audit_refusal
 from priorauth.service.workflow.evaluation import evaluate
 from priorauth.service.workflow.state import Store
 from priorauth.vocab import Explain
@@ -53,16 +54,30 @@ def store_of(request: Request) -> Store:
 async def current_user(request: Request,
                        cred: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]) -> User:
     if cred is None or not cred.credentials:
+        await _refused(request, None, "auth.refused", {"reason": "no token"})
         raise unauthorized("send Authorization: Bearer TOKEN (a token from `priorauth users add`)")
     user = await store_of(request).tokens.user_for(cred.credentials)
     if user is None:
-        raise unauthorized("unknown or revoked token")
+        await _refused(request, None, "auth.refused", {"reason": "unknown, revoked or expired token"})
+        raise unauthorized("unknown, revoked or expired token")
     return user
 
 
+async def _refused(request: Request, user: User | None, action: str, details: dict) -> None:
+    """A refused request is an audit event (with its id and source, never its token); a source sending bad
+    tokens is locked out after a few (limits.py), and the lockout is one event, not one per refusal."""
+    source = request.client.host if request.client else None
+    if user is None:
+        locked = request.app.state.limits.failed(source)
+        if locked:
+            details = details | {"locked_out": True}
+    await run_in_threadpool(audit_refusal, store_of(request), user, action, details)
+
+
 def role(*allowed: str):
-    async def check(user: Annotated[User, Depends(current_user)]) -> User:
+    async def check(request: Request, user: Annotated[User, Depends(current_user)]) -> User:
         if user.role not in allowed:
+            await _refused(request, user, "auth.forbidden", {"role": user.role, "allowed": list(allowed)})
             raise forbidden(f"a {user.role} may not do this (allowed: {', '.join(allowed)})")
         return user
     return check
@@ -138,7 +153,7 @@ async def determinations(request: Request) -> Response:
 
     The hot path: parameters are read by hand (documented above) to spare the per-request dependency work.
     """
-    await current_user(request, _bearer(request))
+    user = await current_user(request, _bearer(request))
     query = request.query_params
     policy, explain = query.getlist("policy"), query.get("explain", "full")
     as_of = _query_date(query.get("as_of"), "as_of")
@@ -152,6 +167,7 @@ async def determinations(request: Request) -> Response:
             raise Problem(422, "invalid-request", f"no policy {pid[:100]!r}; known: {', '.join(policies.ids)}",
                           f"policy[{i}]" if len(policy) > 1 else "policy")
     results = evaluate(case, store.compiled, as_of, policy or None, explain)
+    await run_in_threadpool(audit_evaluation, store, user, results)  # PHI was read: who, when, from where
     return _json({"case": case.id, "determinations": results})
 
 

@@ -66,6 +66,7 @@ users = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime()),
+    Column("expires_at", UTCDateTime()),  # the token stops working then (null: never, an older store's users)
 )
 
 cases = Table(
@@ -126,8 +127,9 @@ idempotency_keys = Table(
     Column("key", String(200), primary_key=True),
     Column("request_sha256", String(64), nullable=False),
     Column("case_id", String(32), ForeignKey("cases.id"), nullable=False),
-    Column("response", Text, nullable=False),
+    Column("response_sha256", String(64), nullable=False),  # the first response's hash; a replay shows the case
     Column("created_at", UTCDateTime(), nullable=False),
+    Column("expires_at", UTCDateTime()),  # after this the key may be used again (a new submission)
 )
 
 audit_events = Table(
@@ -194,4 +196,7 @@ fhir_subscriptions = Table(
 )
 
 IMMUTABLE_TABLES = ("case_revisions", "determinations", "reviews", "audit_events", "fhir_bundles")
+# On PostgreSQL TRUNCATE skips row triggers: these tables also refuse it (a statement trigger, migration 0003).
+TRUNCATE_GUARDED = (*IMMUTABLE_TABLES, "audit_head", "users", "cases", "idempotency_keys", "fhir_requests",
+                    "fhir_identifiers", "fhir_subscriptions")
 GENESIS_HASH = "0" * 64

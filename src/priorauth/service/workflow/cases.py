@@ -8,6 +8,7 @@ changed the case first, and the caller gets 409.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import re
@@ -15,7 +16,7 @@ import unicodedata
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from priorauth.case.model import Case
@@ -58,9 +59,15 @@ def _insert_revision(conn: Connection, user: User, case_id: str, revision: int, 
     rows = determination_rows(case_id, revision, results, at)
     ids = conn.execute(insert(m.determinations).returning(m.determinations.c.id, sort_by_parameter_order=True),
                        rows).scalars().all()
+    chain.touch(conn, m.case_revisions, case_id=case_id, revision=revision)
+    for det_id in ids:
+        chain.touch(conn, m.determinations, id=det_id)
     return {"revision": revision, "body_sha256": body_sha,
             "determinations": {str(i): r["result_sha256"] for i, r in zip(ids, rows, strict=True)},
             "decisions": {r["policy_id"]: r["decision"] for r in rows}}
+
+
+IDEMPOTENCY_HOURS = 24  # how long a key answers a retry with the case it made; then it may be used again
 
 
 def _idempotent(conn: Connection, user: User, key: str) -> Any:
@@ -69,15 +76,25 @@ def _idempotent(conn: Connection, user: User, key: str) -> Any:
 
 
 def _replay(store: Store, user: User, key: str, request_sha: str) -> tuple[int, str] | None:
+    """A retry within the key's life answers with the case the first request made, as it is now (the record
+    keeps the first response's hash and the case's id, not a second copy of the case); an expired key is
+    forgotten and the request is a new one."""
     with writing(store.engine) as conn:
         row = _idempotent(conn, user, key)
         if row is None:
             return None
+        if row.expires_at is not None and row.expires_at <= m.now():
+            conn.execute(delete(m.idempotency_keys).where(m.idempotency_keys.c.user_id == user.id,
+                                                          m.idempotency_keys.c.key == key))
+            chain.touch(conn, m.idempotency_keys, user_id=user.id, key=key)
+            chain.append(conn, user.name, user.role, "case.idempotency.expired", row.case_id, {})
+            return None
         if row.request_sha256 != request_sha:
             raise Refused("idempotency-key-reused",
                           "this Idempotency-Key was used for a different body; use a new key", "Idempotency-Key")
+        response = json.dumps(case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == row.case_id)).one()))
         chain.append(conn, user.name, user.role, "case.submit.replayed", row.case_id, {"idempotency_key": True})
-    return 201, row.response
+    return 201, response
 
 
 def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -> tuple[int, str, bool]:
@@ -97,8 +114,12 @@ def submit(store: Store, user: User, body: bytes, case: Case, key: str | None) -
             case_id, details = create(conn, user, case, text, results)
             response = json.dumps(case_view(conn, conn.execute(select(m.cases).where(m.cases.c.id == case_id)).one()))
             if key is not None:
-                conn.execute(insert(m.idempotency_keys).values(user_id=user.id, key=key, request_sha256=request_sha,
-                                                               case_id=case_id, response=response, created_at=m.now()))
+                at = m.now()
+                conn.execute(insert(m.idempotency_keys).values(
+                    user_id=user.id, key=key, request_sha256=request_sha, case_id=case_id,
+                    response_sha256=chain.sha256_text(response), created_at=at,
+                    expires_at=at + dt.timedelta(hours=IDEMPOTENCY_HOURS)))
+                chain.touch(conn, m.idempotency_keys, user_id=user.id, key=key)
             chain.append(conn, user.name, user.role, "case.create", case_id,
                          details | {"idempotency_key": key is not None})
     except IntegrityError:
@@ -120,6 +141,7 @@ def create(conn: Connection, user: User, case: Case, text: str,
     conn.execute(insert(m.cases).values(id=case_id, ref=case.id, org=user.org, payer=case.member.payer,
                                         status=status, version=1, revision=1, created_by=user.name,
                                         created_at=at, updated_at=at))
+    chain.touch(conn, m.cases, id=case_id)
     return case_id, _insert_revision(conn, user, case_id, 1, text, results, at)
 
 
@@ -185,6 +207,8 @@ def add_documents(store: Store, user: User, case_id: str, body: bytes, case: Cas
     with reading(store.engine) as conn:
         row = find(conn, case_id)
     if row is None or not user.sees(row.org):
+        with writing(store.engine) as conn:  # a write refused (another organization's case, or none): recorded
+            _visible(conn, user, case_id, "case.documents")
         raise not_found(f"case {case_id!r}")
     if case.id != row.ref:
         raise Refused("invalid-case", f"the updated document must keep the case id {row.ref!r}", "id")
@@ -206,5 +230,6 @@ def reevaluate(conn: Connection, user: User, row: Any, case: Case, text: str, re
                                    payer=case.member.payer, updated_at=at)).rowcount
     if changed != 1:
         raise Refused("conflict", "the case was changed by another request meanwhile: reload and retry")
+    chain.touch(conn, m.cases, id=row.id)
     details = _insert_revision(conn, user, row.id, revision, text, results, at)
     chain.append(conn, user.name, user.role, "case.reevaluate", row.id, details | {"version": row.version + 1})

@@ -157,10 +157,12 @@ def _store_submission(conn: Any, store: Store, user: User, row: Any, key: str, c
         request_id, revision = row.id, row.revision + 1
         conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
                      .values(revision=revision, case_id=case_id, updated_at=at))
+    chain.touch(conn, m.fhir_requests, id=request_id)
     _remember(conn, user.org, key, request_id)
     digest = chain.sha256_text(text)
     conn.execute(insert(m.fhir_bundles).values(request_id=request_id, revision=revision, body=text,
                                                body_sha256=digest, created_by=user.name, created_at=at))
+    chain.touch(conn, m.fhir_bundles, request_id=request_id, revision=revision)
     answer = _answer(conn, store, request_id, mapping)
     chain.append(conn, user.name, user.role, "fhir.submit", case_id, {
         "request": request_id, "revision": revision, "bundle_sha256": digest,
@@ -183,6 +185,7 @@ def _remember(conn: Any, org: str | None, key: str, request_id: str) -> None:
         m.fhir_identifiers.c.org == (org or ""), m.fhir_identifiers.c.identifier == key)).first()
     if known is None:
         conn.execute(insert(m.fhir_identifiers).values(org=org or "", identifier=key, request_id=request_id))
+        chain.touch(conn, m.fhir_identifiers, org=org or "", identifier=key)
 
 
 def _cancel(store: Store, user: User, row: Any, key: str, text: str) -> str:
@@ -192,10 +195,12 @@ def _cancel(store: Store, user: User, row: Any, key: str, text: str) -> str:
         revision = row.revision + 1
         conn.execute(update(m.fhir_requests).where(m.fhir_requests.c.id == row.id)
                      .values(revision=revision, status="cancelled", updated_at=at))
+        chain.touch(conn, m.fhir_requests, id=row.id)
         _remember(conn, user.org, key, row.id)
         digest = chain.sha256_text(text)
         conn.execute(insert(m.fhir_bundles).values(request_id=row.id, revision=revision, body=text,
                                                    body_sha256=digest, created_by=user.name, created_at=at))
+        chain.touch(conn, m.fhir_bundles, request_id=row.id, revision=revision)
         answer = _answer(conn, store, row.id)
         chain.append(conn, user.name, user.role, "fhir.cancel", row.case_id,
                      {"request": row.id, "revision": revision, "bundle_sha256": digest})

@@ -51,6 +51,8 @@ def review(store: Any, user: User, case_id: str, body: ReviewRequest, if_match: 
                 case_id=case_id, determination_id=det.id, policy_id=det.policy_id, decision=body.decision,
                 rationale=body.rationale, criteria=json.dumps(cited), reviewer=user.name, created_at=at,
             ).returning(m.reviews.c.id)).scalar_one()
+            chain.touch(conn, m.cases, id=case_id)
+            chain.touch(conn, m.reviews, id=rid)
             chain.append(conn, user.name, user.role, "case.review", case_id, {
                 "review": rid, "determination": det.id, "policy": det.policy_id, "decision": body.decision,
                 "engine_decision": det.decision, "criteria": cited, "version": row.version + 1,

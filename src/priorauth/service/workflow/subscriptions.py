@@ -49,6 +49,7 @@ def create(store: Store, user: User, body: bytes) -> dict[str, Any]:
         conn.execute(insert(m.fhir_subscriptions).values(
             id=sid, org=user.org, endpoint=channel["endpoint"], header=header,
             status=status, events=0, created_by=user.name, created_at=at))
+        chain.touch(conn, m.fhir_subscriptions, id=sid)
         chain.append(conn, user.name, user.role, "fhir.subscribe", None,
                      {"subscription": sid, "handshake_http_status": http_status, "status": status})
     return _resource(sid, channel["endpoint"], status)
@@ -172,6 +173,9 @@ def _deliver(store: Store, sub: Any, bundle: dict[str, Any], case_id: str,
         events = conn.execute(update(m.fhir_subscriptions).where(m.fhir_subscriptions.c.id == sub.id)
                               .values(events=m.fhir_subscriptions.c.events + 1)
                               .returning(m.fhir_subscriptions.c.events)).scalar_one()
+        chain.touch(conn, m.fhir_subscriptions, id=sub.id)
+        chain.append(conn, "priorauth", "system", "fhir.notify.event", case_id, {"subscription": sub.id,
+                                                                                 "event": events})
     note = notification(sub.id, events, bundle)
     for attempt, delay in enumerate((0.0, *(RETRY_DELAYS_S if delays is None else delays))):
         time.sleep(delay)
