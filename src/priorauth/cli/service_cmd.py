@@ -107,13 +107,28 @@ def users_add(
     role: Annotated[Role, typer.Option("--role", help="submitter, reviewer or admin.")],
     org: Annotated[str | None, typer.Option("--org", help="The submitter's organization (submitters only).")]
     = None,
+    expires_days: Annotated[int, typer.Option("--expires-days", help="Days the token works (0: never).")] = 90,
 ) -> None:
     """Create a user and print its API token once, as the last word of the output."""
     from priorauth.service.auth.users import add_user
 
-    user, token = add_user(_engine(migrate=True), name, role.value, org)
+    user, token = add_user(_engine(migrate=True), name, role.value, org, expires_days=expires_days)
     where = f" of {user.org}" if user.org else ""
-    typer.echo(f"Created {user.role} {user.name}{where}. Its token is shown only now; keep it secret:")
+    life = f"works for {expires_days} days" if expires_days else "never expires"
+    typer.echo(f"Created {user.role} {user.name}{where}. Its token {life} and is shown only now; keep it secret:")
+    typer.echo(token)
+
+
+@users_app.command("rotate")
+def users_rotate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    expires_days: Annotated[int, typer.Option("--expires-days", help="Days the new token works (0: never).")] = 90,
+) -> None:
+    """Give a user a new token (the old one stops working at once) and print it once, as the last word."""
+    from priorauth.service.auth.users import rotate_token
+
+    token = rotate_token(_engine(migrate=True), name, expires_days=expires_days)
+    typer.echo(f"New token for {name}; the old one no longer works. Shown only now; keep it secret:")
     typer.echo(token)
 
 
@@ -124,12 +139,13 @@ def users_list() -> None:
 
     for u in list_users(_engine(migrate=True)):
         state = "revoked" if u["revoked"] else "active"
-        typer.echo(f"{u['name']}\t{u['role']}\t{u['org'] or '-'}\t{state}\t{u['created_at']}")
+        typer.echo(f"{u['name']}\t{u['role']}\t{u['org'] or '-'}\t{state}\t{u['created_at']}\t"
+                   f"expires {u['expires_at'] or 'never'}")
 
 
 @users_app.command("revoke")
 def users_revoke(name: Annotated[str, typer.Argument(help="User name.")]) -> None:
-    """Revoke a user's token (takes effect within seconds)."""
+    """Revoke a user's token (the next request with it is refused, by every worker)."""
     from priorauth.service.auth.users import revoke_user
 
     revoke_user(_engine(migrate=True), name)

@@ -143,10 +143,10 @@ def verify(engine: Engine, checkpoints: list[dict[str, Any]] = (), max_problems:
         if len(head) != 1 or (head[0].seq, head[0].hash) != (last, prev):
             out.problems.append(f"audit head does not match the last event {last} (events removed or head edited)")
         out.head = prev
+        _check_checkpoints(key, checkpoints, hashes, last, out)
+        _check_triggers(conn, out)
         _check_rows(conn, recorded, out)
         _check_sealed(conn, recorded["rows"], out)
-        _check_triggers(conn, out)
-    _check_checkpoints(key, checkpoints, hashes, last, out)
     del out.problems[max_problems:]
     return out
 
@@ -185,7 +185,9 @@ def _check_triggers(conn: Connection, out: Verification) -> None:
         present = set(conn.execute(text("SELECT tgname FROM pg_trigger WHERE NOT tgisinternal")).scalars())
     else:
         return
-    out.problems.extend(f"trigger {name}: missing (dropped)" for name in sorted(TRIGGERS[dialect] - present))
+    dropped = sorted(TRIGGERS[dialect] - present)
+    if dropped:
+        out.problems.append(f"append-only triggers missing (dropped): {', '.join(dropped)}")
 
 
 def checkpoint(engine: Engine) -> dict[str, Any]:
@@ -233,19 +235,27 @@ def _check_checkpoints(key: bytes, checkpoints: list[dict[str, Any]], hashes: di
             out.problems.append(f"checkpoint of {at}: event {seq} is not the one it saw (the trail was rewritten)")
 
 
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _collect(row: Any, recorded: dict[str, dict[Any, str]], out: Verification) -> None:
     try:
         details = json.loads(row.details)
     except ValueError:
         out.problems.append(f"event {row.seq}: details are not JSON")
         return
+    if not isinstance(details, dict):
+        out.problems.append(f"event {row.seq}: details are not a JSON object")
+        return
     if "body_sha256" in details and "revision" in details:
         recorded["revision"][(row.case_id, details["revision"])] = details["body_sha256"]
-    for det_id, digest in (details.get("determinations") or {}).items():
-        recorded["determination"][int(det_id)] = digest
+    for det_id, digest in _mapping(details.get("determinations")).items():
+        if str(det_id).isdigit():
+            recorded["determination"][int(det_id)] = digest
     if "review" in details and "review_sha256" in details:
         recorded["review"][details["review"]] = details["review_sha256"]
-    for name, digest in (details.get("rows") or {}).items():
+    for name, digest in _mapping(details.get("rows")).items():
         recorded["rows"][name] = (row.seq, digest)
 
 
