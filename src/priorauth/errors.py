@@ -28,6 +28,8 @@ SERVICE_CODES: dict[str, int] = {
     "idempotency-key-reused": 422,  # the same Idempotency-Key with a different body
     "payload-too-large": 413,
     "unsupported-media-type": 415,
+    "request-timeout": 408,  # the body did not arrive in time
+    "too-many-requests": 429,  # over the source's rate, or locked out after bad tokens (Retry-After says how long)
     "unavailable": 503,  # the database does not answer
     "internal-error": 500,  # a defect: logged by type and code location, never by message
 }

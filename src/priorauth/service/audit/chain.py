@@ -116,7 +116,7 @@ def verify(engine: Engine, checkpoints: list[dict[str, Any]] = (), max_problems:
     key = audit_key(engine.url, create=False)
     recorded: dict[str, dict[Any, Any]] = {"revision": {}, "determination": {}, "review": {}, "rows": {}}
     hashes: dict[int, str] = {}  # the checkpoints' events
-    wanted = {c.get("seq") for c in checkpoints}
+    wanted = {c.get("seq") for c in checkpoints} | {1}
     prev, expected_seq = m.GENESIS_HASH, 1
     with reading(engine) as conn:
         last = 0
@@ -194,9 +194,11 @@ def checkpoint(engine: Engine) -> dict[str, Any]:
     """A signed statement of the chain's head now: keep it outside the database (a file, a ticket)."""
     with reading(engine) as conn:
         head = conn.execute(select(m.audit_head.c.seq, m.audit_head.c.hash)).one()
+        first = conn.execute(select(m.audit_events.c.hash).where(m.audit_events.c.seq == 1)).scalar()
     at = m.iso(m.now())
-    return {"seq": head.seq, "hash": head.hash, "at": at,
-            "sig": sign(audit_key(engine.url), canonical(["checkpoint", head.seq, head.hash, at]))}
+    # `first` (event 1's hash) names the trail: a checkpoint of another store's trail is not this one's
+    return {"seq": head.seq, "hash": head.hash, "first": first, "at": at,
+            "sig": sign(audit_key(engine.url), canonical(["checkpoint", first, head.seq, head.hash, at]))}
 
 
 def write_checkpoint(path: Path, taken: dict[str, Any]) -> None:
@@ -226,9 +228,11 @@ def read_checkpoints(path: Path) -> list[dict[str, Any]]:
 def _check_checkpoints(key: bytes, checkpoints: list[dict[str, Any]], hashes: dict[int, str], last: int,
                        out: Verification) -> None:
     for c in checkpoints:
-        seq, digest, at = c.get("seq"), c.get("hash"), c.get("at")
-        if not isinstance(seq, int) or c.get("sig") != sign(key, canonical(["checkpoint", seq, digest, at])):
+        seq, digest, at, first = c.get("seq"), c.get("hash"), c.get("at"), c.get("first")
+        if not isinstance(seq, int) or c.get("sig") != sign(key, canonical(["checkpoint", first, seq, digest, at])):
             out.problems.append(f"checkpoint {c.get('line') or at}: signature does not verify (not ours)")
+        elif seq > 0 and first != hashes.get(1):
+            out.problems.append(f"checkpoint of {at}: of another trail, or this one was rewritten from event 1")
         elif seq > last:
             out.problems.append(f"checkpoint of {at} saw event {seq}, the trail ends at {last} (truncated)")
         elif seq > 0 and hashes.get(seq) != digest:

@@ -7,6 +7,7 @@ path (`clinical.treatments[2].start`), as the CLI does.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Iterator
 from typing import Any, TypeVar
@@ -17,9 +18,11 @@ from starlette.requests import Request
 from priorauth.case.model import Case
 from priorauth.errors import field_path
 from priorauth.service.http.problems import Problem, field_problem
+from priorauth.service.http.protocol import seconds_from_env
 from priorauth.service.store.config import MAX_BODY_BYTES
 
 M = TypeVar("M", bound=BaseModel)
+BODY_SECONDS = seconds_from_env("PRIORAUTH_BODY_TIMEOUT", 30.0)
 MAX_ERRORS = 20
 
 
@@ -32,11 +35,15 @@ async def read_body(request: Request, limit: int = MAX_BODY_BYTES) -> bytes:
     if declared and declared.isdigit() and int(declared) > limit:
         raise Problem(413, "payload-too-large", f"the body is {declared} bytes; the limit is {limit}", "body")
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Problem(413, "payload-too-large", f"the body exceeds the limit of {limit} bytes", "body")
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(BODY_SECONDS):  # a client trickling its body holds a connection no longer
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise Problem(413, "payload-too-large", f"the body exceeds the limit of {limit} bytes", "body")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise Problem(408, "request-timeout", f"the body did not arrive within {BODY_SECONDS:g} s", "body") from None
     return b"".join(chunks)
 
 

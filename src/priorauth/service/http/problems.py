@@ -36,6 +36,8 @@ TITLES = {
     "idempotency-key-reused": "Idempotency key reused with a different body",
     "payload-too-large": "Request body too large",
     "unsupported-media-type": "Unsupported media type",
+    "request-timeout": "Request timeout",
+    "too-many-requests": "Too many requests",
     "unavailable": "Service unavailable",
     "internal-error": "Internal error",
     "invalid-fhir": "Invalid FHIR request",

@@ -18,7 +18,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 MAX_HEADER_BYTES = 16 * 1024
 
 
-def _seconds(name: str, default: float) -> float:
+def seconds_from_env(name: str, default: float) -> float:
+    """A positive number of seconds from the environment; the default when unset or not one."""
     try:
         value = float(os.environ.get(name, "") or default)
     except ValueError:
@@ -26,7 +27,7 @@ def _seconds(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-HEADER_SECONDS = _seconds("PRIORAUTH_HEADER_TIMEOUT", 10.0)
+HEADER_SECONDS = seconds_from_env("PRIORAUTH_HEADER_TIMEOUT", 10.0)
 
 
 class GuardedH11(H11Protocol):
@@ -76,5 +77,5 @@ def server_options() -> dict[str, object]:
     """The uvicorn settings every worker runs with (see the module doc; `limit_concurrency` answers 503 beyond
     that many open connections and requests in one worker, well below its file-descriptor limit)."""
     return {"http": GuardedH11, "h11_max_incomplete_event_size": MAX_HEADER_BYTES,
-            "limit_concurrency": int(_seconds("PRIORAUTH_MAX_CONNECTIONS", 512)), "timeout_keep_alive": 5,
+            "limit_concurrency": int(seconds_from_env("PRIORAUTH_MAX_CONNECTIONS", 512)), "timeout_keep_alive": 5,
             "backlog": 2048}

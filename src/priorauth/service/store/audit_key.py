@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import stat
 from pathlib import Path
@@ -39,9 +40,17 @@ def key_path(url: str | URL) -> Path:
 
 
 def checkpoints_path(url: str | URL) -> Path:
-    """Where signed checkpoints of the trail go by default: `PRIORAUTH_AUDIT_CHECKPOINTS`, else beside the key."""
+    """Where signed checkpoints of the trail go by default: `PRIORAUTH_AUDIT_CHECKPOINTS`, else one file per
+    database beside the data (`<database file>.checkpoints`; `audit-HOST-PORT-DB.checkpoints` for PostgreSQL)."""
     configured = os.environ.get(CHECKPOINTS_ENV, "").strip()
-    return Path(configured) if configured else Path(f"{key_path(url)}.checkpoints")
+    if configured:
+        return Path(configured)
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        return Path(f"{parsed.database}.checkpoints")
+    name = "-".join(re.sub(r"[^A-Za-z0-9_.]", "_", str(part)) for part in
+                    (parsed.host or "local", parsed.port or 5432, parsed.database or "db"))
+    return data_dir() / f"audit-{name}.checkpoints"
 
 
 def audit_key(url: str | URL, create: bool = True) -> bytes:
