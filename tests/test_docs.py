@@ -282,3 +282,18 @@ def test_determination_doc_names_every_key_of_the_schema():
     doc = (REPO / "docs" / "determination.md").read_text()
     missing = [key for key in determination_schema()["properties"] if f"`{key}`" not in doc]
     assert missing == []
+
+
+# --- docs/security.md ---------------------------------------------------------------------------------------
+
+def test_the_security_page_names_only_tests_and_code_that_exist():
+    """Each safeguard's row names its code and tests: a rename must not leave the page pointing at nothing."""
+    page = (REPO / "docs" / "security.md").read_text(encoding="utf-8")
+    tests_dir = REPO / "tests"
+    sources = {p.name: p.read_text(encoding="utf-8") for p in tests_dir.rglob("test_*.py")}
+    for file, name in re.findall(r"(test_[a-z_]+\.py)(?:::(test_[a-z_0-9]+?)(?:\.\.\.)?)?`", page):
+        assert file in sources, f"docs/security.md names {file}, which does not exist"
+        if name:
+            assert f"def {name}" in sources[file], f"docs/security.md names {file}::{name}, not found"
+    for module in re.findall(r"`((?:service/)?(?:audit|auth|http|store|workflow)/[a-z_]+\.py)`", page):
+        assert (REPO / "src" / "priorauth" / "service" / module.removeprefix("service/")).is_file(), module

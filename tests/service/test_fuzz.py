@@ -70,3 +70,68 @@ def test_no_server_errors(fuzz_target, method, path, mode):
         case.call_and_validate(headers=headers, checks=checks)
 
     run()
+
+
+# --- non-finite and extreme numbers in every numeric field -------------------------------------------------------
+
+def _numeric_paths(schema: dict, defs: dict, prefix: str = "") -> list[str]:
+    """The dotted path of every number in the case schema (a list's items as `[0]`)."""
+    if "$ref" in schema:
+        return _numeric_paths(defs[schema["$ref"].split("/")[-1]], defs, prefix)
+    for key in ("anyOf", "oneOf", "allOf"):
+        if key in schema:
+            return [p for sub in schema[key] for p in _numeric_paths(sub, defs, prefix)]
+    if schema.get("type") in ("number", "integer"):
+        return [prefix]
+    if schema.get("type") == "array":
+        return _numeric_paths(schema.get("items", {}), defs, prefix + "[0]")
+    return [p for name, sub in (schema.get("properties") or {}).items()
+            for p in _numeric_paths(sub, defs, f"{prefix}.{name}" if prefix else name)]
+
+
+def _with_number(doc: dict, path: str, literal: str) -> str:
+    """The case as JSON text with the number at `path` written as `literal` (which JSON may not allow); missing
+    objects and one-item lists on the way are made."""
+    import json
+    import re
+
+    marker = "__NUMBER__"
+    parts = re.findall(r"[^.\[\]]+|\[0\]", path)
+    node: object = doc
+    for i, part in enumerate(parts):
+        value: object = marker if i == len(parts) - 1 else ([] if parts[i + 1] == "[0]" else {})
+        if part == "[0]":
+            assert isinstance(node, list)
+            if not node:
+                node.append(value)
+            elif value == marker:
+                node[0] = marker
+            node = node[0]
+        else:
+            assert isinstance(node, dict)
+            if value == marker or part not in node or not isinstance(node[part], type(value)):
+                node[part] = value
+            node = node[part]
+    return json.dumps(doc).replace(f'"{marker}"', literal)
+
+
+EXTREMES = ["1e400", "-1e400", "NaN", "Infinity", "-Infinity", "1e308", "-1e308", "4.9e-324", "-0.0",
+            "123456789012345678901234567890"]
+
+
+def test_every_numeric_field_takes_extreme_and_non_finite_numbers_without_a_server_error(api):
+    import copy
+
+    from priorauth.case.model import Case
+
+    schema = Case.model_json_schema()
+    paths = _numeric_paths(schema, schema.get("$defs", {}))
+    assert len(paths) >= 10  # doses, scores, percentages, days, weeks, months
+    for path in paths:
+        for literal in EXTREMES:
+            text = _with_number(copy.deepcopy(case_doc(f"extreme-{len(path)}")), path, literal)
+            for route in ("/v1/determinations", "/v1/cases"):
+                r = api.request("POST", route, "clinic_a", text, headers={"Content-Type": "application/json"})
+                assert r.status_code < 500, (route, path, literal, r.status_code, r.text[:300])
+                if literal in ("1e400", "-1e400", "NaN", "Infinity", "-Infinity", "1e308", "-1e308"):
+                    assert r.status_code in (400, 422), (route, path, literal, r.status_code)

@@ -43,3 +43,42 @@ def test_a_bad_database_url_is_a_usage_error():
     assert proc.returncode == 2 and "unsupported database" in proc.stderr
     proc = cli("users", "list", env={"PRIORAUTH_DATABASE_URL": "postgresql+psycopg://u:secret@127.0.0.1:1/x"})
     assert proc.returncode == 2 and "cannot open the database" in proc.stderr and "secret" not in proc.stderr
+
+
+def test_a_second_server_on_the_same_sqlite_file_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'one.db'}"
+    migrate(url)
+    server = Server(url, tmp_path / "server.log").start()
+    try:
+        proc = cli("serve", "--port", "0", env={"PRIORAUTH_DATABASE_URL": url}, timeout=60)
+        assert proc.returncode == 2 and "another `priorauth serve` is using" in proc.stderr, proc.stderr
+    finally:
+        server.stop()
+
+
+def test_workers_exit_with_a_killed_supervisor_and_no_server_starts_beside_them(tmp_path):
+    import os
+    import signal
+
+    url = f"sqlite:///{tmp_path / 'k.db'}"
+    migrate(url)
+    server = Server(url, tmp_path / "server.log", args=["--workers", "2"]).start()
+    deadline = time.monotonic() + 30
+    while server.log().count("Application startup complete") < 2 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    other = Server(f"sqlite:///{tmp_path / 'other.db'}", tmp_path / "other.log")
+    migrate(other.db_url)
+    second = cli("serve", "--port", str(server.port), "--workers", "2",
+                 env={"PRIORAUTH_DATABASE_URL": other.db_url}, timeout=60)
+    assert second.returncode != 0 and "Traceback" not in second.stderr  # the port is taken: said, not shared
+    os.kill(server.proc.pid, signal.SIGKILL)  # the supervisor only: its workers must follow
+    server.proc.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(server.base + "/healthz", timeout=1)
+        except httpx.HTTPError:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("workers still serve after their supervisor was killed")

@@ -76,6 +76,9 @@ def serve(
     url = database_url()
     engine = _engine(migrate=True)
     engine.dispose()
+    from priorauth.service.store.db import hold_serve_lock
+
+    hold_serve_lock(url)  # SQLite: one server per database file
     from priorauth.service.http.protocol import server_options
 
     options = dict(access_log=False, log_level=log_level, server_header=False, timeout_graceful_shutdown=5,

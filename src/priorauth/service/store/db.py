@@ -76,6 +76,27 @@ def make_engine(url: str | None = None) -> Engine:
                          f"unsupported database {parsed.get_backend_name()!r} (sqlite or postgresql+psycopg)")
 
 
+_SERVE_LOCKS: list[int] = []
+
+
+def hold_serve_lock(url: str) -> None:
+    """SQLite: take `<database>-serve.lock` for the life of this process, so a second `serve` on the same file is
+    refused, named, rather than sharing it (one writer process at a time is what SQLite can do well; use
+    PostgreSQL to run several instances). Released by the kernel however the process ends."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
+        return
+    path = f"{parsed.database}-serve.lock"
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        raise PriorAuthError(USAGE, "PRIORAUTH_DATABASE_URL", f"another `priorauth serve` is using {parsed.database} "
+                             "(one server per SQLite file: stop it first, or use PostgreSQL for several)") from None
+    _SERVE_LOCKS.append(fd)
+
+
 def _private_file(database: str | None) -> None:
     """Create the SQLite file readable by its owner only (SQLite gives its -wal and -shm files the same mode),
     and tighten one an older version left world-readable."""
