@@ -245,3 +245,28 @@ def test_the_application_role_can_work_but_not_truncate_drop_triggers_or_alter(d
                     conn.execute(text(statement))
     finally:
         store.close()
+
+
+def test_a_database_locked_by_another_program_is_a_prompt_503_with_retry_after(database, backend, tmp_path):
+    if backend != "sqlite":
+        pytest.skip("a file lock held by another program: SQLite's")
+    import sqlite3
+
+    from .helpers import add_user
+
+    token = add_user(database, "clinic", "submitter", "clinic-a")
+    server = Server(database, tmp_path / "busy.log", extra_env={"PRIORAUTH_STORE_BUSY_SECONDS": "1"}).start()
+    holder = sqlite3.connect(database.removeprefix("sqlite:///"), isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # e.g. a backup tool or a DBA's session
+        t0 = time.monotonic()
+        r = httpx.post(server.base + "/v1/cases", json=case_doc("busy-1"), timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 503 and r.headers["retry-after"] == "5" and time.monotonic() - t0 < 10
+        holder.execute("ROLLBACK")
+        r = httpx.post(server.base + "/v1/cases", json=case_doc("busy-1"), timeout=30,
+                       headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 201
+    finally:
+        holder.close()
+        server.stop()

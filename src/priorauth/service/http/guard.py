@@ -19,6 +19,8 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -74,7 +76,23 @@ async def _on_validation(request: Request, exc: Exception) -> Response:
     return problem_response(field_problem(422, "invalid-request", errors), request.url.path)
 
 
+async def _on_store_busy(request: Request, exc: Exception) -> Response:
+    """The database is locked by someone else, or every connection is busy: 503, retry shortly (nothing was
+    written: the transaction rolled back)."""
+    said = str(getattr(exc, "orig", exc)).lower()
+    if isinstance(exc, OperationalError) and not any(w in said for w in _BUSY):
+        return problem_response(internal_error(exc), request.url.path)  # a defect, not a busy database
+    problem = Problem(503, "unavailable", "the database is busy; nothing was changed: retry shortly")
+    problem.headers["Retry-After"] = "5"
+    return problem_response(problem, request.url.path)
+
+
+_BUSY = ("locked", "busy", "lock timeout", "due to lock", "could not connect", "connection", "server closed")
+
+
 def install_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(OperationalError, _on_store_busy)
+    app.add_exception_handler(PoolTimeout, _on_store_busy)
     app.add_exception_handler(Problem, _on_problem)
     app.add_exception_handler(PriorAuthError, _on_error)
     app.add_exception_handler(StarletteHTTPException, _on_http)

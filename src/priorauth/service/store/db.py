@@ -27,7 +27,17 @@ from priorauth.service.store.config import database_url
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _WRITE = "priorauth_write"
-SQLITE_BUSY_TIMEOUT_MS = 30_000
+def _busy_ms() -> int:
+    """How long a write waits for a database another program has locked before the service answers 503
+    (`PRIORAUTH_STORE_BUSY_SECONDS`, default 5): a prompt "retry later" rather than a 500 after 30 s."""
+    try:
+        seconds = float(os.environ.get("PRIORAUTH_STORE_BUSY_SECONDS", "") or 5)
+    except ValueError:
+        seconds = 5.0
+    return int(max(0.1, seconds) * 1000)
+
+
+SQLITE_BUSY_TIMEOUT_MS = _busy_ms()
 _WRITERS: weakref.WeakKeyDictionary[Engine, _Writers] = weakref.WeakKeyDictionary()  # SQLite engines
 
 
@@ -70,8 +80,10 @@ def make_engine(url: str | None = None) -> Engine:
         raise PriorAuthError(USAGE, "PRIORAUTH_DATABASE_URL", "not a database URL") from None
     if parsed.get_backend_name() == "sqlite":
         return _sqlite_engine(url)
-    if parsed.get_backend_name() == "postgresql":
-        return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if parsed.get_backend_name() == "postgresql":  # a lock held elsewhere for long: 503 (see _busy_ms), not a hang
+        return create_engine(url, hide_parameters=True, pool_pre_ping=True, pool_size=10, max_overflow=20,
+                             pool_timeout=_busy_ms() / 1000 + 5,
+                             connect_args={"options": f"-c lock_timeout={_busy_ms() * 2}"})
     raise PriorAuthError(USAGE, "PRIORAUTH_DATABASE_URL",
                          f"unsupported database {parsed.get_backend_name()!r} (sqlite or postgresql+psycopg)")
 
