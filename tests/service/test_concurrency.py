@@ -100,3 +100,45 @@ def test_50_parallel_reviews_and_updates_lose_nothing(api):
         assert result.ok, result.problems
     finally:
         engine.dispose()
+
+
+def test_two_instances_on_one_postgresql_database_lose_and_duplicate_nothing(backend, database, tmp_path):
+    """How a plan scales the API out: two `serve` instances on one PostgreSQL database, every submission sent
+    to both at once with one Idempotency-Key; each key makes exactly one case, every response names it, and
+    the trail verifies."""
+    if backend != "postgresql":
+        import pytest
+
+        pytest.skip("several instances share PostgreSQL; SQLite is one server per file")
+    from sqlalchemy import text
+
+    from .helpers import Server, add_user
+
+    token = add_user(database, "clinic", "submitter", "clinic-a")
+    servers = [Server(database, tmp_path / f"i{n}.log").start() for n in range(2)]
+    try:
+        def send(job: tuple[int, int]) -> httpx.Response:
+            i, n = job
+            with httpx.Client(timeout=60) as client:
+                return client.post(servers[n].base + "/v1/cases", json=case_doc(f"multi-{i}"),
+                                   headers={"Authorization": f"Bearer {token}", "Idempotency-Key": f"multi-{i}"})
+
+        jobs = [(i, n) for i in range(40) for n in (0, 1)]
+        random.Random(7).shuffle(jobs)
+        with ThreadPoolExecutor(40) as pool:
+            answers = list(pool.map(send, jobs))
+    finally:
+        for s in servers:
+            s.stop()
+    assert all(r.status_code == 201 for r in answers), {r.status_code for r in answers}
+    by_key: dict[str, set[str]] = {}
+    for (i, _), r in zip(jobs, answers, strict=True):
+        by_key.setdefault(f"multi-{i}", set()).add(r.json()["id"])
+    assert len(by_key) == 40 and all(len(ids) == 1 for ids in by_key.values())
+    engine = make_engine(database)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT COUNT(*) FROM cases")).scalar_one() == 40
+        assert verify(engine).ok, verify(engine).problems
+    finally:
+        engine.dispose()
