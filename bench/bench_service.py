@@ -3,8 +3,12 @@
 
     python bench/bench_service.py [--seconds 10] [--clients 50 200] [--workers 1] [--explain full]
     python bench/bench_service.py --endpoint fhir-submit     # PAS Bundles, each stored and answered
+    python bench/bench_service.py --endpoint cases --clients 50 200 [--database-url postgresql+psycopg://...]
+                                                             # writes: where SQLite stops and PostgreSQL starts
 
-Starts `priorauth serve` on 127.0.0.1 (a free port, a throwaway SQLite store, one submitter token), then
+Starts `priorauth serve` on 127.0.0.1 (a free port, a throwaway SQLite store or the empty database
+`--database-url` names, one submitter token; the per-source rate limit and lockout off, since every client is
+127.0.0.1 and the point is the service's capacity), then
 for each concurrency level runs that many closed-loop clients (each a keep-alive HTTP/1.1 connection that
 sends its next request as soon as the previous answer is read) for a warm-up and then `--seconds`.
 Bodies are distinct synthetic cases from bench/generate.py (no two consecutive requests alike). Prints
@@ -35,7 +39,7 @@ from generate import generate_json
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-TARGET_P99_MS_AT_50 = {"determinations": 50.0, "fhir-submit": 100.0}
+TARGET_P99_MS_AT_50 = {"determinations": 50.0, "cases": 100.0, "fhir-submit": 100.0}
 BUNDLES = ROOT / "tests" / "fhir" / "bundles"
 
 
@@ -45,8 +49,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(data_dir: Path, port: int, workers: int, log_level: str) -> subprocess.Popen:
-    env = {**os.environ, "PRIORAUTH_DATA_DIR": str(data_dir), "PRIORAUTH_DATABASE_URL": ""}
+def server_env(data_dir: Path, database_url: str) -> dict[str, str]:
+    return {**os.environ, "PRIORAUTH_DATA_DIR": str(data_dir), "PRIORAUTH_DATABASE_URL": database_url,
+            "PRIORAUTH_RATE_LIMIT": "0", "PRIORAUTH_AUTH_FAILURES": "0"}
+
+
+def start_server(data_dir: Path, port: int, workers: int, log_level: str, database_url: str) -> subprocess.Popen:
+    env = server_env(data_dir, database_url)
     log = open(data_dir / "server.log", "w")  # noqa: SIM115 - the child keeps it
     proc = subprocess.Popen([sys.executable, "-m", "priorauth", "serve", "--host", HOST, "--port", str(port),
                              "--workers", str(workers), "--log-level", log_level], cwd=ROOT, env=env,
@@ -64,8 +73,8 @@ def start_server(data_dir: Path, port: int, workers: int, log_level: str) -> sub
     raise SystemExit("server did not start in 60 s")
 
 
-def make_token(data_dir: Path) -> str:
-    env = {**os.environ, "PRIORAUTH_DATA_DIR": str(data_dir), "PRIORAUTH_DATABASE_URL": ""}
+def make_token(data_dir: Path, database_url: str) -> str:
+    env = server_env(data_dir, database_url)
     out = subprocess.run([sys.executable, "-m", "priorauth", "users", "add", "bench", "--role", "submitter",
                           "--org", "bench"], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     return out.stdout.split()[-1]
@@ -103,7 +112,7 @@ async def client(port: int, requests: list[bytes], offset: int, measure_from: fl
             if t0 >= measure_from:
                 stats.latencies.append(time.perf_counter() - t0)
                 stats.statuses[status] = stats.statuses.get(status, 0) + 1
-                if status != 200:
+                if status not in (200, 201):
                     stats.errors += 1
     except (TimeoutError, OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
         stats.errors += 1
@@ -142,11 +151,12 @@ def build_fhir_requests(port: int, token: str, n: int) -> list[bytes]:
     return out
 
 
-def build_requests(port: int, token: str, explain: str, n: int) -> list[bytes]:
+def build_requests(port: int, token: str, explain: str, n: int, path: str = "/v1/determinations") -> list[bytes]:
     out = []
+    query = f"?explain={explain}" if path == "/v1/determinations" else ""
     for body in generate_json(n):
         raw = body.encode()
-        head = (f"POST /v1/determinations?explain={explain} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
+        head = (f"POST {path}{query} HTTP/1.1\r\nHost: {HOST}:{port}\r\n"
                 f"Authorization: Bearer {token}\r\nContent-Type: application/json\r\n"
                 f"Content-Length: {len(raw)}\r\n\r\n").encode()
         out.append(head + raw)
@@ -163,8 +173,10 @@ def main() -> None:
                         help="detail of each determination (default full, as `priorauth check`)")
     parser.add_argument("--cases", type=int, default=500, help="distinct synthetic cases to send (default 500)")
     parser.add_argument("--log-level", default="info", help="server log level (default info: access log on)")
-    parser.add_argument("--endpoint", choices=["determinations", "fhir-submit"], default="determinations",
-                        help="what to load: /v1/determinations (default) or /fhir/Claim/$submit")
+    parser.add_argument("--endpoint", choices=["determinations", "cases", "fhir-submit"], default="determinations",
+                        help="what to load: /v1/determinations (default), /v1/cases (stored) or /fhir/Claim/$submit")
+    parser.add_argument("--database-url", default="", help="an empty database to use instead of a throwaway "
+                        "SQLite file (e.g. postgresql+psycopg://postgres@127.0.0.1:5432/bench)")
     args = parser.parse_args()
     try:
         import uvloop
@@ -174,13 +186,16 @@ def main() -> None:
         pass
     with tempfile.TemporaryDirectory(prefix="priorauth-bench-") as tmp:
         data_dir = Path(tmp)
-        token = make_token(data_dir)
+        token = make_token(data_dir, args.database_url)
         port = free_port()
-        server = start_server(data_dir, port, args.workers, args.log_level)
+        server = start_server(data_dir, port, args.workers, args.log_level, args.database_url)
         try:
             if args.endpoint == "fhir-submit":
                 requests = build_fhir_requests(port, token, 3000)  # past 3000, an identifier comes back: a resubmission
                 what = "POST /fhir/Claim/$submit"
+            elif args.endpoint == "cases":
+                requests = build_requests(port, token, args.explain, args.cases, "/v1/cases")
+                what = f"POST /v1/cases on {'PostgreSQL' if args.database_url else 'SQLite'}"
             else:
                 requests = build_requests(port, token, args.explain, args.cases)
                 what = f"POST /v1/determinations?explain={args.explain}"

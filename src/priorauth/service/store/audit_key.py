@@ -28,29 +28,31 @@ CHECKPOINTS_ENV = "PRIORAUTH_AUDIT_CHECKPOINTS"
 _LOADED: dict[str, bytes] = {}
 
 
-def key_path(url: str | URL) -> Path:
-    """The key file for the store at `url` (when the key is not given in the environment)."""
-    configured = os.environ.get(KEY_FILE_ENV, "").strip()
+def _beside_data(url: str | URL, env: str, suffix: str, shared: str | None) -> Path:
+    """`env` when set; else beside a SQLite file (`<file><suffix>`), else under the data directory: `shared`
+    (one for every PostgreSQL database) or one file per database (`audit-HOST-PORT-DB<suffix>`)."""
+    configured = os.environ.get(env, "").strip()
     if configured:
         return Path(configured)
     parsed = make_url(url) if isinstance(url, str) else url
     if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        return Path(f"{parsed.database}.key")
-    return data_dir() / "audit.key"
+        return Path(f"{parsed.database}{suffix}")
+    if shared:
+        return data_dir() / shared
+    name = "-".join(re.sub(r"[^A-Za-z0-9_.]", "_", str(part)) for part in
+                    (parsed.host or "local", parsed.port or 5432, parsed.database or "db"))
+    return data_dir() / f"audit-{name}{suffix}"
+
+
+def key_path(url: str | URL) -> Path:
+    """The key file for the store at `url` (when the key is not given in the environment)."""
+    return _beside_data(url, KEY_FILE_ENV, ".key", "audit.key")
 
 
 def checkpoints_path(url: str | URL) -> Path:
     """Where signed checkpoints of the trail go by default: `PRIORAUTH_AUDIT_CHECKPOINTS`, else one file per
     database beside the data (`<database file>.checkpoints`; `audit-HOST-PORT-DB.checkpoints` for PostgreSQL)."""
-    configured = os.environ.get(CHECKPOINTS_ENV, "").strip()
-    if configured:
-        return Path(configured)
-    parsed = make_url(url) if isinstance(url, str) else url
-    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
-        return Path(f"{parsed.database}.checkpoints")
-    name = "-".join(re.sub(r"[^A-Za-z0-9_.]", "_", str(part)) for part in
-                    (parsed.host or "local", parsed.port or 5432, parsed.database or "db"))
-    return data_dir() / f"audit-{name}.checkpoints"
+    return _beside_data(url, CHECKPOINTS_ENV, ".checkpoints", None)
 
 
 def audit_key(url: str | URL, create: bool = True) -> bytes:
