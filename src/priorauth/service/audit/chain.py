@@ -28,8 +28,8 @@ from priorauth.service.store.audit_key import audit_key, sign
 from priorauth.service.store.db import reading
 from priorauth.service.store.seals import SEALED, canonical, event_hash, pk_of, row_digest, row_key, sha256_text
 
-__all__ = ["SEALED", "REQUEST", "append", "canonical", "checkpoint", "event_hash", "read_checkpoints", "sha256_text",
-           "touch", "verify", "write_checkpoint"]
+__all__ = ["SEALED", "REQUEST", "append", "append_many", "canonical", "checkpoint", "event_hash", "read_checkpoints",
+           "sha256_text", "touch", "verify", "write_checkpoint"]
 
 BATCH = 2000
 _QUIET_KEYS = ("idempotency_keys", "fhir_identifiers")  # their keys are a client's words: shown hashed
@@ -68,7 +68,7 @@ def _touched_rows(conn: Connection) -> dict[str, str | None]:
 
 
 def append(conn: Connection, actor: str, role: str, action: str, case_id: str | None,
-           details: dict[str, Any] | None = None) -> int:
+           details: dict[str, Any] | None = None, request: dict[str, str] | None = None) -> int:
     """Append one event inside the caller's write transaction; returns its sequence number.
 
     The head row is locked (FOR UPDATE on PostgreSQL; SQLite writers are already serialized), so
@@ -78,7 +78,7 @@ def append(conn: Connection, actor: str, role: str, action: str, case_id: str | 
     rows = _touched_rows(conn)
     if rows:
         details["rows"] = rows
-    request = REQUEST.get()
+    request = request or REQUEST.get()  # given: an event written for a request by another thread (access.py)
     if request:
         details["request"] = request
     head = conn.execute(select(m.audit_head.c.seq, m.audit_head.c.hash)
@@ -90,6 +90,25 @@ def append(conn: Connection, actor: str, role: str, action: str, case_id: str | 
                                                case_id=case_id, details=body, prev_hash=head.hash, hash=digest))
     conn.execute(update(m.audit_head).where(m.audit_head.c.id == 1).values(seq=seq, hash=digest))
     return seq
+
+
+def append_many(conn: Connection, events: list[tuple[str, str, str, dict[str, Any], dict[str, str] | None]]) -> None:
+    """Append (actor, role, action, details, request) events, none about a case or a row, in one go: one read and
+    one update of the head for all of them (the group commit of access.py)."""
+    if not events:
+        return
+    head = conn.execute(select(m.audit_head.c.seq, m.audit_head.c.hash)
+                        .where(m.audit_head.c.id == 1).with_for_update()).one()
+    key, seq, prev, rows = audit_key(conn.engine.url), head.seq, head.hash, []
+    for actor, role, action, details, request in events:
+        seq, at = seq + 1, m.now()
+        body = canonical(dict(details, request=request) if request else details)
+        digest = event_hash(key, seq, m.iso(at), actor, role, action, None, body, prev)
+        rows.append({"seq": seq, "at": at, "actor": actor, "role": role, "action": action, "case_id": None,
+                     "details": body, "prev_hash": prev, "hash": digest})
+        prev = digest
+    conn.execute(insert(m.audit_events), rows)
+    conn.execute(update(m.audit_head).where(m.audit_head.c.id == 1).values(seq=seq, hash=prev))
 
 
 def event_dict(row: Any) -> dict[str, Any]:

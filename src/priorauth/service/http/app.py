@@ -23,6 +23,7 @@ from priorauth.service.http.limits import SourceLimits
 from priorauth.service.http.problems import ProblemBody
 from priorauth.service.http.schemas import ReviewIn
 from priorauth.service.store.db import schema_is_current
+from priorauth.service.workflow.access import AuditQueue
 from priorauth.service.workflow.state import Store
 
 DESCRIPTION = """Prior authorization for intrathecal and epidural drug delivery, as a service.
@@ -112,7 +113,9 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
         gc.collect()
         gc.freeze()
         keeper = asyncio.create_task(_checkpoints(store))
+        _app.state.audit.start()
         yield
+        _app.state.audit.stop()
         keeper.cancel()
         await run_in_threadpool(_checkpoint_now, store)
         store.close()
@@ -124,6 +127,7 @@ def create_app(store: Store | None = None, policy_dir: Path | None = None) -> Fa
         _add_docs(app)
     install_handlers(app)
     app.state.limits = SourceLimits()
+    app.state.audit = AuditQueue(store)
     app.add_middleware(Guard, limits=app.state.limits)
     app.include_router(routes.router)
     app.include_router(policies.router)

@@ -29,7 +29,7 @@ from priorauth.service.http.schemas import (
 )
 from priorauth.service.http.trail import read_trail
 from priorauth.service.workflow import cases, reviews, subscriptions
-from priorauth.service.workflow.access import audit_evaluation, audit_refusal
+from priorauth.service.workflow.access import evaluation_details
 from priorauth.service.workflow.evaluation import evaluate
 from priorauth.service.workflow.state import Store
 from priorauth.vocab import Explain
@@ -71,7 +71,7 @@ async def _refused(request: Request, user: User | None, action: str, details: di
         locked = request.app.state.limits.failed(source)
         if locked:
             details = details | {"locked_out": True}
-    await run_in_threadpool(audit_refusal, store_of(request), user, action, details)
+    await request.app.state.audit.record(user, action, details)
 
 
 def role(*allowed: str):
@@ -167,7 +167,7 @@ async def determinations(request: Request) -> Response:
             raise Problem(422, "invalid-request", f"no policy {pid[:100]!r}; known: {', '.join(policies.ids)}",
                           f"policy[{i}]" if len(policy) > 1 else "policy")
     results = evaluate(case, store.compiled, as_of, policy or None, explain)
-    await run_in_threadpool(audit_evaluation, store, user, results)  # PHI was read: who, when, from where
+    await request.app.state.audit.record(user, "case.evaluate", evaluation_details(results))  # PHI was read
     return _json({"case": case.id, "determinations": results})
 
 
