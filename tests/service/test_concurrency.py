@@ -142,3 +142,28 @@ def test_two_instances_on_one_postgresql_database_lose_and_duplicate_nothing(bac
         assert verify(engine).ok, verify(engine).problems
     finally:
         engine.dispose()
+
+
+def test_50_parallel_evaluations_each_leave_one_event_and_the_chain_verifies(api):
+    """Evaluation events are group-committed: every answered request's event is in the trail, once."""
+    def post(i: int) -> httpx.Response:
+        with httpx.Client(timeout=60) as client:
+            return client.post(api.server.base + "/v1/determinations", json=case_doc(f"eval-{i}"),
+                               headers={**api.auth("reviewer"), "X-Request-ID": f"group-commit-{i:04d}"})
+
+    with ThreadPoolExecutor(PARALLEL) as pool:
+        answers = list(pool.map(post, range(PARALLEL)))
+    assert [r.status_code for r in answers] == [200] * PARALLEL
+    seen: list[str] = []
+    page, total = 1, None
+    while total is None or (page - 1) * 500 < total:
+        body = api.request("GET", f"/v1/audit?per_page=500&page={page}", "admin").json()
+        total, page = body["total"], page + 1
+        seen += [e["details"]["request"]["id"] for e in body["events"] if e["action"] == "case.evaluate"
+                 and e["details"].get("request", {}).get("id", "").startswith("group-commit-")]
+    assert sorted(seen) == [f"group-commit-{i:04d}" for i in range(PARALLEL)]
+    engine = make_engine(api.server.db_url)
+    try:
+        assert verify(engine).ok
+    finally:
+        engine.dispose()
