@@ -270,3 +270,39 @@ def test_a_database_locked_by_another_program_is_a_prompt_503_with_retry_after(d
     finally:
         holder.close()
         server.stop()
+
+
+def test_tls_serves_https_with_strict_transport_security(database, tmp_path):
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is needed to make a throwaway certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True, timeout=60)
+    server = Server(database, tmp_path / "tls.log", args=["--ssl-certfile", str(cert), "--ssl-keyfile", str(key)])
+    server._wait_ready = lambda timeout: _https_ready(server, timeout)  # the helper polls plain HTTP
+    server.start()
+    try:
+        r = httpx.get(f"https://127.0.0.1:{server.port}/healthz", verify=str(cert), timeout=10)
+        assert r.status_code == 200 and r.headers["strict-transport-security"].startswith("max-age=")
+        with pytest.raises(httpx.HTTPError):
+            httpx.get(f"http://127.0.0.1:{server.port}/healthz", timeout=5).raise_for_status()
+    finally:
+        server.stop()
+
+
+def _https_ready(server: Server, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            return False
+        try:
+            if httpx.get(f"https://127.0.0.1:{server.port}/healthz", verify=False, timeout=1).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    return False
