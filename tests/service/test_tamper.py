@@ -213,3 +213,70 @@ def test_the_cli_verifies_against_the_checkpoint_file_and_without_the_key_refuse
     assert bad.returncode == 1 and "truncated" in bad.stderr
     other_key = cli("audit", "verify", env={**env, "PRIORAUTH_AUDIT_KEY": "ab" * 32})
     assert other_key.returncode == 1 and "contents do not match its hash" in other_key.stderr
+
+
+def _legacy_store(url: str, tamper: bool = False):
+    """A store as the previous version left it (migration 0002, a plain SHA-256 chain), with one user and its
+    event; `tamper` edits the event afterwards."""
+    from alembic import command
+    from sqlalchemy import insert, update
+
+    from priorauth.service.store.db import alembic_config, make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        command.upgrade(alembic_config(conn), "0002")
+        conn.commit()
+    at = m.now()
+    details = canonical({"user": "old-admin"})
+    digest = sha256_text(canonical([1, m.iso(at), "cli", "admin", "user.create", None, details, m.GENESIS_HASH]))
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO users (name, role, org, token_hash, created_at) VALUES "
+                          f"('old-admin', 'admin', NULL, '{hash_token('pa_old')}', CURRENT_TIMESTAMP)"))
+        conn.execute(insert(m.audit_events).values(seq=1, at=at, actor="cli", role="admin", action="user.create",
+                                                   case_id=None, details=details, prev_hash=m.GENESIS_HASH,
+                                                   hash=digest))
+        conn.execute(update(m.audit_head).where(m.audit_head.c.id == 1).values(seq=1, hash=digest))
+    if tamper:
+        drop = "DROP TRIGGER audit_events_no_update" if engine.dialect.name == "sqlite" else \
+            "DROP TRIGGER audit_events_immutable ON audit_events"
+        with engine.begin() as conn:
+            conn.execute(text(drop))
+            conn.execute(text("UPDATE audit_events SET actor = 'eve'"))
+    return engine
+
+
+@pytest.fixture
+def empty(backend, tmp_path):
+    """A new, unmigrated database of the backend."""
+    from .helpers import new_database
+
+    url, cleanup = new_database(backend, tmp_path)
+    yield url
+    cleanup()
+
+
+def test_an_older_stores_intact_trail_is_re_keyed_on_upgrade_and_verifies(empty):
+    from priorauth.service.store.db import migrate
+
+    engine = _legacy_store(empty)
+    try:
+        migrate(engine)
+        result = verify(engine)
+        assert result.ok, result.problems
+        with engine.connect() as conn:
+            actions = conn.execute(select(m.audit_events.c.action).order_by(m.audit_events.c.seq)).scalars().all()
+        assert actions == ["user.create", "audit.keyed"]  # the old event, now keyed; then every row recorded
+    finally:
+        engine.dispose()
+
+
+def test_an_older_stores_tampered_trail_stops_the_upgrade(empty):
+    from priorauth.service.store.db import migrate
+
+    engine = _legacy_store(empty, tamper=True)
+    try:
+        with pytest.raises(Exception, match="does not verify"):
+            migrate(engine)
+    finally:
+        engine.dispose()
