@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from priorauth.errors import PolicyError, field_path
 from priorauth.policy.model import Policy, PolicySet
-from priorauth.yamlio import load_yaml
+from priorauth.yamlio import compose_yaml, load_yaml
 
 POLICY_GLOB = "policy*.yaml"
 
@@ -46,21 +46,21 @@ def load_policy_file(path: Path) -> Policy:
     except OSError as exc:
         raise PolicyError(str(path), f"cannot read: {exc.strerror or exc}") from None
     try:
-        root = yaml.compose(text)
         data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
         raise PolicyError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
-    if not isinstance(data, dict) or root is None:
+    if not isinstance(data, dict):
         raise PolicyError(str(path), "a policy file must be a YAML mapping")
     try:
         return Policy.model_validate(data)
     except ValidationError as exc:
         err = exc.errors(include_url=False)[0]
         loc = tuple(err["loc"])
-        # Validators on a node report the node; a missing key is reported at its parent.
-        line = _line_of(root, loc)
+        # Validators on a node report the node; a missing key is reported at its parent. Only an invalid file
+        # is parsed a second time, for the line numbers.
+        line = _line_of(compose_yaml(text), loc)
         msg = err["msg"].removeprefix("Value error, ")
         more = len(exc.errors()) - 1
         suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
