@@ -18,7 +18,7 @@ RANK = {
     "policy": 2, "knowledge": 2,
     "engine": 3,
     "intake": 4, "evidence": 4,  # peers: a FHIR request and a note each become facts of a case
-    "tester": 5,
+    "tester": 5, "batch": 5,  # peers: each runs many cases through the engine
     "service": 6,
     "cli": 7,
     "__main__": 8,  # python -m priorauth: the entry point runs the CLI

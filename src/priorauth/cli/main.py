@@ -8,7 +8,17 @@ from typing import Annotated
 import typer
 
 from priorauth import __version__
-from priorauth.cli import check_cmd, codes_cmd, demo_cmd, extract_cmd, fhir_cmd, policies_cmd, schema_cmd, service_cmd
+from priorauth.cli import (
+    batch_cmd,
+    check_cmd,
+    codes_cmd,
+    demo_cmd,
+    extract_cmd,
+    fhir_cmd,
+    policies_cmd,
+    schema_cmd,
+    service_cmd,
+)
 from priorauth.errors import PriorAuthError
 
 app = typer.Typer(
@@ -20,6 +30,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command()(check_cmd.check)
+app.command()(batch_cmd.batch)
 app.command()(demo_cmd.demo)
 app.command()(extract_cmd.extract)
 app.add_typer(policies_cmd.app, name="policies")
