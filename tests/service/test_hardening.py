@@ -113,13 +113,21 @@ def test_a_header_bomb_is_refused_and_the_server_keeps_serving(strict):
 
 def test_repeated_bad_tokens_lock_the_source_out_with_retry_after_and_the_trail_says_so(strict):
     server, token = strict
-    for _ in range(4):
+    for _ in range(10):  # no token at all guesses nothing: never counted
+        assert httpx.get(server.base + "/v1/cases").status_code == 401
+    for _ in range(5):  # the fifth wrong token locks the address out
         assert httpx.get(server.base + "/v1/cases", headers={"Authorization": "Bearer pa_guess"}).status_code == 401
-    assert httpx.get(server.base + "/v1/cases").status_code == 401  # the fifth failure locks it out
     locked = httpx.get(server.base + "/v1/cases", headers={"Authorization": f"Bearer {token}"})
     assert locked.status_code == 429 and 1 <= int(locked.headers["retry-after"]) <= 30
     assert locked.json()["code"] == "too-many-requests"
     assert httpx.get(server.base + "/healthz").status_code == 200  # the health check is never locked
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(server.db_url)
+    with engine.connect() as conn:
+        details = conn.execute(text("SELECT details FROM audit_events WHERE action = 'auth.refused'")).scalars().all()
+    engine.dispose()
+    assert len(details) == 15 and sum('"locked_out":true' in d for d in details) == 1
 
 
 def test_a_source_over_its_rate_gets_429(database, tmp_path):

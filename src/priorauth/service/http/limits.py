@@ -5,12 +5,13 @@ traffic stays well below:
 | variable | default | |
 |---|---|---|
 | `PRIORAUTH_RATE_LIMIT` | 1000 | requests per second per source (a burst of twice that); 0: no limit |
-| `PRIORAUTH_AUTH_FAILURES` | 20 | missing or bad tokens from one source within a minute before it is locked out |
+| `PRIORAUTH_AUTH_FAILURES` | 50 | wrong, revoked or expired tokens from one source in a minute: then locked out |
 | `PRIORAUTH_LOCKOUT_SECONDS` | 60 | how long a locked-out source gets 429 for everything |
 
-Counts are per worker process (a lockout takes effect in the worker that saw the failures; with N workers an
-attacker gets at most N times the failures). Behind a reverse proxy the source is the client's address only if
-the proxy is trusted to send it (uvicorn's `--forwarded-allow-ips`).
+A request with no token guesses nothing and is not counted. Counts are per worker process (a lockout takes
+effect in the worker that saw the failures; with N workers an attacker gets at most N times the failures).
+Behind a reverse proxy the source is the client's address only if the proxy is trusted to send it (uvicorn's
+`--forwarded-allow-ips`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def _env_number(name: str, default: float) -> float:
 @dataclass
 class SourceLimits:
     rate: float = field(default_factory=lambda: _env_number("PRIORAUTH_RATE_LIMIT", 1000))
-    failures: int = field(default_factory=lambda: int(_env_number("PRIORAUTH_AUTH_FAILURES", 20)))
+    failures: int = field(default_factory=lambda: int(_env_number("PRIORAUTH_AUTH_FAILURES", 50)))
     lockout: float = field(default_factory=lambda: _env_number("PRIORAUTH_LOCKOUT_SECONDS", 60))
     window: float = 60.0
     _buckets: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -68,7 +69,7 @@ class SourceLimits:
         return None
 
     def failed(self, source: str | None) -> bool:
-        """Count a missing or bad token from `source`; True when this failure locks it out."""
+        """Count a wrong token from `source`; True when this failure locks it out."""
         if source is None or not self.failures:
             return False
         now = time.monotonic()

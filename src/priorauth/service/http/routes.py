@@ -58,19 +58,16 @@ async def current_user(request: Request,
         raise unauthorized("send Authorization: Bearer TOKEN (a token from `priorauth users add`)")
     user = await store_of(request).tokens.user_for(cred.credentials)
     if user is None:
-        await _refused(request, None, "auth.refused", {"reason": "unknown, revoked or expired token"})
+        await _refused(request, None, "auth.refused", {"reason": "unknown, revoked or expired token"}, guess=True)
         raise unauthorized("unknown, revoked or expired token")
     return user
 
 
-async def _refused(request: Request, user: User | None, action: str, details: dict) -> None:
-    """A refused request is an audit event (with its id and source, never its token); a source sending bad
-    tokens is locked out after a few (limits.py), and the lockout is one event, not one per refusal."""
-    source = request.client.host if request.client else None
-    if user is None:
-        locked = request.app.state.limits.failed(source)
-        if locked:
-            details = details | {"locked_out": True}
+async def _refused(request: Request, user: User | None, action: str, details: dict, guess: bool = False) -> None:
+    """A refused request is an audit event (with its id and source, never its token); a source sending wrong
+    tokens (`guess`) is locked out after many (limits.py), and the lockout is noted in the event that caused it."""
+    if guess and request.app.state.limits.failed(request.client.host if request.client else None):
+        details = details | {"locked_out": True}
     await request.app.state.audit.record(user, action, details)
 
 
