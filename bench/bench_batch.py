@@ -1,7 +1,8 @@
-"""`priorauth batch` at two input sizes, side by side: cases/s and peak memory of the run (the parent and its
-worker processes), to show memory does not grow with the input.
+"""`priorauth batch` at several input sizes, side by side: cases/s and peak memory of the run (the parent and its
+worker processes), to show memory does not grow with the input; then the same on a Dask LocalCluster of 1 and 2
+workers, and the cluster's per-task overhead (a trivial task's round trip), which sets how a real cluster scales.
 
-    python bench/bench_batch.py [--sizes 2000 8000] [--workers 2]
+    python bench/bench_batch.py [--sizes 2000 8000] [--workers 2] [--out parquet|jsonl] [--dask-size 8000]
 
 Cases are distinct synthetic ones from bench/generate.py, written to a temporary JSONL file first (not timed).
 """
@@ -22,35 +23,80 @@ from generate import generate_json
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run(size: int, workers: int, tmp: Path) -> tuple[float, float, int]:
-    source, out = tmp / f"in-{size}.jsonl", tmp / f"out-{size}.jsonl"
-    with source.open("w", encoding="utf-8") as f:
-        for text in generate_json(size):
-            f.write(json.dumps(json.loads(text)) + "\n")
+def write_cases(size: int, tmp: Path) -> Path:
+    source = tmp / f"in-{size}.jsonl"
+    if not source.exists():
+        with source.open("w", encoding="utf-8") as f:
+            for text in generate_json(size):
+                f.write(json.dumps(json.loads(text)) + "\n")
+    return source
+
+
+def count_rows(out: Path) -> int:
+    if not out.exists():
+        return 0
+    if out.suffix == ".parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(out).metadata.num_rows
+    return sum(1 for _ in out.open())
+
+
+def run(size: int, tmp: Path, out_format: str, *where: str) -> tuple[float, float, int]:
+    source, out = write_cases(size, tmp), tmp / f"out-{size}.{out_format}"
+    out.unlink(missing_ok=True)
     code = ("import resource, sys; from priorauth.cli.main import main; sys.argv = ['priorauth'] + sys.argv[1:];"
             "\ntry: main()\nfinally:\n  r = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
             " c = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss;"
             " sys.stderr.write(f'PEAK {r} {c}\\n')")
     t0 = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", code, "batch", str(source), "--out", str(out), "--workers",
-                           str(workers), "--no-notes"], capture_output=True, text=True, cwd=ROOT)
+    proc = subprocess.run([sys.executable, "-c", code, "batch", str(source), "--out", str(out), *where,
+                           "--no-notes"], capture_output=True, text=True, cwd=ROOT)
     seconds = time.perf_counter() - t0
-    peak = next(line for line in proc.stderr.splitlines() if line.startswith("PEAK")).split()
-    rows = sum(1 for _ in out.open()) if out.exists() else 0
-    return seconds, max(int(peak[1]), int(peak[2])) / 1024, rows
+    peak = next((line for line in proc.stderr.splitlines() if line.startswith("PEAK")), None)
+    if peak is None or proc.returncode not in (0, 1):
+        sys.exit(f"batch failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    _, parent, children = peak.split()
+    return seconds, max(int(parent), int(children)) / 1024, count_rows(out)
+
+
+def task_overhead(address: str, n: int = 200) -> float:
+    """Milliseconds per trivial task, submitted and gathered one at a time (the scheduler round trip)."""
+    from distributed import Client
+
+    with Client(address) as client:
+        client.submit(abs, -1, pure=False).result()
+        t0 = time.perf_counter()
+        for i in range(n):
+            client.submit(abs, -i, pure=False).result()
+        return (time.perf_counter() - t0) / n * 1000
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 8000])
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--out", choices=["parquet", "jsonl"], default="parquet")
+    parser.add_argument("--dask-size", type=int, default=8000, help="cases for the Dask runs (0: skip them)")
     args = parser.parse_args()
-    print(f"priorauth batch, {args.workers} workers, {os.cpu_count()} CPUs (whole run, start-up included)")
-    print(f"{'cases':>8} {'rows':>8} {'seconds':>8} {'cases/s':>8} {'peak MB (largest process)':>26}")
+    print(f"priorauth batch to {args.out}, summary rows, {os.cpu_count()} CPUs (whole run, start-up included)")
+    print(f"{'where':>18} {'cases':>8} {'rows':>8} {'seconds':>8} {'cases/s':>8} {'peak MB (largest process)':>26}")
     with tempfile.TemporaryDirectory(prefix="priorauth-batch-") as tmp:
         for size in args.sizes:
-            seconds, peak, rows = run(size, args.workers, Path(tmp))
-            print(f"{size:>8} {rows:>8} {seconds:>8.1f} {size / seconds:>8.0f} {peak:>26.0f}")
+            seconds, peak, rows = run(size, Path(tmp), args.out, "--workers", str(args.workers))
+            print(f"{f'{args.workers} local workers':>18} {size:>8} {rows:>8} {seconds:>8.1f} {size / seconds:>8.0f} "
+                  f"{peak:>26.0f}")
+        if not args.dask_size:
+            return
+        from distributed import LocalCluster
+
+        for n in (1, 2):
+            with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+                seconds, peak, rows = run(args.dask_size, Path(tmp), args.out, "--dask", cluster.scheduler_address)
+                overhead = task_overhead(cluster.scheduler_address)
+            print(f"{f'dask, {n} worker(s)':>18} {args.dask_size:>8} {rows:>8} {seconds:>8.1f} "
+                  f"{args.dask_size / seconds:>8.0f} {peak:>26.0f}   (a trivial task: {overhead:.2f} ms)")
+        print("peak MB of a Dask run is the client's; the workers' memory is the cluster's")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 
+import pyarrow as pa
+import pyarrow.parquet as pq
+
 from conftest import CASES, needs_shared, run_cli
 
 
@@ -60,6 +63,55 @@ def test_usage_errors_write_nothing(tmp_path):
     out = tmp_path / "rows.jsonl"
     assert run_cli("batch", str(tmp_path / "missing.jsonl"), "--out", str(out)).returncode == 2
     (tmp_path / "in.jsonl").write_text("{}\n")
-    proc = run_cli("batch", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "rows.parquet"))
-    assert proc.returncode == 2 and "Parquet" in proc.stderr
-    assert not out.exists() and not (tmp_path / "rows.parquet").exists()
+    proc = run_cli("batch", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "rows.csv"))
+    assert proc.returncode == 2 and "--out" in proc.stderr and "Parquet" in proc.stderr
+    proc = run_cli("batch", str(tmp_path / "in.jsonl"), "--out", str(out), "--dask", "tcp://127.0.0.1:9")
+    assert proc.returncode == 2 and "no Dask scheduler" in proc.stderr
+    pq.write_table(pa.table({"body": ["{}"]}), tmp_path / "in.parquet")
+    proc = run_cli("batch", str(tmp_path / "in.parquet"), "--out", str(out))
+    assert proc.returncode == 2 and "'case' column" in proc.stderr and "body" in proc.stderr
+    assert not list(tmp_path.glob("rows.*"))
+
+
+def _case_lines() -> list[str]:
+    return [json.dumps(json.loads(p.read_text())) for p in sorted(CASES.glob("*.json")) if p.name != "expected.json"]
+
+
+@needs_shared
+def test_parquet_in_and_out_hold_the_rows_jsonl_holds(tmp_path):
+    texts = _case_lines() + ["not json"]
+    pq.write_table(pa.table({"case": texts}), tmp_path / "in.parquet", row_group_size=3)  # several row groups
+    (tmp_path / "in.jsonl").write_text("\n".join(texts) + "\n", encoding="utf-8")
+    assert run_cli("batch", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "rows.jsonl"), "-w", "1",
+                   "--explain", "fails").returncode == 1  # the bad line
+    proc = run_cli("batch", str(tmp_path / "in.parquet"), "--out", str(tmp_path / "rows.parquet"), "-w", "1",
+                   "--explain", "fails")
+    assert proc.returncode == 1, proc.stderr
+    table = pq.read_table(tmp_path / "rows.parquet")
+    assert table.schema.field("not_met").type == pa.list_(pa.string())
+    got = table.to_pylist()
+    want = _rows(tmp_path / "rows.jsonl")
+    assert len(got) == len(want) > len(texts)
+    for g, w in zip(got, want, strict=True):
+        assert g["source"].rsplit(":", 1)[1] == w["source"].rsplit(":", 1)[1]  # the row (or line) number
+        assert (g["case"], g["policy"], g["decision"], g["not_met"], g["unknown"], g["error"]) == \
+            (w["case"], w["policy"], w["decision"], w["not_met"], w["unknown"], w["error"])
+        assert dict(g["findings"]) == w["findings"]
+        assert (json.loads(g["determination"]) if g["determination"] else None) == w["determination"]
+    assert got[-1]["error"] and got[-1]["source"].endswith(f":{len(texts)}")
+
+
+@needs_shared
+def test_a_dask_cluster_gives_the_rows_local_workers_give(tmp_path):
+    from distributed import LocalCluster
+
+    source = tmp_path / "in.jsonl"
+    source.write_text("\n".join(_case_lines() * 8) + "\n", encoding="utf-8")
+    local, dask = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    assert run_cli("batch", str(source), "--out", str(local), "--workers", "1").returncode == 0
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster:
+        # small tasks here, so both workers get several and the order of their results must be put back
+        proc = run_cli("batch", str(source), "--out", str(dask), "--dask", cluster.scheduler_address, "--chunk", "5")
+        assert proc.returncode == 0, proc.stderr
+        assert "evaluate_chunk" in cluster.scheduler.task_prefixes  # the cases ran as tasks of this cluster
+    assert dask.read_bytes() == local.read_bytes()

@@ -15,11 +15,19 @@ from priorauth.vocab import Explain
 
 
 def batch(
-    input: Annotated[Path, typer.Argument(help="A JSONL file of cases (one priorauth-case/1 object per line) or a "
-                                          "folder of case files.", show_default=False)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="The rows, as JSON lines (.jsonl).", show_default=False)],
+    input: Annotated[str, typer.Argument(
+        help="The cases: a JSONL file (one priorauth-case/1 object per line), a Parquet file (a 'case' column of "
+             "case JSON), a folder of case files, or the service's store (its database URL, or 'db' for the "
+             "configured one: each case's current revision).", show_default=False)],
+    out: Annotated[Path, typer.Option("--out", "-o", help="The rows: JSON lines (.jsonl) or Parquet (.parquet).",
+                                      show_default=False)],
     workers: Annotated[int, typer.Option("--workers", "-w", help="Worker processes (default: one per core).")]
     = 0,
+    dask: Annotated[str | None, typer.Option("--dask", help="Run on the Dask cluster at this scheduler address "
+                                             "(tcp://HOST:PORT) instead of local processes.", show_default=False)]
+    = None,
+    chunk: Annotated[int, typer.Option("--chunk", help="Cases per task (default: 64 locally, 2048 on Dask, where "
+                                       "each task costs a scheduler round trip).", show_default=False)] = 0,
     policy: Annotated[list[str] | None, typer.Option("--policy", "-p", help="Only this policy id (repeatable).")]
     = None,
     as_of: Annotated[str | None, typer.Option("--as-of", help="Look-back date (YYYY-MM-DD); default: each "
@@ -31,37 +39,86 @@ def batch(
 ) -> None:
     """Evaluate every case of INPUT and write one row per case and policy to --out: source (file:line), case id,
     policy, version and content hash, decision, not-met and unknown criterion ids, finding counts, and the
-    determination at --explain. Cases stream through worker processes; memory does not grow with the input.
+    determination at --explain (JSON text in Parquet). Cases stream through worker processes, or Dask tasks
+    with --dask; memory does not grow with the input.
 
     A case that cannot be read or decided is a row with its `error` (the run goes on). Exit status 0: every
     case decided; 1: some cases are error rows; 2: a usage error (nothing written).
     """
     import os
 
-    from priorauth.batch.stream import Job, read_inputs, run
+    from priorauth.batch.sinks import open_sink
+    from priorauth.batch.stream import CHUNK, DASK_CHUNK, Job, run, run_on_dask
     from priorauth.cli.options import compiled_policies
 
     day = parse_date(as_of, "--as-of")
-    if out.suffix.lower() not in (".jsonl", ".ndjson"):
-        raise PriorAuthError(USAGE, "--out", "write JSON lines (.jsonl); Parquet output is not built yet")
     if workers < 0:
         raise PriorAuthError(USAGE, "--workers", "0 (one per core) or more")
+    if chunk < 0:
+        raise PriorAuthError(USAGE, "--chunk", "1 or more cases per task")
+    if dask is not None and workers:
+        raise PriorAuthError(USAGE, "--dask", "the cluster's workers run the cases: leave out --workers")
     loaded = compiled_policies(policies)  # a bad policy folder or id stops here, before anything is written
     for pid in policy or []:
         loaded.versions(pid)
-    items = read_inputs(input)
+    items = _inputs(input)
     first = next(items, None)
     if first is None:
-        raise PriorAuthError(USAGE, str(input), "no cases in it")
-    job = Job(policies, tuple(policy) if policy else None, day, explain, not no_notes)
-    count = workers or os.cpu_count() or 1
-    tmp = out.with_name(out.name + ".partial")
-    with tmp.open("wb") as sink, _progress() as advance:
-        totals = run(_chain(first, items), sink, job, count, advance)
-    tmp.replace(out)  # the output appears whole, or not at all
+        raise PriorAuthError(USAGE, input, "no cases in it")
+    sink = open_sink(out)
+    job = Job(tuple(policy) if policy else None, day, explain, not no_notes, sink.format)
+    try:
+        with _progress(_count(input)) as advance:
+            if dask is not None:
+                totals = run_on_dask(_chain(first, items), sink, job, loaded, _dask_address(dask), advance,
+                                     chunk or DASK_CHUNK)
+            else:
+                totals = run(_chain(first, items), sink, job, loaded, workers or os.cpu_count() or 1, advance,
+                              chunk or CHUNK)
+    except BaseException:
+        sink.abandon()  # the output appears whole, or not at all
+        raise
+    sink.close()
     typer.echo(f"{totals.cases} cases, {totals.rows} rows, {totals.failed} failed -> {out}", err=True)
     if totals.failed:
         raise typer.Exit(1)
+
+
+def _inputs(value: str):
+    from priorauth.batch.inputs import read_inputs
+
+    if value == "db" or value.startswith(("sqlite:", "postgresql:", "postgresql+")):
+        from priorauth.service.store.config import database_url
+        from priorauth.service.store.export import current_cases
+
+        return current_cases(database_url() if value == "db" else value)
+    return read_inputs(Path(value))
+
+
+def _count(value: str) -> int | None:
+    if not sys.stderr.isatty() or value == "db" or ":" in value and not Path(value).exists():
+        return None  # no bar to show, or the store (counting it would be a query of its own)
+    from priorauth.batch.inputs import count_inputs
+
+    return count_inputs(Path(value))
+
+
+def _dask_address(value: str) -> str:
+    """The scheduler address, checked: an unreachable cluster is a usage error, not a hang."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(value if "://" in value else f"tcp://{value}")
+    try:
+        if parts.scheme != "tcp" or not parts.hostname or not parts.port:
+            raise ValueError
+        with socket.create_connection((parts.hostname, parts.port), timeout=5):
+            pass
+    except ValueError:
+        raise PriorAuthError(USAGE, "--dask", f"not a scheduler address (tcp://HOST:PORT): {value!r}") from None
+    except OSError as exc:
+        raise PriorAuthError(USAGE, "--dask", f"no Dask scheduler at {value} ({exc.strerror or exc})") from None
+    return f"tcp://{parts.hostname}:{parts.port}"
 
 
 def _chain(first, rest):
@@ -70,18 +127,26 @@ def _chain(first, rest):
 
 
 class _progress:
-    """A rich progress bar (count, rate, elapsed) on stderr when it is a terminal; silent otherwise."""
+    """A rich progress bar on stderr when it is a terminal (count, rate, elapsed, and the time left when the number
+    of cases is known); silent otherwise."""
+
+    def __init__(self, total: int | None):
+        self.total = total
 
     def __enter__(self):
         if not sys.stderr.isatty():
             return lambda _n: None
+        from rich import progress as rp
         from rich.console import Console
-        from rich.progress import MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-        self.bar = Progress(SpinnerColumn(), TextColumn("cases"), MofNCompleteColumn(),
-                            TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=Console(stderr=True))
+        columns = [rp.SpinnerColumn(), rp.TextColumn("cases"), rp.MofNCompleteColumn(),
+                   rp.TextColumn("{task.fields[rate]}"), rp.TimeElapsedColumn()]
+        if self.total:
+            columns[2:2] = [rp.BarColumn()]
+            columns += [rp.TextColumn("left"), rp.TimeRemainingColumn()]
+        self.bar = rp.Progress(*columns, console=Console(stderr=True))
         self.bar.start()
-        self.task = self.bar.add_task("cases", total=None, rate="")
+        self.task = self.bar.add_task("cases", total=self.total, rate="")
         started = time.monotonic()
 
         def advance(n: int) -> None:
