@@ -47,6 +47,11 @@ def chunks(items: Iterator[tuple[str, str]], size: int) -> Iterator[list[tuple[s
         yield chunk
 
 
+# A chunk's work: (the policies the workers were given, the job, the chunk) -> bytes for the sink. Module-level
+# functions only, so a worker process or a Dask worker finds it by name.
+Task = Callable[[Any, Job, list[tuple[str, str]]], bytes]
+
+
 @dataclass
 class Totals:
     cases: int = 0
@@ -76,24 +81,25 @@ def _init(policies: Any) -> None:
     _POLICIES = policies
 
 
-def _local_chunk(job: Job, items: list[tuple[str, str]]) -> bytes:
-    return evaluate_chunk(_POLICIES, job, items)
+def _local_chunk(task: Task, job: Job, items: list[tuple[str, str]]) -> bytes:
+    return task(_POLICIES, job, items)
 
 
 def run(items: Iterator[tuple[str, str]], sink: Sink, job: Job, policies: Any, workers: int,
-        advance: Callable[[int], None] = lambda _n: None, chunk_size: int = CHUNK) -> Totals:
+        advance: Callable[[int], None] = lambda _n: None, chunk_size: int = CHUNK,
+        task: Task = evaluate_chunk) -> Totals:
     """Evaluate every case of `items` in `workers` local processes (in this one when 1); `advance(n)` after each
     chunk. The policy set goes to each worker pickled (its validated policies; no policy file is read there)."""
     take = _Taker(sink, advance)
     if workers <= 1:
         for chunk in chunks(items, chunk_size):
-            take(evaluate_chunk(policies, job, chunk), len(chunk))
+            take(task(policies, job, chunk), len(chunk))
         return take.totals
     ctx = multiprocessing.get_context("spawn")  # no forked copies of a parent's threads or locks
     with ctx.Pool(workers, initializer=_init, initargs=(policies,)) as pool:
         pending: deque = deque()
         for chunk in chunks(items, chunk_size):
-            pending.append((pool.apply_async(_local_chunk, (job, chunk)), len(chunk)))
+            pending.append((pool.apply_async(_local_chunk, (task, job, chunk)), len(chunk)))
             while len(pending) >= workers * 2:  # a bounded window: input is read only as fast as it is used
                 result, n = pending.popleft()
                 take(result.get(), n)
@@ -104,7 +110,8 @@ def run(items: Iterator[tuple[str, str]], sink: Sink, job: Job, policies: Any, w
 
 
 def run_on_dask(items: Iterator[tuple[str, str]], sink: Sink, job: Job, policies: Any, address: str,
-                advance: Callable[[int], None] = lambda _n: None, chunk_size: int = DASK_CHUNK) -> Totals:
+                advance: Callable[[int], None] = lambda _n: None, chunk_size: int = DASK_CHUNK,
+                task: Task = evaluate_chunk) -> Totals:
     """The same chunks as tasks on the Dask cluster at `address`: the policy set is sent to every worker once,
     at most two tasks per worker thread are in flight, and rows come back as compact JSON lines, in order."""
     from distributed import Client
@@ -115,7 +122,7 @@ def run_on_dask(items: Iterator[tuple[str, str]], sink: Sink, job: Job, policies
         window = max(2, 2 * sum(client.nthreads().values()))
         pending: deque = deque()
         for chunk in chunks(items, chunk_size):
-            pending.append((client.submit(evaluate_chunk, shared, job, chunk, pure=False), len(chunk)))
+            pending.append((client.submit(task, shared, job, chunk, pure=False), len(chunk)))
             while len(pending) >= window:
                 future, n = pending.popleft()
                 take(future.result(), n)

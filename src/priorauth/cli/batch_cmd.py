@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -50,6 +48,7 @@ def batch(
     from priorauth.batch.sinks import open_sink
     from priorauth.batch.stream import CHUNK, DASK_CHUNK, Job, run, run_on_dask
     from priorauth.cli.options import compiled_policies
+    from priorauth.cli.streams import chain, count, dask_address, inputs, progress
 
     day = parse_date(as_of, "--as-of")
     if workers < 0:
@@ -61,19 +60,19 @@ def batch(
     loaded = compiled_policies(policies)  # a bad policy folder or id stops here, before anything is written
     for pid in policy or []:
         loaded.versions(pid)
-    items = _inputs(input)
+    items = inputs(input)
     first = next(items, None)
     if first is None:
         raise PriorAuthError(USAGE, input, "no cases in it")
     sink = open_sink(out)
     job = Job(tuple(policy) if policy else None, day, explain, not no_notes, sink.format)
     try:
-        with _progress(_count(input)) as advance:
+        with progress(count(input)) as advance:
             if dask is not None:
-                totals = run_on_dask(_chain(first, items), sink, job, loaded, _dask_address(dask), advance,
+                totals = run_on_dask(chain(first, items), sink, job, loaded, dask_address(dask), advance,
                                      chunk or DASK_CHUNK)
             else:
-                totals = run(_chain(first, items), sink, job, loaded, workers or os.cpu_count() or 1, advance,
+                totals = run(chain(first, items), sink, job, loaded, workers or os.cpucount() or 1, advance,
                               chunk or CHUNK)
     except BaseException:
         sink.abandon()  # the output appears whole, or not at all
@@ -82,81 +81,3 @@ def batch(
     typer.echo(f"{totals.cases} cases, {totals.rows} rows, {totals.failed} failed -> {out}", err=True)
     if totals.failed:
         raise typer.Exit(1)
-
-
-def _inputs(value: str):
-    from priorauth.batch.inputs import read_inputs
-
-    if value == "db" or value.startswith(("sqlite:", "postgresql:", "postgresql+")):
-        from priorauth.service.store.config import database_url
-        from priorauth.service.store.export import current_cases
-
-        return current_cases(database_url() if value == "db" else value)
-    return read_inputs(Path(value))
-
-
-def _count(value: str) -> int | None:
-    if not sys.stderr.isatty() or value == "db" or ":" in value and not Path(value).exists():
-        return None  # no bar to show, or the store (counting it would be a query of its own)
-    from priorauth.batch.inputs import count_inputs
-
-    return count_inputs(Path(value))
-
-
-def _dask_address(value: str) -> str:
-    """The scheduler address, checked: an unreachable cluster is a usage error, not a hang."""
-    import socket
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(value if "://" in value else f"tcp://{value}")
-    try:
-        if parts.scheme != "tcp" or not parts.hostname or not parts.port:
-            raise ValueError
-        with socket.create_connection((parts.hostname, parts.port), timeout=5):
-            pass
-    except ValueError:
-        raise PriorAuthError(USAGE, "--dask", f"not a scheduler address (tcp://HOST:PORT): {value!r}") from None
-    except OSError as exc:
-        raise PriorAuthError(USAGE, "--dask", f"no Dask scheduler at {value} ({exc.strerror or exc})") from None
-    return f"tcp://{parts.hostname}:{parts.port}"
-
-
-def _chain(first, rest):
-    yield first
-    yield from rest
-
-
-class _progress:
-    """A rich progress bar on stderr when it is a terminal (count, rate, elapsed, and the time left when the number
-    of cases is known); silent otherwise."""
-
-    def __init__(self, total: int | None):
-        self.total = total
-
-    def __enter__(self):
-        if not sys.stderr.isatty():
-            return lambda _n: None
-        from rich import progress as rp
-        from rich.console import Console
-
-        columns = [rp.SpinnerColumn(), rp.TextColumn("cases"), rp.MofNCompleteColumn(),
-                   rp.TextColumn("{task.fields[rate]}"), rp.TimeElapsedColumn()]
-        if self.total:
-            columns[2:2] = [rp.BarColumn()]
-            columns += [rp.TextColumn("left"), rp.TimeRemainingColumn()]
-        self.bar = rp.Progress(*columns, console=Console(stderr=True))
-        self.bar.start()
-        self.task = self.bar.add_task("cases", total=self.total, rate="")
-        started = time.monotonic()
-
-        def advance(n: int) -> None:
-            self.bar.advance(self.task, n)
-            done = self.bar.tasks[0].completed
-            elapsed = max(1e-6, time.monotonic() - started)
-            self.bar.update(self.task, rate=f"{done / elapsed:.0f}/s")
-        return advance
-
-    def __exit__(self, *exc):
-        if hasattr(self, "bar"):
-            self.bar.stop()
-        return False

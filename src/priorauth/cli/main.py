@@ -15,6 +15,7 @@ from priorauth.cli import (
     demo_cmd,
     extract_cmd,
     fhir_cmd,
+    impact_cmd,
     policies_cmd,
     schema_cmd,
     service_cmd,
@@ -31,6 +32,7 @@ app = typer.Typer(
 )
 app.command()(check_cmd.check)
 app.command()(batch_cmd.batch)
+app.command()(impact_cmd.impact)
 app.command()(demo_cmd.demo)
 app.command()(extract_cmd.extract)
 app.add_typer(policies_cmd.app, name="policies")
