@@ -146,14 +146,18 @@ def test_findings_have_the_documented_shape(policies):
             assert f["drug"]
 
 
-def test_icd_index_is_built_from_the_package_on_first_use(tmp_path):
-    """A fresh cache directory: the CLI builds the index from simple-icd-10-cm, then answers from it."""
+def test_icd_index_on_first_use_comes_from_the_shipped_file_within_150_mb(tmp_path):
+    """A fresh cache directory: the CLI writes the index from the shipped file (the package's classification is
+    not parsed, so the run stays within the 150 MB budget), then answers from it."""
     import os
     import subprocess
     import sys
 
     env = dict(os.environ, PRIORAUTH_CACHE_DIR=str(tmp_path))
-    proc = subprocess.run([sys.executable, "-m", "priorauth", "codes", "lookup", "G89.29", "G89.2", "--format", "json"],
+    code = ("import resource, sys; from priorauth.cli.main import main; sys.argv = ['priorauth'] + sys.argv[1:]\n"
+            "try: main()\nfinally: sys.stderr.write('PEAK %d %d\\n' % (resource.getrusage(resource.RUSAGE_SELF)"
+            ".ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))")
+    proc = subprocess.run([sys.executable, "-c", code, "codes", "lookup", "G89.29", "G89.2", "--format", "json"],
                           capture_output=True, text=True, timeout=300, env=env)
     assert proc.returncode == 0, proc.stderr
     rows = {r["code"]: r for r in json.loads(proc.stdout)}
@@ -165,3 +169,25 @@ def test_icd_index_is_built_from_the_package_on_first_use(tmp_path):
     with sqlite3.connect(index) as db:
         count = db.execute("SELECT count(*) FROM code").fetchone()[0]
     assert count > 90_000  # the whole classification, not a hand-typed list
+    own, children = map(int, proc.stderr.rsplit("PEAK ", 1)[1].split())
+    assert children == 0, "the index was built from the package instead of the shipped file"
+    assert own / 1024 < 150, f"first run peaked at {own / 1024:.0f} MB"
+
+
+def test_the_shipped_index_is_what_the_package_gives(tmp_path):
+    """Every code, description, billable flag and child list of the shipped file, against the installed package
+    (a changed package version needs `python -m priorauth.knowledge.icd10 ship`)."""
+    from priorauth.knowledge import icd10
+
+    shipped = icd10.shipped_file()
+    assert shipped.is_file(), f"no shipped index for {icd10.PACKAGE} {icd10.package_version()}: run the ship command"
+    assert list(icd10.shipped_rows(shipped)) == sorted(icd10.package_rows())
+
+
+def test_another_package_version_builds_the_index_from_the_package(tmp_path, monkeypatch):
+    """Without a shipped file for the installed version, the index is built from the package itself."""
+    from priorauth.knowledge import icd10
+
+    monkeypatch.setattr(icd10, "SHIPPED_DIR", tmp_path / "none")
+    index = icd10.Icd10Index.open(tmp_path / "built.sqlite")
+    assert index("G89.29")[0] == "Other chronic pain" and index("G89.2")[2] == ("G89.21", "G89.22", "G89.28", "G89.29")

@@ -83,8 +83,8 @@ def _mapped(item: tuple, policies) -> tuple:
 def load_inputs(paths: list[Path]) -> list[tuple]:
     """Case files as (name, case); FHIR JSON files (a PAS Bundle, a Claim: told by `resourceType`) as
     (name, None, parsed JSON), mapped once the policies are loaded."""
-    from priorauth.intake.fhir import is_fhir
     from priorauth.intake.files import load_case
+    from priorauth.intake.sniff import is_fhir
 
     out: list[tuple] = []
     for p in case_files(paths):

@@ -8,13 +8,9 @@ from typing import Any
 from priorauth.engine.policyset import CompiledPolicies
 from priorauth.intake.fhir.document import FhirInput, parse_json, read_fhir
 from priorauth.intake.fhir.to_case import FhirMapping, Unmapped, map_fhir
+from priorauth.intake.sniff import is_fhir
 
 __all__ = ["FhirInput", "FhirMapping", "Unmapped", "is_fhir", "map_request", "parse_json", "read_fhir"]
-
-
-def is_fhir(data: Any) -> bool:
-    """A FHIR resource or a CDS Hooks request rather than a priorauth case."""
-    return isinstance(data, dict) and ("resourceType" in data or ("hook" in data and "format" not in data))
 
 
 def map_request(data: Any, policies: CompiledPolicies) -> FhirMapping:
