@@ -429,10 +429,16 @@ def case_dict(rng: random.Random, index: int) -> dict[str, Any]:
     return case
 
 
+def iter_json(n: int, seed: int = DEFAULT_SEED):
+    """`n` cases as JSON texts, one at a time (deterministic for a given seed)."""
+    rng = random.Random(seed)
+    for i in range(n):
+        yield json.dumps(case_dict(rng, i))
+
+
 def generate_json(n: int, seed: int = DEFAULT_SEED) -> list[str]:
     """`n` cases as JSON texts (deterministic for a given seed)."""
-    rng = random.Random(seed)
-    return [json.dumps(case_dict(rng, i)) for i in range(n)]
+    return list(iter_json(n, seed))
 
 
 def generate_cases(n: int, seed: int = DEFAULT_SEED) -> list[Case]:

@@ -82,7 +82,7 @@ def test_html_report_charts_the_changes_and_workers_agree(tmp_path):
 def test_the_version_in_force_against_itself_changes_nothing(tmp_path):
     cases, _ = _cases(tmp_path)
     report = tmp_path / "same.md"
-    proc = run_cli("impact", str(cases), "--candidate", "hcsc-sur707-008@2025-02-01", "--out", str(report), "-w", "1")
+    proc = run_cli("impact", str(cases), "--candidate", "hcsc-sur707-008@2025-02-01", "--out", str(report))
     assert proc.returncode == 1, proc.stderr
     assert "No decision changes." in report.read_text(encoding="utf-8")
     assert pq.read_table(tmp_path / "same.changes.parquet").num_rows == 0

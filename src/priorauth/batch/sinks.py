@@ -15,7 +15,7 @@ ROW_GROUP = 16384  # rows per Parquet row group: a few MB in memory at summary l
 
 
 class Sink(Protocol):
-    format: str  # what the workers encode a chunk's rows as: "jsonl" or "arrow"
+    format: str  # what the workers encode a chunk's rows as: "jsonl", "arrow" (impact.py: "impact")
 
     def write(self, payload: bytes) -> tuple[int, int]: ...  # a chunk's encoded rows; returns (rows, failed)
     def close(self) -> None: ...  # complete: rename into place

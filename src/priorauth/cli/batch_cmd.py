@@ -72,7 +72,7 @@ def batch(
                 totals = run_on_dask(chain(first, items), sink, job, loaded, dask_address(dask), advance,
                                      chunk or DASK_CHUNK)
             else:
-                totals = run(chain(first, items), sink, job, loaded, workers or os.cpucount() or 1, advance,
+                totals = run(chain(first, items), sink, job, loaded, workers or os.cpu_count() or 1, advance,
                               chunk or CHUNK)
     except BaseException:
         sink.abandon()  # the output appears whole, or not at all

@@ -82,7 +82,7 @@ def impact(
                 totals = run_on_dask(chain(first, items), sink, job, sets, dask_address(dask), advance,
                                      DASK_CHUNK, task=impact_chunk)
             else:
-                totals = run(chain(first, items), sink, job, sets, workers or os.cpucount() or 1, advance, CHUNK,
+                totals = run(chain(first, items), sink, job, sets, workers or os.cpu_count() or 1, advance, CHUNK,
                              task=impact_chunk)
     except BaseException:
         sink.abandon()
