@@ -88,6 +88,20 @@ def test_the_version_in_force_against_itself_changes_nothing(tmp_path):
     assert pq.read_table(tmp_path / "same.changes.parquet").num_rows == 0
 
 
+def test_a_pinned_baseline_keeps_the_other_payers_known(tmp_path):
+    """`--baseline ID@VERSION` pins that version and keeps the rest of the library: a case of another payer is
+    still read (no error row), and HCSC's revision flips the same three cases."""
+    cases, flipped = _cases(tmp_path)
+    other = json.loads(cases.read_text().splitlines()[0])
+    other.update(id="other-payer", member={**other["member"], "payer": "caresource"})
+    cases.write_text(cases.read_text().replace("{not json\n", json.dumps(other) + "\n"), encoding="utf-8")
+    report = tmp_path / "pinned.md"
+    proc = run_cli("impact", str(cases), "--baseline", "hcsc-sur707-008@2025-02-01", "--candidate",
+                   str(_candidate(tmp_path)), "--out", str(report))
+    assert proc.returncode == 0, proc.stderr
+    assert {r["case"] for r in pq.read_table(tmp_path / "pinned.changes.parquet").to_pylist()} == flipped
+
+
 def test_usage_errors(tmp_path):
     cases, _ = _cases(tmp_path)
     proc = run_cli("impact", str(cases), "--candidate", "hcsc-sur707-008@1999", "--out", str(tmp_path / "r.md"))

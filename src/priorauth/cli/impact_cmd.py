@@ -41,7 +41,7 @@ def impact(
     (an ID@VERSION baseline is applied as if in force too). Only the candidate's policies are compared.
     Exit status 0: every case compared; 1: some cases could not be read or decided (listed in the report).
     """
-    from priorauth.batch.impact import ImpactSink, Sets, as_if_in_force, impact_chunk, with_candidate
+    from priorauth.batch.impact import ImpactSink, Sets, impact_chunk, with_candidate
     from priorauth.batch.impact_report import About, html, markdown
     from priorauth.batch.stream import CHUNK, DASK_CHUNK, Job, run, run_on_dask
     from priorauth.cli.streams import chain, count, dask_address, inputs, progress
@@ -57,8 +57,8 @@ def impact(
     library = load_policies(policies)
     base, base_label = _side(baseline, library, "--baseline")
     cand, cand_label = _side(candidate, library, "--candidate")
-    if baseline is not None and "@" in baseline:
-        base = as_if_in_force(base)
+    if baseline is not None and "@" in baseline and not Path(baseline).exists():
+        base = with_candidate(library, base)  # the library, with that one version pinned (as if in force)
     for pid in cand.ids:
         if pid not in base.versions:
             raise PriorAuthError(USAGE, "--candidate", f"policy {pid} is not in the baseline: nothing to compare")
