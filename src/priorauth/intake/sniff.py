@@ -1,5 +1,5 @@
-"""Telling a FHIR request from a priorauth case without importing the FHIR models (a quarter second of start-up
-that a plain case never needs)."""
+"""Telling a FHIR request from a priorauth case without importing the FHIR models (about 0.1 s of start-up that
+a plain case never needs)."""
 
 from __future__ import annotations
 
