@@ -136,9 +136,15 @@ def test_sigkill_during_submissions_loses_nothing_acknowledged(database):
             pid, base = zygote.spawn()
             threads = [threading.Thread(target=load.worker, args=(base, random.Random(rng.random())))
                        for _ in range(WORKERS)]
+            before = len(load.acked)
             for t in threads:
                 t.start()
-            time.sleep(rng.uniform(0.15, 0.45))
+            # the kill comes at a random moment once this server has acknowledged something (a slow first
+            # request on a loaded machine must not make a cycle that tests nothing)
+            deadline = time.monotonic() + 10
+            while len(load.acked) == before and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(rng.uniform(0.05, 0.35))
             kill(pid)  # SIGKILL, with requests in flight
             for t in threads:
                 t.join(30)
