@@ -127,6 +127,21 @@ def _accessors() -> dict[str, Accessor]:
     return table
 
 
+@cache
+def _chains() -> dict[str, tuple[tuple[str, ...], bool]]:
+    table = {"submitted": (("submitted",), False)}
+    for model, prefix in ((Member, "member"), (Request, "request"), (Clinical, "clinical")):
+        for parts, optional, _ in _scalar_paths(model, (prefix,)):
+            table[".".join(parts)] = (parts, optional)
+    return table
+
+
+def attribute_chain(path: str) -> tuple[tuple[str, ...], bool] | None:
+    """The attributes a documented fact is read through, and whether an object on the way may be None; None for
+    a derived fact (read by its function). Generated code (engine/codegen.py) inlines the reads."""
+    return _chains().get(path)
+
+
 def fact_paths() -> frozenset[str]:
     return frozenset(_accessors())
 

@@ -1,4 +1,4 @@
-"""`priorauth policies list|show|lint|test`."""
+"""`priorauth policies list|show|compile|lint|test|concepts`."""
 
 from __future__ import annotations
 
@@ -78,6 +78,38 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur
     for c in p.criteria.children:
         _tree(c, tree)
     console.print(tree)
+
+
+@app.command("compile")
+def compile_(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur707-008.")],
+             version: Annotated[str | None, typer.Option(
+                 "--version", help="This version (default: every version of the policy).", show_default=False)] = None,
+             show: Annotated[bool, typer.Option("--show", help="Print the generated Python source.")] = False,
+             policies: PoliciesDir = None) -> None:
+    """Generate a policy's Python code, as evaluation does at load: per version, the SHA-256 of the source
+    (its cache key), its size, the leaf tests inlined and those called as predicates, and the time taken.
+    With --show, the source itself."""
+    import time
+
+    from priorauth.cli.options import compiled_policies
+    from priorauth.engine.codegen import generate
+
+    ps = compiled_policies(policies)
+    versions = ps.versions(policy_id)
+    chosen = [c for c in versions if version is None or c.policy.version == version]
+    if not chosen:
+        known = ", ".join(c.policy.version for c in versions)
+        raise PriorAuthError(NOT_FOUND, "--version", f"{policy_id} has no version {version!r}; known: {known}")
+    for c in chosen:
+        start = time.perf_counter()
+        generated = generate(c.program, f"{c.policy.id}@{c.policy.version}")
+        ms = (time.perf_counter() - start) * 1000
+        lines = generated.source.count("\n")
+        typer.echo(f"{c.policy.id}@{c.policy.version}: sha256 {generated.digest[:16]}, {lines} lines, "
+                   f"{len(c.program.nodes)} criteria, {generated.inlined} leaf tests inlined, {generated.called} "
+                   f"called as predicates; generated and compiled in {ms:.1f} ms", err=show)
+        if show:
+            sys.stdout.write(generated.source)
 
 
 @app.command()

@@ -102,8 +102,7 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
                           f"{policy.payer_name} {policy.number} states no criteria for a {kind} request; "
                           "refer for manual review.", documentation_checklist=checklist)
     program = compiled.program
-    outcomes: dict = {}
-    verdicts = program.run(facts, outcomes)
+    verdicts, outcomes = compiled.code.get().explained(facts)
     tree = evaluated_tree(program, verdicts, outcomes, facts)
     verdict = verdicts[program.root]
     if verdict == MET:

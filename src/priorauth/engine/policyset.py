@@ -12,6 +12,7 @@ import difflib
 from dataclasses import dataclass
 
 from priorauth import __version__
+from priorauth.engine.codegen import Code
 from priorauth.engine.findings import listed_systems
 from priorauth.engine.program import Condition, Program, condition
 from priorauth.engine.record import PolicyVersion
@@ -25,7 +26,8 @@ class CompiledPolicy:
     """One policy version ready to evaluate."""
 
     policy: Policy
-    program: Program
+    program: Program  # the reference evaluator, and the structure the record and explanations read
+    code: Code  # the same criteria as generated Python (engine/codegen.py), which evaluation runs
     scope: tuple[tuple[Rule, Condition | None], ...]  # (rule, its condition), in order
     documentation: tuple[tuple[DocumentRequest, Condition | None], ...]
     applies_to: Condition | None
@@ -71,9 +73,11 @@ def check_drug_names(policy: Policy, knowledge: Knowledge, where: str) -> None:
 def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledge) -> CompiledPolicy:
     version = PolicyVersion(policy.id, policy.version, policy.payer, policy.payer_name, policy.number, policy.title,
                             policy.effective, policy.end, content_hash)
+    program = Program(policy.criteria, knowledge)
     return CompiledPolicy(
         policy=policy,
-        program=Program(policy.criteria, knowledge),
+        program=program,
+        code=Code(program, f"{policy.id}@{policy.version}"),
         scope=tuple((rule, condition(rule.when, knowledge)) for rule in policy.scope),
         documentation=tuple((d, condition(d.when, knowledge)) for d in policy.documentation),
         applies_to=condition(policy.applies_to, knowledge),

@@ -100,10 +100,19 @@ def _compile_fact(spec: FactSpec) -> Predicate:
         verdict = MET if check(value) else NOT_MET
         if not explain:
             return verdict
-        shown = f"{path} = {_show(value)} ({'' if verdict == MET else 'not '}{label})"
-        return Outcome(verdict, {path: value}, shown)
+        return Outcome(verdict, {path: value}, fact_detail(path, value, verdict, label))
 
+    run.parts = FactParts(missing, label)  # what generated code (engine/codegen.py) inlines
     return run
+
+
+class FactParts(NamedTuple):
+    missing: Verdict  # the verdict of an undocumented fact
+    label: str  # the comparison as the detail shows it
+
+
+def fact_detail(path: str, value: Any, verdict: Verdict, label: str) -> str:
+    return f"{path} = {_show(value)} ({'' if verdict == MET else 'not '}{label})"
 
 
 def _compile_none_present(spec: NonePresentSpec) -> Predicate:
@@ -146,7 +155,7 @@ def _evidence_verdict(satisfied: bool, candidates: int, contradicted: int) -> Ve
     return UNKNOWN
 
 
-def _treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
+def treatment_interval(t: Treatment, as_of: dt.date) -> tuple[dt.date, dt.date] | None:
     if t.start is None:
         return None
     end = t.end or (as_of if t.outcome == "ongoing" else t.start)
@@ -172,7 +181,7 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
             return f"{t.type}: outcome {t.outcome or 'not documented'}"
         if spec.schedule and t.schedule != spec.schedule:
             return f"{t.type}: schedule {t.schedule or 'not documented'}, {spec.schedule} required"
-        interval = _treatment_interval(t, facts.as_of) if (window_start or has_minimum) else None
+        interval = treatment_interval(t, facts.as_of) if (window_start or has_minimum) else None
         if window_start is not None and (interval is None or interval[1] < window_start):
             return f"{t.type}: not within the past {spec.within_months} months"
         if has_minimum:
@@ -188,8 +197,7 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
         window_start = add_months(facts.as_of, -spec.within_months) if spec.within_months else None
         candidates = contradicted = 0
         met = None  # index of the first qualifying treatment
-        treatments = facts.case.clinical.treatments
-        for i, t in enumerate(treatments):
+        for i, t in enumerate(facts.case.clinical.treatments):
             if t.type not in types:
                 continue
             candidates += 1
@@ -198,9 +206,15 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
             elif shortfall(t, facts, window_start) is None:
                 met = i
                 break
+        return finish(facts, window_start, met, candidates, contradicted, explain)
+
+    def finish(facts: Facts, window_start: dt.date | None, met: int | None, candidates: int, contradicted: int,
+               explain: int = 0):
+        """The verdict (and with `explain` its Outcome) from what the pass over the treatments counted."""
         verdict = _evidence_verdict(met is not None, candidates, contradicted)
         if not explain:
             return verdict
+        treatments = facts.case.clinical.treatments
         shown = facts.shown_treatments
         used = dict(shown[i] for i, t in enumerate(treatments) if t.type in types) if explain == FULL else {}
         if met is not None:
@@ -210,12 +224,23 @@ def _compile_treatment(spec: TreatmentSpec) -> Predicate:
         elif not candidates:
             detail = "no " + " / ".join(sorted(types)) + " documented"
         else:
-            reasons = [shortfall(t, facts, window_start) for t in facts.case.clinical.treatments
+            reasons = [shortfall(t, facts, window_start) for t in treatments
                        if t.type in types and t.outcome not in contradicting]
             detail = "; ".join(r for r in reasons if r) or "no qualifying treatment documented"
         return Outcome(verdict, used, detail)
 
+    run.parts = TreatmentParts(types, contradicting, spec.within_months, shortfall, finish)
     return run
+
+
+class TreatmentParts(NamedTuple):
+    """What generated code needs to count a treatment test inside its one pass over the treatments."""
+
+    types: frozenset[str]
+    contradicting: frozenset[str]
+    within_months: int | None
+    shortfall: Callable[..., str | None]  # (treatment, facts, window start) -> why it does not qualify, or None
+    finish: Callable[..., Any]  # (facts, window start, met, candidates, contradicted, explain) -> verdict/Outcome
 
 
 def _compile_duration(spec: DurationSpec) -> Predicate:
@@ -237,7 +262,7 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
                 continue
             if t.outcome not in outcomes:
                 continue
-            interval = _treatment_interval(t, facts.as_of)
+            interval = treatment_interval(t, facts.as_of)
             if interval is None:
                 continue
             start, end = interval
@@ -247,6 +272,11 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
                 start = max(start, window_start)
             intervals.append((start, end))
             counted.append(i)
+        return finish(facts, window_start, intervals, counted, candidates, contradicted, explain)
+
+    def finish(facts: Facts, window_start: dt.date | None, intervals: list, counted: list[int], candidates: int,
+               contradicted: int, explain: int = 0):
+        """The verdict (and with `explain` its Outcome) from the intervals the pass over the treatments kept."""
         days = covered_days(intervals)
         # N calendar months counted from the first day counted (the window's first day at the earliest)
         first = min(start for start, _ in intervals) if intervals else \
@@ -262,7 +292,18 @@ def _compile_duration(spec: DurationSpec) -> Predicate:
         return Outcome(verdict, used, f"{days} days of qualifying therapy{where}; "
                                       f"{need} days ({spec.min_months:g} months from {first}) required")
 
+    run.parts = DurationParts(types, outcomes, contradicting, spec.within_months, finish)
     return run
+
+
+class DurationParts(NamedTuple):
+    """What generated code needs to collect a duration test's intervals inside its one pass over the treatments."""
+
+    types: frozenset[str]
+    outcomes: frozenset[str]
+    contradicting: frozenset[str]
+    within_months: int | None
+    finish: Callable[..., Any]  # (facts, window start, intervals, counted, candidates, contradicted, explain)
 
 
 def _compile_evaluation(spec: EvaluationSpec) -> Predicate:

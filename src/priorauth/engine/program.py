@@ -106,7 +106,7 @@ class Program:
         # What every determination's record shows of each node besides its status (record.NodeTable).
         labels = tuple((n.id, n.section, n.quote, n.title, _operator_name(op, n), n.interpretation)
                        for n, op in zip(self.nodes, self.ops, strict=True))
-        self.table = NodeTable(labels, tuple(self.kids), self.root)
+        self.table = NodeTable.build(labels, tuple(self.kids), self.root)
         self._plans: dict[tuple, tuple[list, list[int]]] = {}
 
     def _plan(self, facts: Facts) -> tuple[list, list[int]]:

@@ -69,6 +69,19 @@ class NodeTable(NamedTuple):
     labels: tuple[tuple[str, str, str, str | None, str | None, str | None], ...]
     kids: tuple[tuple[int, ...], ...]
     root: int
+    heads: tuple[dict[str, str], ...] = ()  # each node's fixed JSON after its id and verdict, built once
+
+    @classmethod
+    def build(cls, labels, kids, root: int) -> NodeTable:
+        heads = []
+        for _, section, quote, title, operator, _ in labels:
+            head = {"section": section, "quote": quote}
+            if title:
+                head["title"] = title
+            if operator:
+                head["operator"] = operator
+            heads.append(head)
+        return cls(labels, kids, root, tuple(heads))
 
 
 class EvaluatedTree(NamedTuple):
@@ -92,20 +105,16 @@ class EvaluatedTree(NamedTuple):
 
     def render(self, only_failing: bool = False) -> dict[str, Any]:
         """The tree as JSON (`criteria` of the determination), straight from the tables."""
-        labels, kids = self.table.labels, self.table.kids
+        labels, kids, heads = self.table.labels, self.table.kids, self.table.heads
         statuses, explained = self.statuses, self.explained
         # Only recorded sources are listed; any other documented fact came from the case document at its own
         # path (`default_source` of the determination), which would repeat every path of the tree.
         listed = self.evidence.recorded if self.evidence.sources else None
 
         def node(i: int) -> dict[str, Any]:
-            node_id, section, quote, title, operator, interpretation = labels[i]
+            label = labels[i]
             status = statuses[i]
-            out: dict[str, Any] = {"id": node_id, "verdict": status, "section": section, "quote": quote}
-            if title:
-                out["title"] = title
-            if operator:
-                out["operator"] = operator
+            out: dict[str, Any] = {"id": label[0], "verdict": status, **heads[i]}
             if status == SKIPPED:
                 out["detail"] = NOT_APPLYING
             else:
@@ -124,8 +133,8 @@ class EvaluatedTree(NamedTuple):
                                 if status == MET and len(sources) == len(read) and all(
                                         s["kind"] == "note" for found in sources.values() for s in found):
                                     out["confirmation"] = FROM_NOTES  # met only on what notes say
-            if interpretation:
-                out["interpretation"] = interpretation
+            if label[5]:
+                out["interpretation"] = label[5]
             children = kids[i]
             if children:
                 if only_failing:
