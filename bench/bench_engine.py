@@ -1,25 +1,26 @@
 """Engine benchmark: throughput, overhead against a hand-written rule, and CLI peak memory.
 
-    python bench/bench_engine.py [--cases N] [--seconds S] [--seed SEED]
+    python bench/bench_engine.py [--cases N] [--seconds S] [--seed SEED] [--rounds R]
 
 Figures (see bench/README.md):
   a. engine throughput: case x policy determinations per second, every policy, `evaluate_case` plus
      `Determination.to_dict("full")` (trace included), one core, case parsing excluded; decision mix.
   b. CareSource AR PASSE-MM-1502, non-malignant trial requests only: a hand-written plain-Python rule
-     against the engine (`determine` for that one policy), ratio, and decision agreement.
+     (hand_written.py) against the engine's criteria alone (generated code, and the reference evaluator), the
+     complete determination, the determination with its trace as JSON, and zen-engine (zen_model.py) when
+     installed; thread CPU time, interleaved rounds, medians of per-round ratios; decision agreement.
   c. peak RSS of `priorauth check CASE --format json` in a child process.
 """
 
 from __future__ import annotations
 
 import argparse
-import calendar
-import datetime as dt
 import gc
 import json
 import os
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -27,12 +28,17 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import orjson
+
 from generate import DEFAULT_SEED, generate_json
+from hand_written import caresource_noncancer_trial
 from priorauth.case.model import Case
 from priorauth.engine import CompiledPolicies
 from priorauth.engine.evaluate import determine, evaluate_case
+from priorauth.engine.facts import facts_for
 from priorauth.knowledge import open_knowledge
 from priorauth.policy.loader import load_policies
+from zen_model import zen_variant
 
 ROOT = Path(__file__).resolve().parent.parent
 CLI = ROOT / ".venv" / "bin" / "priorauth"
@@ -40,167 +46,100 @@ CLI_CASE = Path("/work/shared/cases/noncancer-trial-complete.json")
 CARESOURCE = "caresource-ar-mm-1502"
 
 TARGET_RATE = 10_000  # determinations per second, one core
-TARGET_RATIO = 3.0  # engine time / hand-written time
+TARGET_CORE = 1.5  # engine time / hand-written time: the criteria alone
+TARGET_FULL = 3.0  # the determination with its trace rendered
 TARGET_RSS_MB = 150.0
 DECISIONS = ("approve", "deny", "pend", "refer", "not_applicable")
 
 
-# --- b. CareSource AR PASSE-MM-1502, non-malignant TRIAL, written by hand ---------------------------------
-#
-# Sections I.A-F, VI (contraindications) and IV.A-H, read as the policy file reads them: an absent fact is
-# undocumented (unknown), never false; ALL: any not met -> deny, else any unknown -> pend, else approve;
-# the contraindication list of VI only excludes (undocumented = absent); "no evidence of current abuse"
-# (IV.D.1) fails only on documented active use. Look-backs count back from the submission date.
+# --- b. side by side ---------------------------------------------------------------------------------------
 
-_EFFECTIVE = dt.date(2024, 6, 1)
-_ACTIVE = frozenset({"physical_therapy", "occupational_therapy", "home_exercise_program", "chiropractic"})
-_INACTIVE = frozenset({"rest", "ice_heat", "tens", "systemic_opioids", "transdermal_opioids",
-                       "oral_nonopioid_analgesics", "nsaids", "otc_analgesics"})
-_FAILED = frozenset({"failed", "intolerable_side_effects", "unable_to_complete"})
-_COUNTS_FOR_DURATION = _FAILED | {"ongoing"}
-_COULD_NOT_COMPLETE = frozenset({"unable_to_complete", "contraindicated", "intolerable_side_effects"})
-_FDA_INTRATHECAL_PAIN = frozenset({"morphine", "ziconotide"})
-_SIX_MONTHS_DAYS = 183  # 6 x 365.2425 / 12, rounded up
+VERDICT_DECISION = {"met": "approve", "not_met": "deny", "unknown": "pend"}
 
 
-def _months_back(day: dt.date, months: int) -> dt.date:
-    y, m = divmod(day.year * 12 + day.month - 1 - months, 12)
-    return dt.date(y, m + 1, min(day.day, calendar.monthrange(y, m + 1)[1]))
+def variants(subset: list[Case], policies: CompiledPolicies) -> dict[str, Callable[[], object]]:
+    """One pass over the subset each. `core` is the criteria alone (the facts, then every node's verdict), which
+    is what the hand-written function computes; the determination adds the input hash, the findings, every
+    applied leaf's explanation, the reasons or requests; `full` renders it with its trace to JSON."""
+    compiled = next(c for c in policies.versions(CARESOURCE) if c.policy.version == "2024-06-01")
+    generated, program = compiled.code.get(), compiled.program
+    facts = [facts_for(c) for c in subset]  # timed inside each core variant below; built here only to warm
+
+    def hand():
+        for case in subset:
+            caresource_noncancer_trial(case)
+
+    def core_generated():
+        for case in subset:
+            generated.verdicts(facts_for(case))
+
+    def core_reference():
+        for case in subset:
+            program.run(facts_for(case))
+
+    def record():
+        for case in subset:
+            determine(case, policies, CARESOURCE)
+
+    def full():
+        for case in subset:
+            orjson.dumps(determine(case, policies, CARESOURCE).to_dict("full"))
+
+    del facts
+    out = {"hand-written": hand, "core, generated code": core_generated,
+           "core, reference evaluator": core_reference, "determination": record,
+           "determination + trace as JSON": full}
+    zen = zen_variant(subset)
+    if zen is not None:
+        out["zen-engine (same criteria)"] = zen
+    return out
 
 
-def _six_months_within_year(treatments, types: frozenset[str], submitted: dt.date) -> bool | None:
-    """True: >= 6 months covered in the past 12; False: only courses documented effective; None: unknown."""
-    window = _months_back(submitted, 12)
-    spans = []
-    seen = effective = 0
-    for t in treatments:
-        if t.type not in types:
-            continue
-        seen += 1
-        if t.outcome == "effective":
-            effective += 1
-            continue
-        if t.outcome not in _COUNTS_FOR_DURATION or t.start is None or t.start > submitted:
-            continue
-        end = min(t.end or (submitted if t.outcome == "ongoing" else t.start), submitted)
-        if end < window:
-            continue
-        spans.append((max(t.start, window), end))
-    days = 0
-    last = None
-    for start, end in sorted(spans):
-        if last is not None and start <= last:
-            start = last + dt.timedelta(days=1)
-        if end >= start:
-            days += (end - start).days + 1
-            last = end
-    if days >= _SIX_MONTHS_DAYS:
-        return True
-    return False if seen and effective == seen else None
+def compare_with_hand_written(subset: list[Case], policies: CompiledPolicies, rounds: int) -> None:
+    """Thread CPU time of one pass per variant, interleaved round by round; medians of the per-round figures."""
+    runs = variants(subset, policies)
+    for fn in runs.values():  # warm-up: generated code, caches
+        fn()
+    times: dict[str, list[float]] = {name: [] for name in runs}
+    ratios: dict[str, list[float]] = {name: [] for name in runs}
+    for _ in range(rounds):
+        lap = {}
+        for name, fn in runs.items():
+            start = time.thread_time()
+            fn()
+            lap[name] = time.thread_time() - start
+        for name in runs:
+            times[name].append(lap[name])
+            ratios[name].append(lap[name] / lap["hand-written"])
+    print(f"   thread CPU time per pass, interleaved, median of {rounds} rounds "
+          f"(ratio: per-round ratio to hand-written, median; spread min-max)")
+    targets = {"core, generated code": f"target <= {TARGET_CORE:g}x",
+               "determination + trace as JSON": f"target <= {TARGET_FULL:g}x"}
+    for name in runs:
+        per = statistics.median(times[name]) / len(subset)
+        rs = ratios[name]
+        print(f"   {name:32} {1 / per:>10,.0f} determinations/s ({per * 1e6:7.1f} us)  "
+              f"{statistics.median(rs):6.2f}x  ({min(rs):.2f}-{max(rs):.2f})  {targets.get(name, '')}")
 
 
-_OPIOIDS = frozenset({"morphine", "hydromorphone", "fentanyl", "sufentanil", "methadone"})
-
-
-def caresource_noncancer_trial(case: Case) -> str:
-    """The decision of CareSource AR PASSE-MM-1502 for a non-malignant pain trial request."""
-    req, cl = case.request, case.clinical
-    if req.service_date < _EFFECTIVE:
-        return "not_applicable"
-    unknown = False
-
-    def check(ok: bool | None) -> bool:
-        """Record an unknown; return True when the criterion is documented as not met."""
-        nonlocal unknown
-        if ok is None:
-            unknown = True
-            return False
-        return not ok
-
-    def eq(value, want) -> bool | None:
-        return None if value is None else value == want
-
-    # I.A behavioral factors addressed and failed
-    if check(eq(cl.behavioral_factors_addressed, True)):
-        return "deny"
-    # I.B intrathecal route, and every drug FDA-approved for intrathecal pain management
-    route = eq(req.route, "intrathecal")
-    drugs = None if not req.drugs else all(d.name in _FDA_INTRATHECAL_PAIN for d in req.drugs)
-    if route is False or drugs is False:
-        return "deny"
-    check(route)
-    check(drugs)
-    # I.C pump FDA-approved for the drug
-    if check(eq(req.pump.fda_approved_for_drug if req.pump else None, True)):
-        return "deny"
-    # I.D type and dosage: the prescription is documented
-    check(True if req.drugs else None)
-    # I.E experienced physician and facility
-    if check(eq(req.facility_experienced, True)):
-        return "deny"
-    # I.F specialist validates that other treatments failed
-    specialist = [e.result for e in cl.evaluations if e.type == "specialist"]
-    if "other_treatments_failed" in specialist:
-        pass
-    elif specialist and all(r == "other_options_remain" for r in specialist):
-        return "deny"
-    else:
-        unknown = True
-    # VI contraindications (a list that only excludes)
-    f = cl.findings
-    if (f.active_infection or f.insufficient_body_size or f.prior_implant_intolerance or f.csf_obstruction
-            or f.drug_allergy or f.device_component_allergy or f.other_programmable_implant):
-        return "deny"
-    # IV.A pain for at least 6 months
-    if cl.pain_onset is None:
-        unknown = True
-    elif cl.pain_onset > _months_back(case.submitted, 6):
-        return "deny"
-    # IV.B planned observation stay of 1 to 2 days, for a trial of a spinal opioid
-    days = req.trial_observation_days
-    if any(d.name in _OPIOIDS for d in req.drugs) and check(None if days is None else 1 <= days <= 2):
-        return "deny"
-    # IV.C pain pathology identified
-    if check(eq(cl.pathology_confirmed, True)):
-        return "deny"
-    # IV.D.1 no current drug or alcohol abuse
-    if cl.substance_use == "active":
-        return "deny"
-    # IV.D.2 a negative drug test within the last 3 months, and no positive one
-    since = _months_back(case.submitted, 3)
-    recent = [s.result for s in cl.drug_screens if since <= s.date <= case.submitted]
-    if "positive" in recent:
-        return "deny"
-    if not recent:
-        unknown = True
-    # IV.E psychological evaluation: pain not due to mental-health causes
-    mental = [e.result for e in cl.evaluations if e.type == "mental_health"]
-    if "cleared" in mental:
-        pass
-    elif mental and all(r == "not_cleared" for r in mental):
-        return "deny"
-    else:
-        unknown = True
-    # IV.F surgical intervention not indicated
-    if check(eq(cl.surgery_indicated, False)):
-        return "deny"
-    # IV.G systemic opioids ineffective or complicated by side effects
-    opioids = [t.outcome for t in cl.treatments if t.type == "systemic_opioids"]
-    if any(o in _FAILED for o in opioids):
-        pass
-    elif opioids and all(o == "effective" for o in opioids):
-        return "deny"
-    else:
-        unknown = True
-    # IV.H.1 six months of active conservative therapy in the past 12, OR unable to complete it
-    active = _six_months_within_year(cl.treatments, _ACTIVE, case.submitted)
-    if active is not True and not any(t.type in _ACTIVE and t.outcome in _COULD_NOT_COMPLETE
-                                      for t in cl.treatments):
-        unknown = True  # the "unable to complete" branch is never contradicted, so at worst unknown
-    # IV.H.2 six months of inactive conservative therapy in the past 12
-    if check(_six_months_within_year(cl.treatments, _INACTIVE, case.submitted)):
-        return "deny"
-    return "pend" if unknown else "approve"
+def agreement(subset: list[Case], policies: CompiledPolicies) -> None:
+    agree = 0
+    disagreements = []
+    by_decision: Counter = Counter()
+    for case in subset:
+        engine = determine(case, policies, CARESOURCE).decision
+        hand = caresource_noncancer_trial(case)
+        by_decision[engine] += 1
+        if engine == hand:
+            agree += 1
+        else:
+            disagreements.append((case.id, engine, hand))
+    print(f"   decisions agree on {agree} of {len(subset)} cases "
+          f"(engine decisions: {', '.join(f'{k} {v}' for k, v in sorted(by_decision.items()))})")
+    for case_id, engine, hand in disagreements[:10]:
+        print(f"   DISAGREEMENT {case_id}: engine {engine}, hand-written {hand}")
+    if len(disagreements) > 10:
+        print(f"   ... and {len(disagreements) - 10} more disagreements")
 
 
 # --- timing ----------------------------------------------------------------------------------------------
@@ -271,6 +210,7 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=8.0,
                         help="measuring time for each of the three timed loops (default 8)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--rounds", type=int, default=15, help="interleaved rounds for figure b (default 15)")
     args = parser.parse_args()
     warmup = min(1.0, max(0.2, args.seconds / 8))
 
@@ -327,57 +267,14 @@ def main() -> int:
 
     # b. hand-written CareSource non-malignant trial rule against the engine on the same subset
     subset = [c for c in cases if c.request.indication == "noncancer_pain" and c.request.kind == "trial"]
-
-    def pass_engine() -> int:
-        for case in subset:
-            determine(case, policies, CARESOURCE)
-        return len(subset)
-
-    def pass_engine_full() -> int:
-        for case in subset:
-            determine(case, policies, CARESOURCE).to_dict("full")
-        return len(subset)
-
-    def pass_hand() -> int:
-        for case in subset:
-            caresource_noncancer_trial(case)
-        return len(subset)
-
     print()
     print(f"b. CareSource AR PASSE-MM-1502, non-malignant TRIAL requests: "
           f"{len(subset)} of {len(cases)} cases")
     if not subset:
         print("   no such case in the mix; nothing measured")
     else:
-        e_count, e_elapsed, _ = timed(pass_engine, args.seconds, warmup)
-        h_count, h_elapsed, _ = timed(pass_hand, args.seconds, warmup)
-        f_count, f_elapsed, _ = timed(pass_engine_full, args.seconds / 2, warmup / 2)
-        e_rate, h_rate, f_rate = e_count / e_elapsed, h_count / h_elapsed, f_count / f_elapsed
-        print(f"   engine  determine:                         {e_rate:>12,.0f} determinations/s "
-              f"({e_elapsed / e_count * 1e6:.1f} us each)")
-        print(f"   hand-written caresource_noncancer_trial:    {h_rate:>12,.0f} determinations/s "
-              f"({h_elapsed / h_count * 1e6:.1f} us each)")
-        print(f"   ratio engine time / hand-written time:      {h_rate / e_rate:>12.1f}x"
-              f"      target: <= {TARGET_RATIO:g}x")
-        print(f"   (for reference, engine + to_dict('full'):   {f_rate:>12,.0f} determinations/s, "
-              f"{h_rate / f_rate:.1f}x the hand-written time)")
-        agree = 0
-        disagreements = []
-        by_decision: Counter = Counter()
-        for case in subset:
-            engine = determine(case, policies, CARESOURCE).decision
-            hand = caresource_noncancer_trial(case)
-            by_decision[engine] += 1
-            if engine == hand:
-                agree += 1
-            else:
-                disagreements.append((case.id, engine, hand))
-        print(f"   decisions agree on {agree} of {len(subset)} cases "
-              f"(engine decisions: {', '.join(f'{k} {v}' for k, v in sorted(by_decision.items()))})")
-        for case_id, engine, hand in disagreements[:10]:
-            print(f"   DISAGREEMENT {case_id}: engine {engine}, hand-written {hand}")
-        if len(disagreements) > 10:
-            print(f"   ... and {len(disagreements) - 10} more disagreements")
+        compare_with_hand_written(subset, policies, args.rounds)
+        agreement(subset, policies)
 
     # c. CLI peak memory
     print()

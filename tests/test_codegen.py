@@ -185,3 +185,20 @@ def test_source_is_stable_and_cached_by_its_digest(policies):
     assert first.digest in _CODE
     assert first.verdicts is not second.verdicts  # each policy set executes its own namespace
     assert "def verdicts(facts):" in first.source and "def explained(facts):" in first.source
+
+
+def test_compiled_code_is_kept_on_disk_and_a_bad_copy_is_compiled_again(policies, tmp_path, monkeypatch):
+    monkeypatch.setenv("PRIORAUTH_CACHE_DIR", str(tmp_path))
+    compiled = compiled_versions(policies)[0]
+    _CODE.clear()  # as in a new process
+    first = generate(compiled.program, "x")
+    _CODE.pop(first.digest)
+    (kept,) = (tmp_path / "codegen").glob(f"{first.digest}.*.marshal")
+    again = generate(compiled.program, "x")  # read back from the disk copy
+    facts = facts_for(BASE[0])
+    assert again.verdicts(facts) == first.verdicts(facts) == compiled.program.run(facts)
+    _CODE.pop(first.digest)
+    kept.write_bytes(b"not a code object")
+    rebuilt = generate(compiled.program, "x")
+    assert rebuilt.verdicts(facts) == compiled.program.run(facts)
+    assert kept.read_bytes() != b"not a code object"  # written again

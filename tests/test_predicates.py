@@ -228,3 +228,14 @@ def test_a_treatment_without_an_end_date_counts_one_day_unless_ongoing():
         == "met"
     assert verdict(t, {"treatments": [{"type": "physical_therapy", "start": "2025-06-02", "outcome": "ongoing"}]}) \
         == "unknown"
+
+
+def test_a_pain_score_barely_above_zero_does_not_overflow():
+    """Found by the generated-code property test: 2e-313 before and 1 after made the reduction -infinity, and the
+    trace's detail raised OverflowError. The computed reduction is floored where a documented one is."""
+    from priorauth.case.model import TrialResult
+    from priorauth.engine.predicates import _show
+
+    reduction = TrialResult(pain_before=2.2250738585e-313, pain_after=1.0).reduction_percent()
+    assert reduction == -10_000.0
+    assert _show(float("-inf")) == "-inf"

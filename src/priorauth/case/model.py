@@ -177,7 +177,9 @@ class TrialResult(Strict):
     def computed_reduction(self) -> float | None:
         if self.pain_before is None or self.pain_after is None or self.pain_before == 0:
             return None
-        return (self.pain_before - self.pain_after) / self.pain_before * 100
+        # Floored where a documented percentage is (-10 000%: pain 100 times worse): a score barely above 0 before
+        # would otherwise overflow to -infinity, which no comparison or JSON output handles.
+        return max((self.pain_before - self.pain_after) / self.pain_before * 100, -10_000.0)
 
     def reduction_percent(self) -> float | None:
         """The documented reduction; the exact score ratio wins over a rounded percentage."""

@@ -7,19 +7,26 @@ during that same pass. What is inlined:
 
 - `when` conditions, as `if` blocks around the subtree they guard (a `first` group as `if`/`elif`/`else`);
 - the Kleene tables of logic.py, as expressions over the children's verdicts;
-- `fact` tests: each fact is read once, at the top, and compared in place;
+- `fact` and `none_present` tests: each fact is read once, at the top, and compared in place;
 - `treatment` and `therapy_duration` tests: counted together in one pass over the treatments.
 
-The other leaf kinds (evaluations, drug screens, drugs, elapsed time, findings lists) each read their own
+The other leaf kinds (evaluations, drug screens, drugs, elapsed time) each read their own
 list once and are called as their compiled predicates. The source reads only the names it is executed with
 (the predicates and helpers of this policy set), so identical source is identical code: compiled code
-objects are cached by the SHA-256 of their source, and hold no state of their own.
+objects are cached by the SHA-256 of their source, and hold no state of their own: in memory, and on disk in
+the cache directory (`PRIORAUTH_CACHE_DIR`, as the ICD-10 index), so a new process does not compile again.
 """
 
 from __future__ import annotations
 
+import marshal
+import os
+import sys
+import tempfile
 from collections.abc import Callable
 from hashlib import sha256
+from importlib.util import MAGIC_NUMBER
+from pathlib import Path
 from types import CodeType
 from typing import Any, NamedTuple
 
@@ -27,8 +34,9 @@ from priorauth import __version__
 from priorauth.case.dates import add_months
 from priorauth.case.paths import accessor, attribute_chain
 from priorauth.engine.facts import Facts
-from priorauth.engine.predicates import FULL, Outcome, fact_detail, treatment_interval
+from priorauth.engine.predicates import FULL, Outcome, fact_detail, none_present_outcome, treatment_interval
 from priorauth.engine.program import ALL, ANY, AT_LEAST, FIRST, NOT, TEST, Condition, Program
+from priorauth.knowledge.icd10 import cache_dir
 from priorauth.vocab import MET, NOT_MET, SKIPPED, UNKNOWN
 
 _CODE: dict[str, CodeType] = {}  # source digest -> compiled code; code objects are immutable
@@ -68,17 +76,37 @@ def generate(program: Program, name: str) -> Generated:
     writer = _Writer(program)
     source = writer.module(name)
     digest = sha256(source.encode()).hexdigest()
-    code = _CODE.get(digest)
-    if code is None:
-        code = compile(source, f"<priorauth {name}>", "exec")
-        if len(_CODE) < _CODE_LIMIT:
-            _CODE[digest] = code
+    code = _CODE.get(digest) or _compiled(source, digest, name)
+    if len(_CODE) < _CODE_LIMIT:
+        _CODE[digest] = code
     namespace = dict(writer.env)
     exec(code, namespace)
     return Generated(source, digest, namespace["verdicts"], namespace["explained"], writer.inlined, writer.called)
 
 
 # Condition attribute -> the local the generated code reads it into; local -> the Facts attribute.
+def _compiled(source: str, digest: str, name: str) -> CodeType:
+    """The code object of `source`: read from the disk cache when a run of this Python wrote it, else compiled
+    and written there (atomically; a cache that cannot be read or written is only slower)."""
+    path = cache_dir() / "codegen" / f"{digest}.{sys.implementation.cache_tag}.marshal"
+    try:
+        data = path.read_bytes()
+        if data[:len(MAGIC_NUMBER)] == MAGIC_NUMBER:
+            return marshal.loads(data[len(MAGIC_NUMBER):])
+    except (OSError, ValueError, EOFError, TypeError):
+        pass
+    code = compile(source, f"<priorauth {name}>", "exec")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as out:
+            out.write(MAGIC_NUMBER + marshal.dumps(code))
+        Path(tmp).replace(path)
+    except OSError:
+        pass
+    return code
+
+
 _REQUEST = {"kinds": "kind", "indications": "indication", "routes": "route", "lobs": "lob", "states": "state"}
 _LOCALS = {"kind": "kind", "indication": "indication", "route": "route", "lob": "line_of_business",
            "state": "state", "age": "age", "drugs": "drugs"}
@@ -104,8 +132,11 @@ def _set_literal(values) -> str | None:
 class _Writer:
     def __init__(self, program: Program):
         self.p = program
-        self.env: dict[str, Any] = {"Outcome": Outcome, "fact_detail": fact_detail, "add_months": add_months,
-                                    "treatment_interval": treatment_interval, "FULL": FULL}
+        # (kind, parameters) of each leaf test, read once (a node's spec is a pydantic private attribute)
+        self.specs = [n.spec if n.test is not None else None for n in program.nodes]
+        self.env: dict[str, Any] = {
+            "Outcome": Outcome, "fact_detail": fact_detail, "add_months": add_months, "FULL": FULL,
+            "treatment_interval": treatment_interval, "none_present_outcome": none_present_outcome}
         self.constants: dict[str, str] = {}  # module-level constant lines of the source, by name
         self.inlined = self.called = 0
 
@@ -142,8 +173,8 @@ class _Writer:
         self.explain = explain
         self.uses: set[str] = set()  # request-level locals the conditions read
         self.facts: dict[str, str] = {}  # fact path -> local
-        self.counting = count = [i for i in range(len(p.nodes)) if p.ops[i] == TEST and p.nodes[i].test is not None
-                                 and p.nodes[i].spec[0] in ("treatment", "therapy_duration")]
+        self.counting = count = [i for i, spec in enumerate(self.specs)
+                                 if spec is not None and spec[0] in ("treatment", "therapy_duration")]
         self.inlined = self.called = 0
         self.windows: set[int] = set()  # look-back months of the counted tests
         self.guard: dict[int, str | None | bool] = {}  # node -> the flag it applies under (None: always)
@@ -199,7 +230,7 @@ class _Writer:
         setup: list[str] = []
         loop = ["for j, t in enumerate(case.clinical.treatments):", "    ty = t.type", "    oc = t.outcome"]
         for i in leaves:
-            kind, _ = p.nodes[i].spec
+            kind, _ = self.specs[i]
             parts = p.preds[i].parts
             ws = self.window(parts.within_months)
             setup.append(f"c{i} = x{i} = 0  # {p.nodes[i].id}")
@@ -345,10 +376,12 @@ class _Writer:
     # --- leaves -----------------------------------------------------------------------------------------
 
     def leaf(self, i: int, pad: str, out: list[str]) -> None:
-        p, node = self.p, self.p.nodes[i]
-        kind = node.spec[0] if node.test is not None else "refer"
+        p = self.p
+        kind = self.specs[i][0] if self.specs[i] is not None else "refer"
         if kind == "fact":
             self.fact(i, pad, out)
+        elif kind == "none_present":
+            self.none_present(i, pad, out)
         elif kind in ("treatment", "therapy_duration"):
             self.inlined += 1
             ws = self.window(p.preds[i].parts.within_months)
@@ -375,7 +408,7 @@ class _Writer:
 
     def fact(self, i: int, pad: str, out: list[str]) -> None:
         self.inlined += 1
-        spec = self.p.nodes[i].spec[1]
+        spec = self.specs[i][1]
         parts = self.p.preds[i].parts
         path = spec.fact
         x = self.facts.setdefault(path, f"f{len(self.facts)}")
@@ -391,6 +424,17 @@ class _Writer:
                 f"{pad}    v{i} = {MET!r} if {test} else {NOT_MET!r}",
                 f"{pad}    O[{i}] = Outcome(v{i}, {{{path!r}: {x}}}, "
                 f"fact_detail({path!r}, {x}, v{i}, {parts.label!r}))"]
+
+    def none_present(self, i: int, pad: str, out: list[str]) -> None:
+        self.inlined += 1
+        parts = self.p.preds[i].parts
+        values = "(" + ", ".join(self.facts.setdefault(path, f"f{len(self.facts)}") for path in parts.paths) + \
+            ("," if len(parts.paths) == 1 else "") + ")"
+        unknown = "" if parts.absent_if_missing else f"{UNKNOWN!r} if None in {values} else "
+        out.append(f"{pad}v{i} = {NOT_MET!r} if True in {values} else {unknown}{MET!r}")
+        if self.explain:
+            out.append(f"{pad}O[{i}] = none_present_outcome(v{i}, {parts.paths!r}, {values}, "
+                       f"{parts.absent_if_missing!r})")
 
     def check(self, i: int, spec, x: str) -> str:
         """The comparison of a `fact` test, as predicates._compile_fact makes it."""

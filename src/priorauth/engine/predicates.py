@@ -9,6 +9,7 @@ trace). Every level gives the same verdict. The tests' parameters are validated 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from typing import Any, NamedTuple
 
@@ -130,20 +131,30 @@ def _compile_none_present(spec: NonePresentSpec) -> Predicate:
             verdict = MET
         if not explain:
             return verdict
-        used = dict(zip(paths, values, strict=True))
-        present = [_leaf(p) for p, v in used.items() if v is True]
-        missing = [_leaf(p) for p, v in used.items() if v is None]
-        if present:
-            detail = "documented present: " + ", ".join(present)
-        elif missing and not absent_if_missing:
-            detail = "not documented as absent: " + ", ".join(missing)
-        elif missing:
-            detail = "none documented present (undocumented counts as absent here)"
-        else:
-            detail = "all documented absent"
-        return Outcome(verdict, used, detail)
+        return none_present_outcome(verdict, paths, values, absent_if_missing)
 
+    run.parts = NonePresentParts(paths, absent_if_missing)  # what generated code (engine/codegen.py) inlines
     return run
+
+
+class NonePresentParts(NamedTuple):
+    paths: tuple[str, ...]
+    absent_if_missing: bool
+
+
+def none_present_outcome(verdict: Verdict, paths: tuple[str, ...], values, absent_if_missing: bool) -> Outcome:
+    used = dict(zip(paths, values, strict=True))
+    present = [_leaf(p) for p, v in used.items() if v is True]
+    missing = [_leaf(p) for p, v in used.items() if v is None]
+    if present:
+        detail = "documented present: " + ", ".join(present)
+    elif missing and not absent_if_missing:
+        detail = "not documented as absent: " + ", ".join(missing)
+    elif missing:
+        detail = "none documented present (undocumented counts as absent here)"
+    else:
+        detail = "all documented absent"
+    return Outcome(verdict, used, detail)
 
 
 def _evidence_verdict(satisfied: bool, candidates: int, contradicted: int) -> Verdict:
@@ -482,7 +493,7 @@ def _show(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, tuple):
         return ", ".join(map(str, value))
-    if isinstance(value, float) and value == int(value):
+    if isinstance(value, float) and math.isfinite(value) and value == int(value):
         return str(int(value))
     if isinstance(value, float):
         return f"{value:.1f}"
