@@ -34,17 +34,22 @@ def test_bad_cases_are_rows_with_their_error_and_the_run_goes_on(tmp_path):
     good = json.dumps({"format": "priorauth-case/1", "id": "ok-1", "submitted": "2025-01-02",
                        "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-01-10"}})
     source = tmp_path / "in.jsonl"
+    typo = json.loads(good)
+    typo["id"], typo["request"]["drugs"] = "bad-drug", [{"name": "morfine"}]
     source.write_text("\n".join([good, '{"format": "priorauth-case/1", "id": "bad-date", "submitted": "2025-13-01"}',
-                                 "not json", "", good.replace("ok-1", "ok-2")]) + "\n", encoding="utf-8")
+                                 "not json", "", good.replace("ok-1", "ok-2"), json.dumps(typo)]) + "\n",
+                      encoding="utf-8")
     out = tmp_path / "rows.jsonl"
     proc = run_cli("batch", str(source), "--out", str(out))  # the default: a worker process per core
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     rows = _rows(out)
     errors = [r for r in rows if r["error"]]
-    assert [(r["source"].rsplit(":", 1)[1], r["case"]) for r in errors] == [("2", "bad-date"), ("3", None)]
+    assert [(r["source"].rsplit(":", 1)[1], r["case"]) for r in errors] == [("2", "bad-date"), ("3", None),
+                                                                             ("6", "bad-drug")]
     assert "submitted" in errors[0]["error"]
+    assert "request.drugs[0].name: unknown drug 'morfine' (did you mean morphine?)" in errors[2]["error"]
     assert {r["case"] for r in rows if not r["error"]} == {"ok-1", "ok-2"}
-    assert "2 failed" in proc.stderr
+    assert "3 failed" in proc.stderr
 
 
 @needs_shared

@@ -104,3 +104,22 @@ def test_unreadable_file(tmp_path):
     with pytest.raises(CaseError) as exc:
         load_case(tmp_path / "missing.json")
     assert "cannot read" in str(exc.value)
+
+
+@pytest.mark.parametrize("written", ["Infumorph", "Duramorph", "morphine sulfate", "Morphine", "MORPHINE",
+                                     " morphine "])
+def test_brand_salt_and_case_variants_of_a_drug_are_its_generic_name(written):
+    case = parse_case(with_("request.drugs", [{"name": written}, {"name": "Prialt"}, {"name": "Gablofen"}]))
+    assert [d.name for d in case.request.drugs] == ["morphine", "ziconotide", "baclofen"]
+
+
+def test_a_misspelt_drug_is_an_error_with_did_you_mean():
+    msg = error_of(with_("request.drugs", [{"name": "morphine"}, {"name": "morfine"}, {"name": "Infumorf"}]))
+    assert "request.drugs[1].name: unknown drug 'morfine' (did you mean morphine?)" in msg
+    assert "request.drugs[2].name: unknown drug 'Infumorf' (did you mean morphine?)" in msg
+    assert "request.drugs[0]" not in msg
+
+
+def test_a_drug_the_table_does_not_know_is_an_error_listing_the_known_names():
+    msg = error_of(with_("request.drugs", [{"name": "gabapentin"}]))
+    assert "request.drugs[0].name: unknown drug 'gabapentin'; known generic names: baclofen, bupivacaine" in msg

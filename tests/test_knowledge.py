@@ -6,9 +6,8 @@ import json
 
 import pytest
 
-from priorauth.case.model import Quantity
+from priorauth.case.model import Case, Quantity
 from priorauth.engine.evaluate import evaluate_case
-from priorauth.intake import parse_case
 from priorauth.knowledge.drugs import concentration_mg_per_ml, dose_mg
 
 BASE = {
@@ -25,7 +24,7 @@ def findings(policies, policy: str | None = None, **request) -> list[dict]:
     doc = json.loads(json.dumps(BASE))
     doc["request"].update(request)
     out = []
-    for d in evaluate_case(parse_case(json.dumps(doc)), policies, only=[policy] if policy else None):
+    for d in evaluate_case(Case.model_validate_json(json.dumps(doc)), policies, only=[policy] if policy else None):
         out.extend(f.to_dict() | {"policy": d.policy} for f in d.findings)
     return out
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+from priorauth.case.model import Case
 from priorauth.engine.facts import facts_for
 from priorauth.engine.predicates import FULL, compile_test
-from priorauth.intake import parse_case
 from priorauth.knowledge import open_knowledge
 from priorauth.policy.leaf_tests import parse_test
 
@@ -30,7 +30,7 @@ def explained(test: dict, clinical: dict | None = None, request: dict | None = N
     doc = json.loads(json.dumps(BASE))
     doc["clinical"] = clinical or {}
     doc["request"].update(request or {})
-    facts = facts_for(parse_case(json.dumps(doc)), as_of)
+    facts = facts_for(Case.model_validate_json(json.dumps(doc)), as_of)  # drug names as written
     predicate = compile_test(*parse_test(test), KNOWLEDGE)
     out = predicate(facts, level)
     assert predicate(facts) == out.verdict

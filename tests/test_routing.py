@@ -10,6 +10,7 @@ import textwrap
 import pytest
 
 from conftest import needs_shared, run_cli
+from priorauth.case.model import Case
 from priorauth.engine import CompiledPolicies
 from priorauth.engine.evaluate import evaluate_case
 from priorauth.engine.facts import facts_for
@@ -95,7 +96,7 @@ def test_when_negation_undocumented_and_drug_classes(knowledge):
             doc["request"]["route"] = route
         else:
             del doc["request"]["route"]
-        return facts_for(parse_case(json.dumps(doc)))
+        return facts_for(Case.model_validate_json(json.dumps(doc)))  # drug names as written: the engine's reading
 
     undocumented = condition(knowledge, line_of_business=["undocumented"])
     assert undocumented.holds(facts()) and not undocumented.holds(facts("commercial"))

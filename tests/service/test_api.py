@@ -61,6 +61,14 @@ def test_determinations_options_and_roles(api):
         assert "criteria" not in body["determinations"][0]
     r = api.request("POST", "/v1/determinations?policy=nope", "clinic_a", case_doc())
     assert r.status_code == 422 and r.json()["field"] == "policy"
+    # drug names: a brand name is its generic name; a misspelt one is the case's error, with "did you mean"
+    brand = api.request("POST", "/v1/determinations?policy=hcsc-sur707-008&explain=full", "clinic_a",
+                        case_doc(request={"drugs": [{"name": "Infumorph"}]}))
+    assert brand.status_code == 200, brand.text
+    assert "morphine" in brand.text and "Infumorph" not in brand.text
+    typo = api.request("POST", "/v1/determinations", "clinic_a", case_doc(request={"drugs": [{"name": "morfine"}]}))
+    assert typo.status_code == 422 and typo.json()["field"] == "request.drugs[0].name"
+    assert "did you mean morphine?" in typo.json()["detail"]
 
 
 def test_submit_stores_evaluates_and_only_submitters_submit(api):

@@ -45,7 +45,9 @@ Outcome = Literal[
     "failed", "intolerable_side_effects", "contraindicated", "refused", "unable_to_complete",
     "effective", "ongoing",
 ]
-DrugName = str  # generic name in lower case; an unknown name is a finding, not a parse error
+# A generic name in lower case. Intake (intake/drug_names.py) maps brand, salt and case variants to it and rejects
+# a name the drug table does not know; a case built in code with such a name reads as "not in the drug table".
+DrugName = str
 
 
 class Strict(BaseModel):

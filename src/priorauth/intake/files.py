@@ -15,6 +15,7 @@ from pydantic import ValidationError
 
 from priorauth.case.model import Case
 from priorauth.errors import CaseError, field_path
+from priorauth.intake.drug_names import unknown_drug_names, with_generic_drug_names
 from priorauth.yamlio import load_yaml
 
 
@@ -40,9 +41,13 @@ def parse_case(text: str | bytes, name: str = "case", yaml_syntax: bool = False)
             raise CaseError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
         text = json.dumps(data, default=_json_default)
     try:
-        return Case.model_validate_json(text)
+        case = Case.model_validate_json(text)
     except ValidationError as exc:
         raise CaseError(name, _describe(exc)) from None
+    problems = unknown_drug_names(case)
+    if problems:
+        raise CaseError(name, "\n  ".join(f"{where}: {what}" for where, what in problems))
+    return with_generic_drug_names(case)
 
 
 def _json_default(value: Any) -> Any:

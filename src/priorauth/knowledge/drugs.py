@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from priorauth.case.model import Drug, Quantity
@@ -79,6 +80,29 @@ class DrugTable:
     def by_rxnorm(self, code: str) -> str | None:
         return next((name for name, d in self.drugs.items() if code in d.rxnorm), None)
 
+    def generic(self, name: str) -> str | None:
+        """The table's generic name for a name as a prescription writes it: any case, a brand or salt name
+        (`Infumorph`, `morphine sulfate`, `MORPHINE` -> morphine); None for a name the table does not know."""
+        return self._aliases().get(_normal(name))
+
+    def suggest(self, name: str) -> list[str]:
+        """Generic names whose generic, brand or salt names are close to `name` (for "did you mean")."""
+        import difflib
+
+        aliases = self._aliases()
+        near = difflib.get_close_matches(_normal(name), list(aliases), n=3, cutoff=0.75)
+        return list(dict.fromkeys(aliases[n] for n in near))
+
+    def _aliases(self) -> dict[str, str]:
+        aliases = self.__dict__.get("_alias_table")
+        if aliases is None:
+            aliases = {}
+            for generic, d in self.drugs.items():
+                for n in (generic, *d.names):
+                    aliases.setdefault(_normal(n), generic)
+            object.__setattr__(self, "_alias_table", aliases)  # derived once; the table itself stays frozen
+        return aliases
+
     def named_in(self, text: str) -> list[str]:
         """The generic names of the table's drugs that a text names, by generic, brand or salt name as whole
         words, case-insensitively ("Infumorph 25 MG/ML Injectable Solution" -> ["morphine"])."""
@@ -90,11 +114,21 @@ class DrugTable:
         return found
 
 
+def _normal(name: str) -> str:
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", name.casefold()).split())
+
+
 def _quantity(raw: dict | None, convert) -> float | None:
     return None if raw is None else convert(Quantity(**raw))
 
 
 DRUGS_FILE = Path(__file__).with_name("drugs.yaml")
+
+
+@cache
+def default_drug_table() -> DrugTable:
+    """The shipped table, read once: what case files' drug names are checked against."""
+    return load_drug_table()
 
 
 def load_drug_table(path: Path = DRUGS_FILE) -> DrugTable:

@@ -15,6 +15,7 @@ from starlette.requests import Request
 
 from priorauth.case.model import Case
 from priorauth.errors import field_path
+from priorauth.intake.drug_names import unknown_drug_names, with_generic_drug_names
 from priorauth.service.http.problems import Problem, field_problem
 from priorauth.service.http.protocol import seconds_from_env
 from priorauth.service.store.config import MAX_BODY_BYTES
@@ -74,9 +75,13 @@ def parse_case(body: bytes) -> Case:
     if not body.strip():
         raise Problem(400, "malformed-json", "the body is empty: send a case (priorauth-case/1) as JSON", "(body)")
     try:  # NaN, Infinity and 1e400 too: every number in the case model is finite (case.model.amount)
-        return Case.model_validate_json(body)
+        case = Case.model_validate_json(body)
     except ValidationError as exc:
         raise _malformed(exc) or field_problem(422, "invalid-case", _errors(exc)) from None
+    problems = unknown_drug_names(case)
+    if problems:
+        raise field_problem(422, "invalid-case", [{"field": f, "message": m} for f, m in problems])
+    return with_generic_drug_names(case)
 
 
 def parse_model(body: bytes, model: type[M]) -> M:
