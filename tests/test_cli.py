@@ -158,3 +158,17 @@ def test_implausible_dates_are_input_errors(tmp_path):
 def test_a_folder_stands_for_its_cases():
     out = json.loads(run_cli("check", str(CASES), "-f", "json", "--explain", "summary", check=True).stdout)
     assert sorted(r["case"] for r in out) == sorted(p.stem for p in CASES.glob("*.json") if p.name != "expected.json")
+
+
+@needs_shared
+def test_safety_findings_stand_beside_the_decision_even_in_the_summary(tmp_path):
+    doc = json.loads((CASES / "noncancer-trial-complete.json").read_text(encoding="utf-8"))
+    doc["request"]["drugs"][0]["daily_dose"] = {"value": 40, "unit": "mg"}  # morphine's maximum is 15 mg/day
+    path = tmp_path / "overdose.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    out = run_cli("check", str(path), "--explain", "summary", check=True, env={"COLUMNS": "160"}).stdout
+    assert out.count("‼ 1 safety") == len(POLICY_IDS)  # beside every policy's decision, approvals included
+    assert "safety findings for the reviewer" in out
+    assert out.count("morphine 40 mg/day exceeds the maximum recommended daily dose 15 mg") == 1  # listed once
+    plain = run_cli("check", str(CASES / "noncancer-trial-complete.json"), "--explain", "summary", check=True).stdout
+    assert "safety" not in plain

@@ -23,12 +23,43 @@ def summary_table(results: list[dict[str, Any]]) -> Table:
     table.add_column("case", overflow="fold")
     table.add_column("policy", no_wrap=True)
     table.add_column("decision", no_wrap=True)
+    table.add_column("findings", no_wrap=True)
     table.add_column("why", ratio=1)
     for result in results:
         for d in result["determinations"]:
             table.add_row(result["case"], d["policy"], Text(d["decision"], style=DECISION_STYLE[d["decision"]]),
-                          _short(d["summary"], 90))
+                          finding_counts(d.get("findings", [])), d["summary"])
     return table
+
+
+def finding_counts(findings: list[dict[str, Any]]) -> Text:
+    """`‼ 6 safety  ! 1`: the findings beside the decision they do not change (a safety finding on an approval
+    is for the reviewer to see first)."""
+    out = Text()
+    for severity, word in (("safety", " safety"), ("warning", "")):
+        n = sum(1 for f in findings if f["severity"] == severity)
+        if n:
+            mark, style = FINDING_MARKS[severity]
+            out.append(f"{mark} {n}{word}  ", style=style)
+    return out
+
+
+def safety_view(results: list[dict[str, Any]]) -> Group | None:
+    """Every safety finding, once per case (a case-level finding is repeated by each policy's record)."""
+    parts: list[Any] = []
+    for result in results:
+        seen: dict[tuple[str, str], list[str]] = {}
+        for d in result["determinations"]:
+            for f in d.get("findings", []):
+                if f["severity"] == "safety":
+                    seen.setdefault((f["kind"], f["message"]), []).append(d["policy"])
+        if seen:
+            parts.append(Text(f"{result['case']}: safety findings for the reviewer", style="bold red"))
+            everyone = len(result["determinations"])
+            for (kind, message), policies in seen.items():
+                where = "" if len(policies) == everyone else f"  ({', '.join(policies)})"
+                parts.append(Text(f"  {FINDING_MARKS['safety'][0]} [{kind}] {message}{where}"))
+    return Group(*parts) if parts else None
 
 
 def _short(text: str, width: int) -> str:
@@ -120,6 +151,9 @@ def print_text(console: Console, results: list[dict[str, Any]], details: bool = 
     if any(r["determinations"] for r in results):
         console.print(summary_table(results))
     if not details:
+        safety = safety_view(results)
+        if safety is not None:
+            console.print(safety)
         return
     for result in results:
         for d in result["determinations"]:
