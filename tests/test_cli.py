@@ -172,3 +172,14 @@ def test_safety_findings_stand_beside_the_decision_even_in_the_summary(tmp_path)
     assert out.count("morphine 40 mg/day exceeds the maximum recommended daily dose 15 mg") == 1  # listed once
     plain = run_cli("check", str(CASES / "noncancer-trial-complete.json"), "--explain", "summary", check=True).stdout
     assert "safety" not in plain
+
+
+@needs_shared
+def test_fail_on_sets_the_exit_status_for_scripts():
+    pend = str(CASES / "noncancer-trial-missing-documents.json")
+    assert run_cli("check", pend, "--explain", "summary").returncode == 0  # the default: a result, not a failure
+    assert run_cli("check", pend, "--explain", "summary", "--fail-on", "deny,pend").returncode == 1
+    assert run_cli("check", pend, "-f", "json", "--fail-on", "pend").returncode == 1
+    assert run_cli("check", pend, "--explain", "summary", "--fail-on", "deny,refer").returncode == 0  # none
+    bad = run_cli("check", pend, "--fail-on", "denny")
+    assert bad.returncode == 2 and "did you mean deny?" in bad.stderr and "Traceback" not in bad.stderr

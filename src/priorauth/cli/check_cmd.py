@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import sys
 from enum import StrEnum
@@ -133,6 +134,10 @@ def check(
     policies: PoliciesDir = None,
     no_notes: Annotated[bool, typer.Option(
         "--no-notes", help="Do not read the cases' clinical notes (the evidence stage).")] = False,
+    fail_on: Annotated[str | None, typer.Option(
+        "--fail-on", metavar="DECISIONS", help="Exit with status 1 when any determination is one of these "
+        "decisions, comma-separated (e.g. deny,pend,refer), for scripts. Default: exit 0 whatever is decided.",
+        show_default=False)] = None,
 ) -> None:
     """Evaluate case files against the payer policies and show each decision with its reasons.
 
@@ -145,6 +150,7 @@ def check(
     notes, unconfirmed"), and sources that disagree leave the fact unknown, with both named.
     """
     day = parse_date(as_of, "--as-of")
+    failing = _decisions(fail_on)
     loaded = load_inputs(cases)
     results = results_for(loaded, policies, policy, day, explain, notes=not no_notes)
     if format is Format.json:
@@ -156,6 +162,8 @@ def check(
         from priorauth.cli.render import print_text
 
         print_text(Console(), results, details=explain is not Explain.summary)
+    if failing and any(d["decision"] in failing for r in results for d in r["determinations"]):
+        raise typer.Exit(1)
 
 
 def _dumps(payload: object) -> str:
@@ -167,3 +175,20 @@ def _dumps(payload: object) -> str:
         return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
     except TypeError:
         return json.dumps(payload, indent=2, ensure_ascii=False)
+
+
+def _decisions(text: str | None) -> frozenset[str]:
+    """`deny,pend` as a set of decisions; an unknown one is a usage error with the known ones."""
+    from priorauth.vocab import DECISION_TEXT
+
+    if text is None:
+        return frozenset()
+    wanted = [w.strip() for w in text.split(",") if w.strip()]
+    for w in wanted:
+        if w not in DECISION_TEXT:
+            near = difflib.get_close_matches(w, list(DECISION_TEXT), n=1)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            raise PriorAuthError(USAGE, "--fail-on", f"not a decision: {w!r}{hint}; known: {', '.join(DECISION_TEXT)}")
+    if not wanted:
+        raise PriorAuthError(USAGE, "--fail-on", f"no decision given; known: {', '.join(DECISION_TEXT)}")
+    return frozenset(wanted)
