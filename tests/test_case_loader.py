@@ -123,3 +123,37 @@ def test_a_misspelt_drug_is_an_error_with_did_you_mean():
 def test_a_drug_the_table_does_not_know_is_an_error_listing_the_known_names():
     msg = error_of(with_("request.drugs", [{"name": "gabapentin"}]))
     assert "request.drugs[0].name: unknown drug 'gabapentin'; known generic names: baclofen, bupivacaine" in msg
+
+
+def test_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + json.dumps(MINIMAL).encode())
+    assert load_case(path).id == "t1"
+
+
+def test_latin1_bytes_are_named_with_their_line_and_column(tmp_path):
+    path = tmp_path / "latin.json"
+    text = json.dumps(MINIMAL, indent=1).replace('"t1"', '"caf\u00e9"')
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(CaseError) as exc:
+        load_case(path)
+    line = next(i for i, row in enumerate(text.splitlines(), 1) if "caf" in row)
+    column = text.splitlines()[line - 1].index("\u00e9") + 1
+    assert str(exc.value) == f"{path}:{line}: not UTF-8 text: byte 0xe9 at line {line} column {column} " \
+                             "(save the file as UTF-8)"
+
+
+def test_an_unknown_key_suggests_the_field_it_is_close_to():
+    assert "clinical.pain_onest: unknown field (did you mean clinical.pain_onset?)" in \
+        error_of(with_("clinical.pain_onest", "2024-01-01"))
+    assert "request.drugs[0].daily_dos: unknown field (did you mean request.drugs[0].daily_dose?)" in \
+        error_of(with_("request.drugs", [{"name": "morphine", "daily_dos": {"value": 1, "unit": "mg"}}]))
+    assert "did you mean" not in error_of(with_("clinical.zzzzzz", 1))
+
+
+def test_an_unquoted_code_in_yaml_says_to_quote_it():
+    yaml_text = "format: priorauth-case/1\nid: y1\nsubmitted: 2025-06-02\nrequest:\n  kind: trial\n" \
+                "  indication: noncancer_pain\n  service_date: 2025-06-20\n  procedure_codes: [62324]\n"
+    with pytest.raises(CaseError) as exc:
+        parse_case(yaml_text, "case.yaml", yaml_syntax=True)
+    assert 'request.procedure_codes[0]: not a string: 62324 (write it in quotes: "62324"' in str(exc.value)

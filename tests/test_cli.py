@@ -183,3 +183,17 @@ def test_fail_on_sets_the_exit_status_for_scripts():
     assert run_cli("check", pend, "--explain", "summary", "--fail-on", "deny,refer").returncode == 0  # none
     bad = run_cli("check", pend, "--fail-on", "denny")
     assert bad.returncode == 2 and "did you mean deny?" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@needs_shared
+def test_demo_names_each_decision_that_disagrees(tmp_path):
+    (tmp_path / "one.json").write_text((CASES / "noncancer-trial-complete.json").read_text(encoding="utf-8"),
+                                       encoding="utf-8")
+    case_id = json.loads((tmp_path / "one.json").read_text(encoding="utf-8"))["id"]
+    (tmp_path / "expected.json").write_text(json.dumps({case_id: {"hcsc-sur707-008": "deny",
+                                                                  "uhc-2022t0626c": "approve"}}), encoding="utf-8")
+    proc = run_cli("demo", str(tmp_path), env={"COLUMNS": "160"})
+    assert proc.returncode == 1
+    assert "1 of 2 decisions agree" in proc.stdout
+    assert f"{case_id} · hcsc-sur707-008: approve, expected deny" in proc.stdout
+    assert "uhc-2022t0626c: approve, expected" not in proc.stdout

@@ -38,14 +38,22 @@ def demo(
     if expected_file.is_file():
         expected = json.loads(expected_file.read_text())
         agree = total = 0
+        differ = []
         for r in results:
             want = expected.get(r["case"], {})
             for d in r["determinations"]:
                 if d["policy"] in want:
                     total += 1
                     ok = want[d["policy"]]
-                    agree += d["decision"] in (ok if isinstance(ok, list) else [ok])
+                    allowed = ok if isinstance(ok, list) else [ok]
+                    if d["decision"] in allowed:
+                        agree += 1
+                    else:
+                        differ.append(f"  {r['case']} · {d['policy']}: {d['decision']}, expected "
+                                      f"{' or '.join(allowed)}")
         console.print(f"{agree} of {total} decisions agree with {expected_file.name}")
+        for line in differ:
+            console.print(line, style="red", highlight=False)
         if agree != total:
             raise typer.Exit(1)
     console.print("Details for one case: priorauth check CASE.json")

@@ -22,11 +22,16 @@ from priorauth.yamlio import load_yaml
 def load_case(path: str | Path) -> Case:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        data = path.read_bytes()
     except OSError as exc:
         raise CaseError(str(path), f"cannot read: {exc.strerror or exc}") from None
-    except UnicodeDecodeError:
-        raise CaseError(str(path), "not UTF-8 text") from None
+    try:
+        text = data.decode("utf-8-sig")  # a byte-order mark, as some Windows editors write, is not content
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise CaseError(f"{path}:{line}", f"not UTF-8 text: byte 0x{data[exc.start]:02x} at line {line} column "
+                                          f"{column} (save the file as UTF-8)") from None
     return parse_case(text, name=str(path), yaml_syntax=path.suffix.lower() in (".yaml", ".yml"))
 
 
@@ -88,9 +93,35 @@ def _describe_one(err: Any) -> str:
         if len(shown) > 60:
             shown = shown[:57] + "..."
         if kind in ("extra_forbidden",):
-            return f"{path}: {msg}"
+            return f"{path}: {msg}{_near_field(tuple(err['loc']))}"
+        if kind == "string_type" and isinstance(err["input"], int | float) and not isinstance(err["input"], bool):
+            return f"{path}: {msg}: {shown} (write it in quotes: \"{shown}\"; a code is text, not a number)"
         return f"{path}: {msg}: {shown}"
     return f"{path}: {msg}"
+
+
+def _near_field(loc: tuple) -> str:
+    """` (did you mean clinical.pain_onset?)` for an unknown key close to a field of the object it is in."""
+    import difflib
+    import typing
+
+    from pydantic import BaseModel
+
+    model: Any = Case
+    for part in loc[:-1]:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part) if isinstance(model, type) else None
+        if field is None:
+            return ""
+        inner = [a for a in (field.annotation, *typing.get_args(field.annotation))
+                 for a in (a, *typing.get_args(a)) if isinstance(a, type) and issubclass(a, BaseModel)]
+        if not inner:
+            return ""
+        model = inner[0]
+    near = difflib.get_close_matches(str(loc[-1]), list(model.model_fields), n=1)
+    prefix = field_path(tuple(loc[:-1]))
+    return f" (did you mean {prefix + '.' if prefix else ''}{near[0]}?)" if near else ""
 
 
 def _describe(exc: ValidationError) -> str:
