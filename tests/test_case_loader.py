@@ -157,3 +157,9 @@ def test_an_unquoted_code_in_yaml_says_to_quote_it():
     with pytest.raises(CaseError) as exc:
         parse_case(yaml_text, "case.yaml", yaml_syntax=True)
     assert 'request.procedure_codes[0]: not a string: 62324 (write it in quotes: "62324"' in str(exc.value)
+
+
+@pytest.mark.parametrize(("written", "read"), [("g89.4", "G89.4"), ("G8921", "G89.21"), (" m51.36 ", "M51.36"),
+                                               ("G89", "G89"), ("not a code", "not a code")])
+def test_diagnosis_codes_are_read_in_icd10cm_spelling(written, read):
+    assert parse_case(with_("request.diagnosis_codes", [written])).request.diagnosis_codes == [read]

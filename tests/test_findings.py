@@ -41,7 +41,9 @@ def test_invalid_and_unlisted_codes(knowledge):
     found = code_findings(case(diagnosis_codes=["G89.4", "Q99.99"], procedure_codes=["62350", "99999"]),
                           knowledge.codes)
     assert found == [
-        Finding("diagnosis_code", "warning", "Q99.99 is not a valid ICD-10-CM code.", code="Q99.99"),
+        Finding("diagnosis_code", "warning", "Q99.99 is not a valid ICD-10-CM code; codes under Q99 (Other "
+                "chromosome abnormalities, not elsewhere classified): Q99.0, Q99.1, Q99.2, Q99.8, Q99.9.",
+                code="Q99.99"),
         Finding("procedure_code", "info", "99999 is not in the reviewed table of procedure codes for intrathecal and "
                 "epidural drug delivery; check the code.", code="99999"),
     ]

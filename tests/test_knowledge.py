@@ -77,7 +77,8 @@ def test_g89_4_is_a_finding_at_florida_blue_not_at_moda(policies):
 def test_invalid_and_category_codes(policies):
     out = findings(policies, "uhc-2022t0626c", diagnosis_codes=["G89.99", "G89.2"])
     messages = {f["code"]: f["message"] for f in out if f["kind"] == "diagnosis_code"}
-    assert messages["G89.99"] == "G89.99 is not a valid ICD-10-CM code."
+    assert messages["G89.99"] == ("G89.99 is not a valid ICD-10-CM code; codes under G89 (Pain, not elsewhere "
+                                  "classified): G89.0, G89.1, G89.2, G89.3, G89.4.")  # a typo: its category's codes
     assert "not a billable code" in messages["G89.2"] and "G89.21" in messages["G89.2"]
 
 

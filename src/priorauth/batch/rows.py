@@ -20,14 +20,14 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
     case's notes are read first, as `check` reads them (`notes=False` skips them)."""
     from priorauth.case.model import Case
     from priorauth.engine.evaluate import evaluate_case
-    from priorauth.intake.drug_names import unknown_drug_names, with_generic_drug_names
+    from priorauth.intake.normalise import normalised, unknown_drug_names
 
     try:
         case = Case.model_validate_json(text)
         problems = unknown_drug_names(case, policies.knowledge.drugs)
         if problems:
             return [_error(source, case.id, "; ".join(f"{where}: {what}" for where, what in problems))]
-        case = with_generic_drug_names(case, policies.knowledge.drugs)
+        case = normalised(case, policies.knowledge.drugs)
         policies.for_payer(case.member.payer)
         extra: dict[str, Any] = {}
         if notes and case.notes:

@@ -45,7 +45,7 @@ Outcome = Literal[
     "failed", "intolerable_side_effects", "contraindicated", "refused", "unable_to_complete",
     "effective", "ongoing",
 ]
-# A generic name in lower case. Intake (intake/drug_names.py) maps brand, salt and case variants to it and rejects
+# A generic name in lower case. Intake (intake/normalise.py) maps brand, salt and case variants to it and rejects
 # a name the drug table does not know; a case built in code with such a name reads as "not in the drug table".
 DrugName = str
 

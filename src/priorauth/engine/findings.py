@@ -42,12 +42,22 @@ def _fmt(value: float) -> str:
     return f"{value:g}"
 
 
+def _near(code: str, codes: CodeSets) -> str:
+    """`; codes under G89: G89.0, G89.1, ...` when the code's category exists (a typo in the last characters)."""
+    category = codes.diagnosis(code[:3]) if len(code) > 3 else None
+    if category is None or not category.valid or not category.children:
+        return ""
+    kids = ", ".join(category.children[:8]) + (" …" if len(category.children) > 8 else "")
+    return f"; codes under {code[:3]} ({category.description}): {kids}"
+
+
 def code_findings(case: Case, codes: CodeSets) -> list[Finding]:
     out = []
     for code in case.request.diagnosis_codes:
         info = codes.diagnosis(code)
         if not info.valid:
-            out.append(Finding("diagnosis_code", "warning", f"{code} is not a valid ICD-10-CM code.", code=code))
+            out.append(Finding("diagnosis_code", "warning",
+                               f"{code} is not a valid ICD-10-CM code{_near(code, codes)}.", code=code))
         elif not info.billable:
             kids = ", ".join(info.children[:8]) + (" …" if len(info.children) > 8 else "")
             out.append(Finding("diagnosis_code", "warning",

@@ -15,7 +15,7 @@ from pydantic import ValidationError
 
 from priorauth.case.model import Case
 from priorauth.errors import CaseError, field_path
-from priorauth.intake.drug_names import unknown_drug_names, with_generic_drug_names
+from priorauth.intake.normalise import normalised, unknown_drug_names
 from priorauth.yamlio import load_yaml
 
 
@@ -52,7 +52,7 @@ def parse_case(text: str | bytes, name: str = "case", yaml_syntax: bool = False)
     problems = unknown_drug_names(case)
     if problems:
         raise CaseError(name, "\n  ".join(f"{where}: {what}" for where, what in problems))
-    return with_generic_drug_names(case)
+    return normalised(case)
 
 
 def _json_default(value: Any) -> Any:

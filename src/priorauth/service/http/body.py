@@ -15,7 +15,7 @@ from starlette.requests import Request
 
 from priorauth.case.model import Case
 from priorauth.errors import field_path
-from priorauth.intake.drug_names import unknown_drug_names, with_generic_drug_names
+from priorauth.intake.normalise import normalised, unknown_drug_names
 from priorauth.service.http.problems import Problem, field_problem
 from priorauth.service.http.protocol import seconds_from_env
 from priorauth.service.store.config import MAX_BODY_BYTES
@@ -81,7 +81,7 @@ def parse_case(body: bytes) -> Case:
     problems = unknown_drug_names(case)
     if problems:
         raise field_problem(422, "invalid-case", [{"field": f, "message": m} for f, m in problems])
-    return with_generic_drug_names(case)
+    return normalised(case)
 
 
 def parse_model(body: bytes, model: type[M]) -> M:
