@@ -70,7 +70,20 @@ def test_no_version_in_force_names_every_version_and_its_dates(tmp_path, knowled
     d = determine(case(service_date="2024-06-20"), compiled(tmp_path, knowledge), "acme-ip-003")
     assert d.decision == "not_applicable" and d.policy_version is None
     assert d.summary == ("No version of acme-ip-003 is in force on the date of service 2024-06-20 (known versions: "
-                         "2025-01-01 (2025-01-01–2025-12-31), 2026-01-01 (2026-01-01–open)).")
+                         "2025-01-01 (2025-01-01–2025-12-31), 2026-01-01 (2026-01-01–open)). The earliest version of "
+                         "acme-ip-003 on file takes effect 2025-01-01; check the date of service.")
+    assert [(f.kind, f.severity) for f in d.findings if f.kind == "policy_version"] == [("policy_version", "warning")]
+
+
+def test_a_date_after_the_latest_version_warns_that_a_newer_one_is_probably_in_force(tmp_path, knowledge):
+    policies = compiled(tmp_path, knowledge, versions=(("2025-01-01", "2025-01-01", "2025-12-31"),))
+    d = determine(case(service_date="2026-03-02"), policies, "acme-ip-003")
+    assert d.decision == "not_applicable"
+    (warning,) = [f for f in d.findings if f.kind == "policy_version"]
+    assert warning.severity == "warning"
+    assert warning.message == ("The latest version of acme-ip-003 on file ended 2025-12-31: a newer version is "
+                               "probably in force; load it before relying on this determination.")
+    assert d.summary.endswith(warning.message)
 
 
 @pytest.mark.parametrize(("applies_to", "request_", "summary"), [

@@ -41,12 +41,12 @@ class _Context:
         self.findings = tuple(case_findings(facts.case, policies.knowledge)) + findings
 
     def record(self, policy_id: str, compiled: CompiledPolicy | None, decision: Decision, summary: str,
-               **parts) -> Determination:
+               extra_findings: tuple[Finding, ...] = (), **parts) -> Determination:
         ps = self.policies
         version = compiled.version if compiled else None
         # The id addresses the content: input, policy version and its hash, as-of date, engine and knowledge.
         key = f"{self.input_sha256}|{policy_id}|{compiled.key if compiled else '-'}|{self.facts.as_of}|{ps.salt}"
-        findings = self.findings
+        findings = self.findings + extra_findings
         if compiled is not None:
             findings += tuple(policy_findings(self.facts.case, compiled.policy, ps.knowledge, compiled.code_systems))
         return Determination(id=sha256(key.encode()).hexdigest()[:32], policy=policy_id, decision=decision,
@@ -78,9 +78,10 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
     if compiled is None:
         day = facts.case.request.service_date
         spans = ", ".join(f"{c.policy.version} ({c.policy.effective}–{c.policy.end or 'open'})" for c in versions)
+        warning = _no_version_warning(policy_id, versions, day)
         return ctx.record(policy_id, None, "not_applicable",
                           f"No version of {policy_id} is in force on the date of service {day} "
-                          f"(known versions: {spans}).")
+                          f"(known versions: {spans}). {warning.message}", extra_findings=(warning,))
     policy = compiled.policy
     kind = facts.kind
     checklist = tuple(ChecklistItem(d.id, d.section, d.text) for d, when in compiled.documentation
@@ -125,6 +126,19 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
     summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
                       documentation_checklist=checklist, tree=tree)
+
+
+def _no_version_warning(policy_id: str, versions: tuple[CompiledPolicy, ...], day: dt.date) -> Finding:
+    """Not "does not govern": no version on file covers the date, so the one that does has to be found."""
+    last, first = versions[-1].policy, versions[0].policy
+    if last.end is not None and day > last.end:
+        text = (f"The latest version of {policy_id} on file ended {last.end}: a newer version is probably in force; "
+                "load it before relying on this determination.")
+    elif day < first.effective:
+        text = f"The earliest version of {policy_id} on file takes effect {first.effective}; check the date of service."
+    else:
+        text = f"No version of {policy_id} on file covers {day}; find the version in force then."
+    return Finding("policy_version", "warning", text)
 
 
 def _applies_to_text(when: When, facts: Facts) -> str:

@@ -17,7 +17,8 @@ from priorauth.knowledge.tables import Knowledge
 from priorauth.policy.model import Policy
 
 KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug",
-         "evidence_conflict")  # the last: sources of one fact that disagree (the evidence stage's, from notes)
+         "evidence_conflict",  # sources of one fact that disagree (the evidence stage's, from notes)
+         "policy_version")  # no version of a policy on file covers the date of service
 SEVERITIES = ("info", "warning", "safety")
 
 
