@@ -21,7 +21,8 @@ def test_a_folder_gives_the_decisions_check_gives(tmp_path):
     proc = run_cli("batch", str(CASES), "--out", str(out), "--workers", "1")
     assert proc.returncode == 0, proc.stderr
     rows = _rows(out)
-    checked = json.loads(run_cli("check", str(CASES), "--format", "json", "--explain", "summary", check=True).stdout)
+    checked = [json.loads(line) for line in  # JSON Lines: one object per case
+               run_cli("check", str(CASES), "--format", "json", "--explain", "summary", check=True).stdout.splitlines()]
     want = {(r["case"], d["policy"]): d["decision"] for r in checked for d in r["determinations"]}
     assert {(r["case"], r["policy"]): r["decision"] for r in rows} == want
     assert all(r["error"] is None for r in rows)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from conftest import CASES, SHARED, needs_shared, run_cli
 from priorauth.policy.loader import load_policies
@@ -46,12 +47,38 @@ def test_text_view_shows_tree_citations_and_requests():
 
 
 @needs_shared
-def test_several_cases_give_a_json_list():
-    out = json.loads(run_cli("check", str(CASES / "noncancer-trial-complete.json"),
-                             str(CASES / "spasticity-baclofen-test-dose.json"), "-f", "json",
-                             "--explain", "summary", check=True).stdout)
+def test_several_cases_give_json_lines_one_object_each():
+    stdout = run_cli("check", str(CASES / "noncancer-trial-complete.json"),
+                     str(CASES / "spasticity-baclofen-test-dose.json"), "-f", "json", "--explain", "summary",
+                     check=True).stdout
+    out = [json.loads(line) for line in stdout.splitlines()]  # each line is one whole object
     assert [r["case"] for r in out] == ["noncancer-trial-complete", "spasticity-baclofen-test-dose"]
+    assert [r["source"] for r in out] == [str(CASES / "noncancer-trial-complete.json"),
+                                          str(CASES / "spasticity-baclofen-test-dose.json")]
     assert "criteria" not in out[0]["determinations"][0]
+
+
+@needs_shared
+def test_bad_files_are_reported_every_one_and_the_good_ones_still_evaluated(tmp_path):
+    good = tmp_path / "a-good.json"
+    good.write_text((CASES / "noncancer-trial-complete.json").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "b-bad-date.json").write_text(json.dumps({"format": "priorauth-case/1", "id": "x",
+                                                          "submitted": "2025-13-01"}), encoding="utf-8")
+    (tmp_path / "c-not-json.json").write_text("{", encoding="utf-8")
+    text = run_cli("check", str(tmp_path), "--explain", "summary", env={"COLUMNS": "160"})
+    assert text.returncode == 2 and "Traceback" not in text.stderr
+    assert "noncancer-trial-complete" in text.stdout  # the good case was evaluated
+    assert "b-bad-date.json: submitted: not a date" in text.stderr and "c-not-json.json" in text.stderr
+    assert "2 inputs could not be evaluated" in text.stderr
+    js = run_cli("check", str(tmp_path), "-f", "json", "--explain", "summary")
+    assert js.returncode == 2
+    rows = [json.loads(line) for line in js.stdout.splitlines()]
+    assert [r.get("case") for r in rows if "error" not in r] == ["noncancer-trial-complete"]
+    errors = {Path(r["source"]).name: r["error"] for r in rows if "error" in r}
+    assert set(errors) == {"b-bad-date.json", "c-not-json.json"}
+    assert errors["b-bad-date.json"]["code"] == "invalid-case"
+    one = run_cli("check", str(tmp_path / "c-not-json.json"), "-f", "json")
+    assert one.returncode == 2 and json.loads(one.stdout)["error"]["code"] == "invalid-case"
 
 
 def test_bad_case_exits_2_with_field_path_and_no_traceback(tmp_path):
@@ -95,7 +122,7 @@ def test_unknown_policy_id_suggests():
     assert proc.returncode == 2 and "did you mean hcsc-sur707-008" in proc.stderr
 
 
-def test_a_payer_no_policy_belongs_to_is_refused_before_anything_is_evaluated(tmp_path):
+def test_a_payer_no_policy_belongs_to_is_that_case_s_error_and_the_others_are_evaluated(tmp_path):
     """The case model takes any payer slug; the loaded policy set says which exist (a sixth payer is a folder)."""
     good = tmp_path / "a.json"
     good.write_text(json.dumps({"format": "priorauth-case/1", "id": "a", "submitted": "2025-06-02",
@@ -103,8 +130,11 @@ def test_a_payer_no_policy_belongs_to_is_refused_before_anything_is_evaluated(tm
                                             "service_date": "2025-06-20"}}))
     bad = tmp_path / "b.json"
     bad.write_text(json.dumps({**json.loads(good.read_text()), "id": "b", "member": {"payer": "caresourse"}}))
-    proc = run_cli("check", str(good), str(bad), "--format", "json")
-    assert proc.returncode == 2 and proc.stdout == ""
+    proc = run_cli("check", str(good), str(bad), "--format", "json", "--explain", "summary")
+    assert proc.returncode == 2
+    rows = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [r.get("case") for r in rows] == ["a", None]
+    assert rows[1]["source"] == str(bad) and rows[1]["error"]["location"] == f"{bad}: member.payer"
     assert f"error [invalid-case]: {bad}: member.payer: no policy of payer 'caresourse'" in proc.stderr
     assert "did you mean caresource" in proc.stderr and "Traceback" not in proc.stderr
 
@@ -156,7 +186,8 @@ def test_implausible_dates_are_input_errors(tmp_path):
 
 @needs_shared
 def test_a_folder_stands_for_its_cases():
-    out = json.loads(run_cli("check", str(CASES), "-f", "json", "--explain", "summary", check=True).stdout)
+    stdout = run_cli("check", str(CASES), "-f", "json", "--explain", "summary", check=True).stdout
+    out = [json.loads(line) for line in stdout.splitlines()]
     assert sorted(r["case"] for r in out) == sorted(p.stem for p in CASES.glob("*.json") if p.name != "expected.json")
 
 

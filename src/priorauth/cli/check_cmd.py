@@ -23,27 +23,38 @@ class Format(StrEnum):
 
 
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
-                as_of: dt.date | None, explain: Explain, notes: bool = True) -> list[dict]:
+                as_of: dt.date | None, explain: Explain, notes: bool = True,
+                errors: list[tuple[str, PriorAuthError]] | None = None) -> list[dict]:
     """Every case's determinations as JSON, after checking every case's payer and every policy id. `cases`: (name,
-    case) pairs, or (name, case, FHIR mapping) for FHIR inputs (the case None when no policy here governs it)."""
+    case) pairs, or (name, case, FHIR mapping) for FHIR inputs (the case None when no policy here governs it).
+    With `errors`, a case whose payer or FHIR mapping is wrong is added there as (name, error) and the others go
+    on; without, it stops the run."""
     from priorauth.cli.options import compiled_policies
     from priorauth.engine.evaluate import evaluate_case
 
     policies = compiled_policies(policy_dir)
     for pid in only or []:
         policies.versions(pid)  # unknown ids are a usage error before anything is evaluated
-    loaded = [_mapped(item, policies) for item in cases]
-    for name, case, _ in loaded:
+    loaded = []
+    for item in cases:
         try:
+            name, case, mapping = _mapped(item, policies)
             if case is not None:
-                policies.for_payer(case.member.payer)
+                try:
+                    policies.for_payer(case.member.payer)
+                except PriorAuthError as exc:
+                    raise PriorAuthError(exc.code, f"{name}: {exc.location}", exc.message) from None
         except PriorAuthError as exc:
-            raise PriorAuthError(exc.code, f"{name}: {exc.location}", exc.message) from None
+            if errors is None:
+                raise
+            errors.append((item[0], exc))
+            continue
+        loaded.append((name, case, mapping))
     results = []
     for name, case, mapping in loaded:
         if case is None:
-            results.append({"case": name, "not_applicable": mapping.not_applicable, "determinations": [],
-                            "fhir": mapping.to_dict()})
+            results.append({"case": name, "source": name, "not_applicable": mapping.not_applicable,
+                            "determinations": [], "fhir": mapping.to_dict()})
             continue
         evidence = mapping.evidence if mapping else None
         read = None
@@ -55,7 +66,7 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
             case, evidence = read.case, read.evidence
         found = evaluate_case(case, policies, as_of, only, **({"evidence": evidence} if evidence else {}),
                               findings=read.findings if read else ())
-        result = {"case": case.id, "determinations": [d.to_dict(explain) for d in found]}
+        result = {"case": case.id, "source": name, "determinations": [d.to_dict(explain) for d in found]}
         if mapping is not None:
             result["fhir"] = mapping.to_dict()
         if read is not None:
@@ -81,9 +92,10 @@ def _mapped(item: tuple, policies) -> tuple:
     return name, mapping.case, mapping
 
 
-def load_inputs(paths: list[Path]) -> list[tuple]:
+def load_inputs(paths: list[Path], errors: list[tuple[str, PriorAuthError]] | None = None) -> list[tuple]:
     """Case files as (name, case); FHIR JSON files (a PAS Bundle, a Claim: told by `resourceType`) as
-    (name, None, parsed JSON), mapped once the policies are loaded."""
+    (name, None, parsed JSON), mapped once the policies are loaded. With `errors`, a file that cannot be read as
+    a case is added there as (name, error) and the others are read; without, the first stops the run."""
     from priorauth.intake.files import load_case
     from priorauth.intake.sniff import is_fhir
 
@@ -97,7 +109,12 @@ def load_inputs(paths: list[Path]) -> list[tuple]:
             if is_fhir(data):
                 out.append((str(p), None, data))
                 continue
-        out.append((str(p), load_case(p)))
+        try:
+            out.append((str(p), load_case(p)))
+        except PriorAuthError as exc:
+            if errors is None:
+                raise
+            errors.append((str(p), exc))
     return out
 
 
@@ -142,8 +159,9 @@ def check(
     """Evaluate case files against the payer policies and show each decision with its reasons.
 
     Decisions: approve, deny (a recommendation for a clinical reviewer), pend (with the documentation
-    to request), refer (manual review) or not_applicable. Every case is validated before any is
-    evaluated; a bad case stops with exit status 2 and a message naming the file and field. A PAS
+    to request), refer (manual review) or not_applicable. A bad input is reported with a message naming
+    the file and field, the others are evaluated, and the exit status is 2. With --format json, one case is
+    one object; several are JSON Lines, an input that failed as {"source", "error"}. A PAS
     Bundle is mapped to a case first; the mapping (each fact with its FHIR element, and what was not
     mapped) is shown beside the determinations. A case's clinical notes are read first: their facts
     fill what the case leaves out (each with its note span; a criterion met only on them says "from
@@ -151,30 +169,52 @@ def check(
     """
     day = parse_date(as_of, "--as-of")
     failing = _decisions(fail_on)
-    loaded = load_inputs(cases)
-    results = results_for(loaded, policies, policy, day, explain, notes=not no_notes)
+    bad: list[tuple[str, PriorAuthError]] = []
+    loaded = load_inputs(cases, bad)
+    results = results_for(loaded, policies, policy, day, explain, notes=not no_notes, errors=bad) if loaded else []
     if format is Format.json:
-        payload = results[0] if len(results) == 1 else results
-        sys.stdout.write(_dumps(payload) + "\n")
-    else:
+        rows = [*results, *(_error_object(name, exc) for name, exc in bad)]
+        if len(rows) == 1 and not bad:
+            sys.stdout.write(_dumps(rows[0]) + "\n")
+        else:  # several inputs: one object per line (JSON Lines), an input that failed as its error
+            sys.stdout.write("".join(_dumps(row, indent=False) + "\n" for row in rows))
+    elif results:
         from rich.console import Console
 
         from priorauth.cli.render import print_text
 
         print_text(Console(), results, details=explain is not Explain.summary)
+    if bad:
+        _report(bad)
+        raise typer.Exit(2)
     if failing and any(d["decision"] in failing for r in results for d in r["determinations"]):
         raise typer.Exit(1)
 
 
-def _dumps(payload: object) -> str:
-    """Indented JSON: orjson (a thirtieth of the stdlib's time on a determination's trace), the stdlib for what
-    orjson refuses (a lone surrogate, a key that is not a string)."""
+def _error_object(name: str, exc: PriorAuthError) -> dict:
+    return {"source": name, "error": {"code": exc.code, "location": exc.location, "message": exc.message,
+                                      "issues": [{"location": w, "message": m} for w, m in getattr(exc, "issues", [])]}}
+
+
+def _report(bad: list[tuple[str, PriorAuthError]]) -> None:
+    """Every input that failed, as the entry point reports one error (`error [code]: location: message`)."""
+    for _, exc in bad:
+        sys.stderr.write(f"error [{exc.code}]: {exc}\n")
+        for where, message in getattr(exc, "issues", [])[1:]:
+            sys.stderr.write(f"  {where}: {message}\n")
+    if len(bad) > 1:
+        sys.stderr.write(f"{len(bad)} inputs could not be evaluated\n")
+
+
+def _dumps(payload: object, indent: bool = True) -> str:
+    """JSON, indented or on one line: orjson (a thirtieth of the stdlib's time on a determination's trace), the
+    stdlib for what orjson refuses (a lone surrogate, a key that is not a string)."""
     import orjson
 
     try:
-        return orjson.dumps(payload, option=orjson.OPT_INDENT_2).decode()
+        return orjson.dumps(payload, option=orjson.OPT_INDENT_2 if indent else 0).decode()
     except TypeError:
-        return json.dumps(payload, indent=2, ensure_ascii=False)
+        return json.dumps(payload, indent=2 if indent else None, ensure_ascii=False)
 
 
 def _decisions(text: str | None) -> frozenset[str]:
