@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from conftest import CASES, SHARED, needs_shared, run_cli
@@ -228,3 +231,14 @@ def test_demo_names_each_decision_that_disagrees(tmp_path):
     assert "1 of 2 decisions agree" in proc.stdout
     assert f"{case_id} · hcsc-sur707-008: approve, expected deny" in proc.stdout
     assert "uhc-2022t0626c: approve, expected" not in proc.stdout
+
+
+@needs_shared
+def test_an_output_that_is_not_utf8_gets_no_traceback():
+    case = str(CASES / "noncancer-trial-missing-documents.json")
+    text = run_cli("check", case, env={"PYTHONIOENCODING": "ascii"})
+    assert text.returncode == 0 and "Traceback" not in text.stderr and "caresource-ar-mm-1502" in text.stdout
+    js = subprocess.run([sys.executable, "-m", "priorauth", "check", case, "-f", "json"], capture_output=True,
+                        timeout=120, env={**os.environ, "PYTHONIOENCODING": "cp1252"})
+    assert js.returncode == 0 and b"Traceback" not in js.stderr
+    assert json.loads(js.stdout.decode("utf-8"))["case"] == "noncancer-trial-missing-documents"  # JSON is UTF-8

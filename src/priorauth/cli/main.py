@@ -54,8 +54,24 @@ def _root(version: Annotated[bool, typer.Option("--version", callback=_version_c
     pass
 
 
+def _unicode_safe_streams() -> None:
+    """A terminal or redirect that is not UTF-8 (a Windows console, `> out.txt` under cp1252) gets `?` for the
+    characters it cannot hold, not a traceback; JSON is always written as UTF-8 (RFC 8259), whatever the locale."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding != "utf8" and hasattr(stream, "reconfigure"):
+            wants_json = stream is sys.stdout and _json_requested(sys.argv[1:])
+            stream.reconfigure(encoding="utf-8" if wants_json else None, errors="replace")
+
+
+def _json_requested(args: list[str]) -> bool:
+    return any(a in ("--format=json", "-fjson") or (a in ("--format", "-f") and args[i + 1:i + 2] == ["json"])
+               for i, a in enumerate(args))
+
+
 def main() -> None:
     """Entry point: user errors print `error [code]: location: message` and exit 2, never a traceback."""
+    _unicode_safe_streams()
     try:
         app()  # standalone: typer reports usage errors itself (exit 2) and exits
     except PriorAuthError as exc:
