@@ -242,3 +242,18 @@ def test_an_output_that_is_not_utf8_gets_no_traceback():
                         timeout=120, env={**os.environ, "PYTHONIOENCODING": "cp1252"})
     assert js.returncode == 0 and b"Traceback" not in js.stderr
     assert json.loads(js.stdout.decode("utf-8"))["case"] == "noncancer-trial-missing-documents"  # JSON is UTF-8
+
+
+@needs_shared
+def test_conventions_short_help_a_payer_key_for_policy_closed_formats_and_completion():
+    case = str(CASES / "noncancer-trial-complete.json")
+    assert "priorauth check [OPTIONS]" in run_cli("check", "-h", check=True).stdout
+    assert "priorauth policies show [OPTIONS]" in run_cli("policies", "show", "-h", check=True).stdout
+    assert "--install-completion" in run_cli("-h", check=True).stdout
+    one = json.loads(run_cli("check", case, "-p", "hcsc", "-f", "json", "--explain", "summary", check=True).stdout)
+    assert [d["policy"] for d in one["determinations"]] == ["hcsc-sur707-008"]
+    near = run_cli("check", case, "-p", "hcs")
+    assert near.returncode == 2 and "did you mean hcsc" in near.stderr
+    for args in (["policies", "show", "hcsc-sur707-008", "-f", "yaml"], ["codes", "lookup", "G89.4", "-f", "xml"]):
+        bad = run_cli(*args)
+        assert bad.returncode == 2 and "is not one of" in bad.stderr and "Traceback" not in bad.stderr

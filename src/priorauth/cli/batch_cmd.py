@@ -58,8 +58,7 @@ def batch(
     if dask is not None and workers:
         raise PriorAuthError(USAGE, "--dask", "the cluster's workers run the cases: leave out --workers")
     loaded = compiled_policies(policies)  # a bad policy folder or id stops here, before anything is written
-    for pid in policy or []:
-        loaded.versions(pid)
+    policy = [loaded.resolve(pid) for pid in policy] if policy else policy  # `hcsc` -> hcsc-sur707-008
     items = inputs(input)
     first = next(items, None)
     if first is None:

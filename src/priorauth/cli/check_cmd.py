@@ -6,20 +6,14 @@ import datetime as dt
 import difflib
 import json
 import sys
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from priorauth.cli.options import PoliciesDir, parse_date
+from priorauth.cli.options import Format, PoliciesDir, parse_date
 from priorauth.errors import USAGE, PriorAuthError
 from priorauth.vocab import Explain
-
-
-class Format(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
@@ -33,8 +27,7 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
     from priorauth.engine.evaluate import evaluate_case
 
     policies = compiled_policies(policy_dir)
-    for pid in only or []:
-        policies.versions(pid)  # unknown ids are a usage error before anything is evaluated
+    only = [policies.resolve(pid) for pid in only] if only else only  # an unknown id stops before evaluating
     loaded = []
     for item in cases:
         try:
@@ -138,8 +131,9 @@ def check(
         help="Case files (JSON or YAML, format priorauth-case/1), FHIR PAS request Bundles (JSON, told by "
         "`resourceType`), or folders of them.", show_default=False)],
     policy: Annotated[list[str] | None, typer.Option(
-        "--policy", "-p", help="Evaluate only this policy id (repeatable). Default: every policy, or only "
-        "the member's payer's when member.payer is given.")] = None,
+        "--policy", "-p", help="Evaluate only this policy (repeatable): its id, or its payer's id when the "
+        "payer has one policy (hcsc). Default: every policy, or only the member's payer's when member.payer is "
+        "given.")] = None,
     as_of: Annotated[str | None, typer.Option(
         "--as-of", help="Date look-back windows count from (YYYY-MM-DD). Default: the case's submitted "
         "date. The policy version is chosen by the date of service.")] = None,

@@ -10,13 +10,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from priorauth.cli.options import Format
+
 app = typer.Typer(help="Look up diagnosis (ICD-10-CM) and procedure (CPT, HCPCS) codes.", no_args_is_help=True)
 
 
 @app.command()
 def lookup(
     codes: Annotated[list[str], typer.Argument(help="Codes, e.g. G89.4 62362 J3490.", show_default=False)],
-    format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+    format: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs.")]
+    = Format.text,
 ) -> None:
     """Describe each code: system, validity, billable or not (with the billable codes under a category),
     and which policies list it. CPT codes carry our own short labels (CPT descriptors are AMA's text).
@@ -33,7 +36,7 @@ def lookup(
                   if info.code in {**policies.latest(pid).codes.procedure, **policies.latest(pid).codes.diagnosis}]
         rows.append({"code": info.code, "system": info.system, "valid": info.valid, "billable": info.billable,
                      "description": info.description, "billable_codes": list(info.children), "policies": listed})
-    if format == "json":
+    if format is Format.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
         table = Table(title="Codes")

@@ -10,8 +10,7 @@ from typing import Annotated
 
 import typer
 
-from priorauth.cli.check_cmd import Format
-from priorauth.cli.options import parse_date
+from priorauth.cli.options import Format, parse_date
 
 
 def extract(

@@ -9,8 +9,7 @@ from typing import Annotated
 
 import typer
 
-from priorauth.cli.check_cmd import Format
-from priorauth.cli.options import PoliciesDir
+from priorauth.cli.options import Format, PoliciesDir
 
 app = typer.Typer(help="Read Da Vinci PAS requests (FHIR R4): the case they map to.", no_args_is_help=True)
 

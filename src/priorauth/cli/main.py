@@ -27,7 +27,8 @@ app = typer.Typer(
     "prior-authorization case with every criterion explained. An adverse outcome is a recommendation "
     "for a clinical reviewer, never a final denial.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh, fish, PowerShell
+    context_settings={"help_option_names": ["-h", "--help"]},
     pretty_exceptions_enable=False,
 )
 app.command()(check_cmd.check)

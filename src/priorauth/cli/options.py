@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from priorauth.errors import USAGE, PriorAuthError
+
+
+class Format(StrEnum):
+    """--format: a closed choice (an unknown value is a usage error listing both, never a silent fallback)."""
+
+    text = "text"
+    json = "json"
+
 
 PoliciesDir = Annotated[
     Path | None,

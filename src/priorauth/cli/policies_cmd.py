@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
-from priorauth.cli.options import PoliciesDir
+from priorauth.cli.options import Format, PoliciesDir
 from priorauth.errors import NOT_FOUND, USAGE, PriorAuthError
 
 if TYPE_CHECKING:
@@ -58,14 +58,15 @@ def _tree(node: Node, into: Tree) -> None:
 
 @app.command()
 def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur707-008.")],
-         format: Annotated[str, typer.Option("--format", "-f", help="text or json")] = "text",
+         format: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs.")]
+         = Format.text,
          policies: PoliciesDir = None) -> None:
     """Show a policy: identity, scope rules and the criteria tree with citations."""
     from priorauth.policy.loader import load_policies
 
     ps = load_policies(policies)
     p = ps.get(policy_id)[-1]
-    if format == "json":
+    if format is Format.json:
         sys.stdout.write(p.model_dump_json(indent=2, by_alias=True, exclude_none=True) + "\n")
         return
     console = Console()

@@ -125,6 +125,21 @@ class CompiledPolicies:
             raise PriorAuthError(NOT_FOUND, "policy", f"no policy {policy_id!r}{hint}")
         return found
 
+    def resolve(self, text: str) -> str:
+        """A policy id as a user may give it: the id, or a payer's id when that payer has one policy here
+        (`hcsc` -> hcsc-sur707-008). Anything else is an error naming the candidates."""
+        if text in self._versions:
+            return text
+        mine = [pid for pid, vs in self._versions.items() if vs[-1].policy.payer == text]
+        if len(mine) == 1:
+            return mine[0]
+        if mine:
+            raise PriorAuthError(NOT_FOUND, "policy", f"payer {text!r} has {len(mine)} policies: "
+                                                      f"{', '.join(mine)}; give the policy id")
+        near = difflib.get_close_matches(text, [*self.ids, *sorted(self.payers)], n=1, cutoff=0.5)
+        hint = f" (did you mean {near[0]}?)" if near else f"; known: {', '.join(self.ids)}"
+        raise PriorAuthError(NOT_FOUND, "policy", f"no policy {text!r}{hint}")
+
     def for_payer(self, payer: str | None) -> list[str]:
         """The policy ids that govern a member of `payer` (every policy when the payer is not documented)."""
         if payer is None:
