@@ -42,11 +42,29 @@ def test_json_output_contract():
 @needs_shared
 def test_text_view_shows_tree_citations_and_requests():
     out = run_cli("check", str(CASES / "noncancer-trial-missing-documents.json"), "-p", "caresource-ar-mm-1502",
-                  check=True).stdout
+                  "--explain", "full", check=True).stdout
     assert "✓" in out and "?" in out
     assert "CareSource D.IV.E" in out
     assert "Documentation to request:" in out
     assert "negative drug test result from within the last 3 months" in out
+
+
+@needs_shared
+def test_the_default_view_fits_a_screen_with_the_request_on_top_and_what_to_attach():
+    out = run_cli("check", str(CASES / "noncancer-trial-missing-documents.json"), check=True,
+                  env={"COLUMNS": "100"}).stdout
+    lines = out.splitlines()
+    assert len(lines) <= 60  # one screen for a typical case (five policies), where `full` is hundreds of lines
+    assert lines[1] == "noncancer-trial-missing-documents" and lines[2].startswith("Request: trial · intrathecal")
+    assert any(line.startswith("Member: 57 years on the date of service") for line in lines)
+    assert "caresource-ar-mm-1502: pend: request documentation" in out
+    assert "? CareSource D.IV.D.2: no drug screen between 2025-03-02 and 2025-06-02" in out
+    assert "1. Provide a negative drug test result from within the last 3 months.  [CareSource" in out
+    assert "To satisfy every policy above, attach:" in out
+    assert "“" not in out  # no criteria tree, no quotes: those are --explain full
+    full = run_cli("check", str(CASES / "noncancer-trial-missing-documents.json"), "--explain", "full",
+                   check=True, env={"COLUMNS": "100"}).stdout
+    assert len(full.splitlines()) > 3 * len(lines)
 
 
 @needs_shared

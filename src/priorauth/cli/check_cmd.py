@@ -18,7 +18,7 @@ from priorauth.vocab import Explain
 
 def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
                 as_of: dt.date | None, explain: Explain, notes: bool = True,
-                errors: list[tuple[str, PriorAuthError]] | None = None) -> list[dict]:
+                errors: list[tuple[str, PriorAuthError]] | None = None, header: bool = False) -> list[dict]:
     """Every case's determinations as JSON, after checking every case's payer and every policy id. `cases`: (name,
     case) pairs, or (name, case, FHIR mapping) for FHIR inputs (the case None when no policy here governs it).
     With `errors`, a case whose payer or FHIR mapping is wrong is added there as (name, error) and the others go
@@ -62,12 +62,37 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
         result = {"case": case.id, "source": name, "determinations": [d.to_dict(explain) for d in found]}
         if mapping is not None:
             result["fhir"] = mapping.to_dict()
+        if header:
+            result["header"] = request_header(case, as_of)
         if read is not None:
             result["notes"] = read.to_dict()
         elif case.notes:
             result["notes"] = {"summary": "notes not read (--no-notes)"}
         results.append(result)
     return results
+
+
+def request_header(case, as_of: dt.date | None) -> list[str]:
+    """`label: value` lines for the top of the text view: what is requested, for whom, when, with which codes."""
+    from priorauth.case.paths import age_on_service_date
+
+    r, m = case.request, case.member
+
+    def quantity(q) -> str:
+        return f"{q.value:g} {q.unit}" if q is not None else "?"
+
+    drugs = "; ".join(f"{d.name} {quantity(d.concentration)}, {quantity(d.daily_dose)}/day"
+                      + (" (compounded)" if d.compounded else "") for d in r.drugs) or "none documented"
+    age = age_on_service_date(case)
+    lines = [f"Request: {r.kind} · {r.route or 'route not documented'} · {r.indication.replace('_', ' ')}",
+             f"Drugs: {drugs}",
+             f"Dates: submitted {case.submitted} · service {r.service_date}"
+             + (f" · look-backs from {as_of}" if as_of else ""),
+             f"Member: {f'{age} years on the date of service' if age is not None else 'age not documented'} · "
+             f"payer {m.payer or 'not documented'} · {m.line_of_business or 'line of business not documented'}",
+             f"Codes: {', '.join(r.procedure_codes) or 'no procedure code'} · "
+             f"{', '.join(r.diagnosis_codes) or 'no diagnosis code'}"]
+    return lines
 
 
 def _mapped(item: tuple, policies) -> tuple:
@@ -139,9 +164,11 @@ def check(
         "date. The policy version is chosen by the date of service.")] = None,
     format: Annotated[Format, typer.Option("--format", "-f", help="text for people, json for programs.")]
     = Format.text,
-    explain: Annotated[Explain, typer.Option(
-        "--explain", help="Criteria detail: summary (none), fails (not met and unknown only), full.")]
-    = Explain.full,
+    explain: Annotated[Explain | None, typer.Option(
+        "--explain", help="Criteria detail: summary (the table of decisions), fails (not met and unknown "
+        "branches), full (every criterion). Default: for text, each policy's decision, the criteria that "
+        "decide it, what to request and its safety findings, under the request; for json, full.",
+        show_default=False)] = None,
     policies: PoliciesDir = None,
     no_notes: Annotated[bool, typer.Option(
         "--no-notes", help="Do not read the cases' clinical notes (the evidence stage).")] = False,
@@ -165,7 +192,10 @@ def check(
     failing = _decisions(fail_on)
     bad: list[tuple[str, PriorAuthError]] = []
     loaded = load_inputs(cases, bad)
-    results = results_for(loaded, policies, policy, day, explain, notes=not no_notes, errors=bad) if loaded else []
+    brief = explain is None and format is Format.text
+    level = explain or (Explain.fails if brief else Explain.full)
+    results = results_for(loaded, policies, policy, day, level, notes=not no_notes, errors=bad,
+                          header=format is Format.text) if loaded else []
     if format is Format.json:
         rows = [*results, *(_error_object(name, exc) for name, exc in bad)]
         if len(rows) == 1 and not bad:
@@ -175,9 +205,12 @@ def check(
     elif results:
         from rich.console import Console
 
-        from priorauth.cli.render import print_text
+        from priorauth.cli.render import print_brief, print_text
 
-        print_text(Console(), results, details=explain is not Explain.summary)
+        if brief:
+            print_brief(Console(), results)
+        else:
+            print_text(Console(), results, details=level is not Explain.summary)
     if bad:
         _report(bad)
         raise typer.Exit(2)

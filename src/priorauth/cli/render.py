@@ -222,3 +222,102 @@ def _value_at(doc: Any, path: str) -> Any:
         else:
             node = node.get(part) if isinstance(node, dict) else None
     return node
+
+
+# --- the default view: what a reviewer needs, on one screen -----------------------------------------------
+
+
+def header_view(lines: list[str]) -> Text:
+    """The request at the top: what is asked for, for whom, when, and under which codes."""
+    out = Text()
+    for i, line in enumerate(lines):
+        label, _, value = line.partition(": ")
+        out.append(("\n" if i else "") + f"{label}: ", style="bold")
+        out.append(value)
+    return out
+
+
+def hanging(prefix: str, text: str, style: str = "") -> Table:
+    """`prefix` then `text`, its wrapped lines indented under the text's first character, not the margin."""
+    grid = Table.grid()
+    grid.add_column(no_wrap=True, width=len(prefix))
+    grid.add_column(ratio=1)
+    grid.add_row(prefix, Text(text, style=style))
+    return grid
+
+
+def requests_of(d: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """A determination's documentation requests, each text once with every section that asks for it."""
+    grouped: dict[str, list[str]] = {}
+    for r in d["documentation_requests"]:
+        grouped.setdefault(r["request"], []).append(r["section"])
+    return [(text, list(dict.fromkeys(sections))) for text, sections in grouped.items()]
+
+
+def brief_view(d: dict[str, Any]) -> Group:
+    """One policy: its decision, the criteria that decide it, what to request, its safety findings."""
+    head = Text()
+    head.append(f"{d['policy']}: ", style="bold")
+    head.append(DECISION_TEXT[d["decision"]], style=DECISION_STYLE[d["decision"]])
+    version = d.get("policy_version")
+    if version:
+        head.append(f"   {version['payer']} {version['number']}, version {version['version']}", style="dim")
+    parts: list[Any] = [head]
+    governed = d.get("governed_by")
+    if governed:
+        gv = governed["policy_version"]
+        parts.append(hanging("  ", f"Decided under {gv['payer']} {gv['number']}, version {gv['version']}, referred "
+                                   f"by {governed['section']}", "bold"))
+    if d["decision"] == "deny":
+        for r in d["reasons"]:
+            parts.append(hanging("  ✗ ", f"{r['section']}: {r.get('finding') or r['quote']}", "red"))
+    elif d["decision"] in ("refer", "not_applicable"):
+        parts.append(hanging("  ", d["summary"], "dim" if d["decision"] == "not_applicable" else ""))
+    elif d["decision"] == "pend":
+        for r in d["documentation_requests"]:
+            parts.append(hanging("  ? ", f"{r['section']}: {r.get('finding') or 'not documented'}", "yellow"))
+    else:
+        duration = f"; approval for {d['approval_duration']}" if d.get("approval_duration") else ""
+        parts.append(Text(f"  ✓ every applicable criterion is met{duration}", style="green"))
+    requests = requests_of(d)
+    if requests:
+        parts.append(Text("  Request:", style="bold yellow"))
+        for i, (text, sections) in enumerate(requests, 1):
+            parts.append(hanging(f"    {i}. ", f"{text}  [{'; '.join(sections)}]"))
+    for f in d.get("findings", []):
+        if f["severity"] == "safety":
+            parts.append(hanging(f"  {FINDING_MARKS['safety'][0]} ", f["message"], FINDING_MARKS["safety"][1]))
+    return Group(*parts)
+
+
+def combined_requests(result: dict[str, Any]) -> Group | None:
+    """What one attachment package must hold for every payer considered: each request once, with who asks."""
+    asked: dict[str, list[str]] = {}
+    for d in result["determinations"]:
+        for text, _ in requests_of(d):
+            asked.setdefault(text, []).append(d["policy"])
+    if not asked or sum(1 for d in result["determinations"] if d["documentation_requests"]) < 2:
+        return None
+    parts: list[Any] = [Text("To satisfy every policy above, attach:", style="bold yellow")]
+    for i, (text, policies) in enumerate(asked.items(), 1):
+        parts.append(hanging(f"  {i}. ", f"{text}  ({', '.join(policies)})"))
+    return Group(*parts)
+
+
+def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
+    legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  "
+                  "(--explain full: every criterion; --explain fails: the failing branches)", style="dim")
+    for result in results:
+        if "fhir" in result:
+            console.print(fhir_view(result["case"], result["fhir"], False))
+        if "notes" in result:
+            console.print(notes_view(result["case"], result["notes"], False))
+        console.print(Text(f"\n{result['case']}", style="bold underline"))
+        if result.get("header"):
+            console.print(header_view(result["header"]))
+        for d in result["determinations"]:
+            console.print(brief_view(d))
+        combined = combined_requests(result)
+        if combined is not None:
+            console.print(combined)
+    console.print(legend)
