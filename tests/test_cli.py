@@ -275,3 +275,19 @@ def test_conventions_short_help_a_payer_key_for_policy_closed_formats_and_comple
     for args in (["policies", "show", "hcsc-sur707-008", "-f", "yaml"], ["codes", "lookup", "G89.4", "-f", "xml"]):
         bad = run_cli(*args)
         assert bad.returncode == 2 and "is not one of" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_dates_that_contradict_each_other_are_named_and_a_far_future_one_is_warned(tmp_path):
+    doc = {"format": "priorauth-case/1", "id": "typo", "submitted": "2031-05-02",
+           "member": {"birth_date": "2032-01-01"},
+           "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-06-20"}}
+    path = tmp_path / "typo.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    proc = run_cli("check", str(path), "-f", "json", "--explain", "summary")
+    assert proc.returncode == 0
+    assert f"warning: {path}: submitted 2031-05-02 is more than a year after today" in proc.stderr
+    messages = {f["message"] for d in json.loads(proc.stdout)["determinations"] for f in d["findings"]
+                if f["kind"] == "date"}
+    assert "request.service_date 2025-06-20 is before submitted 2031-05-02: a prior authorization precedes the " \
+           "service; check both dates." in messages
+    assert "member.birth_date 2032-01-01 is after request.service_date 2025-06-20." in messages

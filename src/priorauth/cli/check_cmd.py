@@ -196,6 +196,7 @@ def check(
     level = explain or (Explain.fails if brief else Explain.full)
     results = results_for(loaded, policies, policy, day, level, notes=not no_notes, errors=bad,
                           header=format is Format.text) if loaded else []
+    _warn_far_dates(loaded)
     if format is Format.json:
         rows = [*results, *(_error_object(name, exc) for name, exc in bad)]
         if len(rows) == 1 and not bad:
@@ -216,6 +217,21 @@ def check(
         raise typer.Exit(2)
     if failing and any(d["decision"] in failing for r in results for d in r["determinations"]):
         raise typer.Exit(1)
+
+
+def _warn_far_dates(loaded: list[tuple]) -> None:
+    """A date more than a year after today is almost always a typo (2031 for 2021): say so on stderr, naming the
+    file and field (a past date is not: cases are reviewed again and re-run). Only the command line reads the
+    clock; the engine's determinations never depend on it."""
+    today = dt.date.today()
+    for item in loaded:
+        case = item[1]
+        if case is None:
+            continue
+        for field, day in (("submitted", case.submitted), ("request.service_date", case.request.service_date)):
+            if (day - today).days > 366:
+                sys.stderr.write(f"warning: {item[0]}: {field} {day} is more than a year after today ({today}); "
+                                 "check the year\n")
 
 
 def _error_object(name: str, exc: PriorAuthError) -> dict:

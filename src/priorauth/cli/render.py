@@ -305,7 +305,7 @@ def combined_requests(result: dict[str, Any]) -> Group | None:
 
 
 def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
-    legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  "
+    legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  ! warning  "
                   "(--explain full: every criterion; --explain fails: the failing branches)", style="dim")
     for result in results:
         if "fhir" in result:
@@ -315,6 +315,10 @@ def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
         console.print(Text(f"\n{result['case']}", style="bold underline"))
         if result.get("header"):
             console.print(header_view(result["header"]))
+        first = result["determinations"][0] if result["determinations"] else {}
+        for f in first.get("findings", []):  # the case's own dates, once (every policy's record repeats them)
+            if f["kind"] == "date":
+                console.print(hanging(f"{FINDING_MARKS['warning'][0]} ", f["message"], FINDING_MARKS["warning"][1]))
         for d in result["determinations"]:
             console.print(brief_view(d))
         combined = combined_requests(result)

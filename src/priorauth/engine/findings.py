@@ -18,7 +18,8 @@ from priorauth.policy.model import Policy
 
 KINDS = ("procedure_code", "diagnosis_code", "code_fit", "dose", "concentration", "fda_status", "drug",
          "evidence_conflict",  # sources of one fact that disagree (the evidence stage's, from notes)
-         "policy_version")  # no version of a policy on file covers the date of service
+         "policy_version",  # no version of a policy on file covers the date of service
+         "date")  # dates that contradict each other (a year typo is the usual cause)
 SEVERITIES = ("info", "warning", "safety")
 
 
@@ -140,9 +141,36 @@ def _limit_findings(d: Drug, info: DrugInfo, source: str) -> list[Finding]:
     return out
 
 
+def date_findings(case: Case) -> list[Finding]:
+    """Dates that cannot all be right: a typo in a year silently moves a look-back window or the policy version
+    in force, so it is named, by field, beside the decision."""
+    r, m = case.request, case.member
+    out = []
+
+    def warn(message: str) -> None:
+        out.append(Finding("date", "warning", message))
+
+    if r.service_date < case.submitted:
+        warn(f"request.service_date {r.service_date} is before submitted {case.submitted}: a prior authorization "
+             "precedes the service; check both dates.")
+    if m.birth_date is not None and m.birth_date > r.service_date:
+        warn(f"member.birth_date {m.birth_date} is after request.service_date {r.service_date}.")
+    if m.birth_date is not None and m.birth_date > case.submitted:
+        warn(f"member.birth_date {m.birth_date} is after submitted {case.submitted}.")
+    for i, t in enumerate(case.clinical.treatments):
+        if t.start is not None and t.start > case.submitted:
+            warn(f"clinical.treatments[{i}].start {t.start} is after submitted {case.submitted}: a treatment "
+                 "counted toward a criterion must have been tried before the request.")
+    onset = case.clinical.pain_onset
+    if onset is not None and onset > case.submitted:
+        warn(f"clinical.pain_onset {onset} is after submitted {case.submitted}.")
+    return out
+
+
 def case_findings(case: Case, knowledge: Knowledge) -> list[Finding]:
     """Findings that do not depend on the policy."""
-    return code_findings(case, knowledge.codes) + fit_findings(case, knowledge.codes) + drug_findings(case, knowledge)
+    return (code_findings(case, knowledge.codes) + fit_findings(case, knowledge.codes) + drug_findings(case, knowledge)
+            + date_findings(case))
 
 
 def listed_systems(policy: Policy, codes: CodeSets) -> frozenset[str]:
