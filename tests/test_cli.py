@@ -291,3 +291,25 @@ def test_dates_that_contradict_each_other_are_named_and_a_far_future_one_is_warn
     assert "request.service_date 2025-06-20 is before submitted 2031-05-02: a prior authorization precedes the " \
            "service; check both dates." in messages
     assert "member.birth_date 2032-01-01 is after request.service_date 2025-06-20." in messages
+
+
+def test_case_new_writes_a_valid_template_of_what_the_policies_read_and_validate_checks_without_evaluating(
+        tmp_path):
+    path = tmp_path / "new.yaml"
+    run_cli("case", "new", "--kind", "implant", "--indication", "spasticity", "-o", str(path), check=True)
+    text = path.read_text(encoding="utf-8")
+    assert "kind: implant" in text and "indication: spasticity" in text
+    assert "  spasticity:\n" in text and "test_dose_response: null  # favorable | unfavorable" in text
+    assert "treatments: []  # each: {type: physical_therapy" in text
+    assert run_cli("case", "new", "-o", str(path)).returncode == 2  # never overwritten
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"format": "priorauth-case/1", "id": "b", "submitted": "2025-06-02",
+                               "request": {"kind": "trial", "indication": "noncancer_pain",
+                                           "service_date": "2025-06-20", "drugs": [{"name": "morfine"}]}}))
+    proc = run_cli("case", "validate", str(path), str(bad))
+    assert proc.returncode == 2
+    assert f"ok: {path} (case CHANGE-ME)" in proc.stdout
+    assert "request.drugs[0].name: unknown drug 'morfine' (did you mean morphine?)" in proc.stderr
+    assert run_cli("case", "validate", str(path), check=True).returncode == 0
+    cancer = run_cli("case", "new", "--kind", "trial", "--indication", "cancer_pain", check=True).stdout
+    assert "life_expectancy_months: null" in cancer and "spasticity:" not in cancer

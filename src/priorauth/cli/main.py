@@ -10,6 +10,7 @@ import typer
 from priorauth import __version__
 from priorauth.cli import (
     batch_cmd,
+    case_cmd,
     check_cmd,
     codes_cmd,
     demo_cmd,
@@ -37,6 +38,7 @@ app.command()(impact_cmd.impact)
 app.command()(demo_cmd.demo)
 app.command()(extract_cmd.extract)
 app.add_typer(policies_cmd.app, name="policies")
+app.add_typer(case_cmd.app, name="case")
 app.add_typer(codes_cmd.app, name="codes")
 app.add_typer(schema_cmd.app, name="schema")
 app.add_typer(fhir_cmd.app, name="fhir")
