@@ -313,3 +313,21 @@ def test_case_new_writes_a_valid_template_of_what_the_policies_read_and_validate
     assert run_cli("case", "validate", str(path), check=True).returncode == 0
     cancer = run_cli("case", "new", "--kind", "trial", "--indication", "cancer_pain", check=True).stdout
     assert "life_expectancy_months: null" in cancer and "spasticity:" not in cancer
+
+
+@needs_shared
+def test_a_refill_no_policy_has_criteria_for_says_once_what_the_reviewer_will_need(tmp_path):
+    doc = json.loads((CASES / "noncancer-trial-complete.json").read_text(encoding="utf-8"))
+    doc["request"]["kind"] = "refill"
+    path = tmp_path / "refill.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    out = " ".join(run_cli("check", str(path), check=True, env={"COLUMNS": "140"}).stdout.split())
+    assert out.count("the reviewer will need:") == 1
+    assert out.count("The date of the last refill and the reservoir volume") == 1
+    assert out.count("states no criteria for a refill request") == 5  # once per referring policy, not three
+    js = json.loads(run_cli("check", str(path), "-f", "json", "--explain", "summary", check=True).stdout)
+    refer = [d for d in js["determinations"] if d["decision"] == "refer"]
+    assert refer and all(any(i["id"].startswith("reviewer-needs-") for i in d["documentation_checklist"])
+                         for d in refer)
+    full = " ".join(run_cli("check", str(path), "--explain", "full", check=True, env={"COLUMNS": "300"}).stdout.split())
+    assert full.count("states no criteria for a refill request") == 10  # the table and each policy's header

@@ -178,8 +178,12 @@ def test_each_decision_path_has_its_summary_checklist_and_version(policies):
         "refer", "Moda Health CWQI HCS-0044A states no criteria for a refill request; refer for manual review.")
     pend = determine(parse_case(json.dumps(moda_case())), policies, MODA)
     assert pend.decision == "pend" and pend.summary.startswith("Documentation missing for ")
-    for d in (deny, referred, pend):
+    for d in (deny, pend):
         assert [c.id for c in d.documentation_checklist] == MODA_CHECKLIST
+    # a refer for want of criteria: the policy's checklist, then what a reviewer needs for a refill (ours)
+    assert [c.id for c in referred.documentation_checklist] == MODA_CHECKLIST + [
+        f"reviewer-needs-{i}" for i in range(1, 5)]
+    for d in (deny, referred, pend):
         assert d.policy_version is not None and d.policy_version.id == MODA
 
 

@@ -66,3 +66,31 @@ ReviewStatus = Literal["review_required", "documentation_requested", "decided"]
 REVIEW_STATUSES: tuple[ReviewStatus, ...] = get_args(ReviewStatus)
 # What a reviewer may record as the final decision.
 ReviewDecision = Literal["approve", "deny", "pend"]
+
+
+# What a reviewer needs for a request a policy states no criteria for (it is referred for manual review). Our
+# words, not a policy's: the record shows them as priorauth's own checklist, never as a quoted criterion.
+REVIEW_NEEDS_SECTION = "priorauth: what the reviewer will need (the policy states no criteria for this request)"
+REVIEW_NEEDS: dict[str, tuple[str, ...]] = {
+    "refill": (
+        "The pump in place: implant date, pump make and model, and that it works as programmed.",
+        "Each drug with its concentration and daily dose, and any change from the last refill.",
+        "The date of the last refill and the reservoir volume (the refill interval).",
+        "The treating physician's note on the current response to the therapy.",
+    ),
+    "replacement": (
+        "Why the pump is replaced: end of battery life, malfunction, or another reason, with the device check.",
+        "The pump in place (implant date, make and model) and the one proposed.",
+        "The current response to the therapy and the drugs and doses it delivers.",
+    ),
+    "revision": (
+        "What is revised (catheter, pump pocket, pump) and why, with the imaging or device check that shows it.",
+        "The pump in place (implant date, make and model) and the current drugs and doses.",
+    ),
+    "removal": (
+        "Why the pump is removed (infection, malfunction, no longer needed, the member's choice).",
+        "The plan for the pain or spasticity after removal, including withdrawal management.",
+    ),
+    "trial": ("The trial's plan: drug, dose, route and the inpatient or observation stay.",),
+    "implant": ("The trial's documented results: pain scores or spasticity before and after, and side effects.",),
+}

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
-from priorauth.vocab import DECISION_TEXT
+from priorauth.vocab import DECISION_TEXT, REVIEW_NEEDS_SECTION
 
 MARKS = {"met": ("✓", "green"), "not_met": ("✗", "red"), "unknown": ("?", "yellow"),
          "not_applicable": ("–", "dim")}
@@ -108,7 +108,7 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
         gv = governed["policy_version"]
         parts.append(Text(f"Decided under {gv['payer']} {gv['number']} “{gv['title']}”, version {gv['version']}, "
                           f"referred by {governed['section']}: “{governed['quote']}”", style="bold"))
-    if d.get("notice"):
+    if d.get("notice") and d["notice"] != "Manual review: " + d["summary"]:  # not the summary twice
         parts.append(Text(d["notice"], style="italic"))
     if d.get("approval_duration"):
         parts.append(Text(f"Approval duration: {d['approval_duration']}", style="green"))
@@ -128,14 +128,14 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
         parts.append(Text("Not met:", style="bold red"))
         for r in d["reasons"]:
             parts.append(Text(f"  ✗ {r['section']}: “{r['quote']}” — {r.get('finding', '')}"))
-    elif d["decision"] in ("refer", "not_applicable") and d["reasons"]:
+    elif d["decision"] in ("refer", "not_applicable") and d["reasons"] and d["reasons"][0]["finding"] != d["summary"]:
         for r in d["reasons"]:
             parts.append(Text(f"  {r['section']}: “{r['quote']}”", style="dim"))
     if d["documentation_requests"]:
         parts.append(Text("Documentation to request:", style="bold yellow"))
         for i, r in enumerate(d["documentation_requests"], 1):
             parts.append(Text(f"  {i}. {r['request']}  [{r['section']}]"))
-    if d.get("documentation_checklist") and d["decision"] in ("pend", "approve"):
+    if d.get("documentation_checklist") and d["decision"] in ("pend", "approve", "refer"):
         parts.append(Text("Attach with the submission:", style="bold"))
         for item in d["documentation_checklist"]:
             parts.append(Text(f"  • {item['text']}  [{item['section']}]"))
@@ -279,6 +279,11 @@ def brief_view(d: dict[str, Any]) -> Group:
     else:
         duration = f"; approval for {d['approval_duration']}" if d.get("approval_duration") else ""
         parts.append(Text(f"  ✓ every applicable criterion is met{duration}", style="green"))
+    own = [item for item in d.get("documentation_checklist", []) if item["section"] != REVIEW_NEEDS_SECTION]
+    if d["decision"] == "refer" and own:
+        parts.append(Text("  The policy's checklist:", style="bold cyan"))
+        for item in own:
+            parts.append(hanging("    • ", f"{item['text']}  [{item['section']}]"))
     requests = requests_of(d)
     if requests:
         parts.append(Text("  Request:", style="bold yellow"))
@@ -304,6 +309,22 @@ def combined_requests(result: dict[str, Any]) -> Group | None:
     return Group(*parts)
 
 
+def reviewer_needs(result: dict[str, Any]) -> Group | None:
+    """Once for the case: what a reviewer needs where policies state no criteria for the request (priorauth's own
+    list, in every such determination's checklist)."""
+    referring = [d["policy"] for d in result["determinations"]
+                 if any(i["section"] == REVIEW_NEEDS_SECTION for i in d.get("documentation_checklist", []))]
+    if not referring:
+        return None
+    first = next(d for d in result["determinations"] if d["policy"] == referring[0])
+    parts: list[Any] = [Text(f"No criteria for this request in {', '.join(referring)}; the reviewer will need:",
+                             style="bold cyan")]
+    for item in first["documentation_checklist"]:
+        if item["section"] == REVIEW_NEEDS_SECTION:
+            parts.append(hanging("  • ", item["text"]))
+    return Group(*parts)
+
+
 def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
     legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  ! warning  "
                   "(--explain full: every criterion; --explain fails: the failing branches)", style="dim")
@@ -324,4 +345,7 @@ def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
         combined = combined_requests(result)
         if combined is not None:
             console.print(combined)
+        needs = reviewer_needs(result)
+        if needs is not None:
+            console.print(needs)
     console.print(legend)

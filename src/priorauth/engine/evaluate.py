@@ -21,7 +21,7 @@ from priorauth.engine.findings import Finding, case_findings, policy_findings
 from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
 from priorauth.engine.record import ChecklistItem, Determination, Reason, Referral
 from priorauth.policy.model import Rule, When
-from priorauth.vocab import MET, NOT_MET, Decision
+from priorauth.vocab import MET, NOT_MET, REVIEW_NEEDS, REVIEW_NEEDS_SECTION, Decision
 
 
 def input_hash(case: Case) -> str:
@@ -99,9 +99,11 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
             return ctx.record(policy.id, compiled, rule.decision, rule.reason, reasons=(reason,),
                               approval_duration=duration)
     if kind not in policy.covered_kinds:
+        needs = tuple(ChecklistItem(f"reviewer-needs-{i}", REVIEW_NEEDS_SECTION, text)
+                      for i, text in enumerate(REVIEW_NEEDS.get(kind, ()), 1))
         return ctx.record(policy.id, compiled, "refer",
                           f"{policy.payer_name} {policy.number} states no criteria for a {kind} request; "
-                          "refer for manual review.", documentation_checklist=checklist)
+                          "refer for manual review.", documentation_checklist=checklist + needs)
     program = compiled.program
     verdicts, outcomes = compiled.code.get().explained(facts)
     tree = evaluated_tree(program, verdicts, outcomes, facts)
