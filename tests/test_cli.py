@@ -331,3 +331,11 @@ def test_a_refill_no_policy_has_criteria_for_says_once_what_the_reviewer_will_ne
                          for d in refer)
     full = " ".join(run_cli("check", str(path), "--explain", "full", check=True, env={"COLUMNS": "300"}).stdout.split())
     assert full.count("states no criteria for a refill request") == 10  # the table and each policy's header
+
+
+def test_the_view_shows_symbols_for_a_quote_written_in_latex_and_the_record_keeps_it_verbatim():
+    from priorauth.cli.render import plain
+
+    quote = r"Documentation of a $\geq 50\%$ reduction in pain during trial"  # UHC 2022T0626C, as its source has it
+    assert plain(quote) == "Documentation of a ≥ 50% reduction in pain during trial"
+    assert plain("no $ sign here, 50%") == "no $ sign here, 50%"

@@ -90,6 +90,9 @@ def test_dose_and_concentration_above_the_maxima_are_safety_findings_naming_the_
     source = knowledge.drugs.source_limits  # each limit names the table it comes from
     assert all(f.message.endswith(f" ({source}).") for f in over) and source
     assert drug_findings(case(drugs=[morphine()]), knowledge) == []
+    in_mcg = drug_findings(case(drugs=[morphine(daily_dose={"value": 20000, "unit": "mcg"})]), knowledge)
+    assert in_mcg[0].message.startswith("morphine 20000 mcg/day (20 mg) exceeds the maximum recommended daily dose "
+                                        "15 mg")  # one unit to compare in
 
 
 def test_a_missing_daily_dose_is_information_naming_the_drug(knowledge):

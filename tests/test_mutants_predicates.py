@@ -420,10 +420,10 @@ def test_equality_and_membership_facts_with_their_findings():
         ("met", "clinical.substance_use = history (≠ active)")
     assert fact({"fact": use, "ne": "active"}, {"substance_use": "active"})[0] == "not_met"
     assert fact({"fact": use, "in": ["none", "history"]}, {"substance_use": "history"}) == \
-        ("met", "clinical.substance_use = history (in ['none', 'history'])")
+        ("met", "clinical.substance_use = history (one of none, history)")
     assert fact({"fact": use, "in": ["none", "history"]}, {"substance_use": "active"})[0] == "not_met"
     assert fact({"fact": use, "not_in": ["history", "active"]}, {"substance_use": "none"}) == \
-        ("met", "clinical.substance_use = none (not in ['history', 'active'])")
+        ("met", "clinical.substance_use = none (none of history, active)")
     assert fact({"fact": use, "not_in": ["history", "active"]}, {"substance_use": "active"})[0] == "not_met"
     confirmed = "clinical.pathology_confirmed"
     assert fact({"fact": confirmed, "eq": True}, {"pathology_confirmed": True}) == \

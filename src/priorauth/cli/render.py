@@ -62,6 +62,23 @@ def safety_view(results: list[dict[str, Any]]) -> Group | None:
     return Group(*parts) if parts else None
 
 
+_LATEX = {r"\geq": "≥", r"\leq": "≤", r"\%": "%", r"\ge": "≥", r"\le": "≤", r"\times": "×"}
+
+
+def plain(text: str) -> str:
+    """A quote as a reader sees it: the LaTeX some policy sources use for symbols (`$\\geq 50\\%$`) as the symbols
+    (`≥ 50%`). Only the view changes: the record keeps the quote verbatim, as the source has it."""
+    import re
+
+    def symbols(match: re.Match) -> str:
+        inner = match.group(1)
+        for tex, sign in _LATEX.items():
+            inner = inner.replace(tex, sign)
+        return inner.strip()
+
+    return re.sub(r"\$([^$]{1,40})\$", symbols, text)
+
+
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -78,7 +95,7 @@ def _node_label(node: dict[str, Any]) -> Text:
 def _add_node(tree: Tree, node: dict[str, Any]) -> None:
     branch = tree.add(_node_label(node))
     if "children" not in node:
-        branch.add(Text(f"“{node['quote']}”", style="italic dim"))
+        branch.add(Text(f"“{plain(node['quote'])}”", style="italic dim"))
         if node.get("detail"):
             branch.add(Text(node["detail"], style=MARKS.get(node["verdict"], ("", ""))[1]))
         for path, found in (node.get("sources") or {}).items():  # what a note said, beside the fact it gave
@@ -127,7 +144,7 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
     if d["decision"] == "deny" and d["reasons"]:
         parts.append(Text("Not met:", style="bold red"))
         for r in d["reasons"]:
-            parts.append(Text(f"  ✗ {r['section']}: “{r['quote']}” — {r.get('finding', '')}"))
+            parts.append(Text(f"  ✗ {r['section']}: “{plain(r['quote'])}” — {r.get('finding', '')}"))
     elif d["decision"] in ("refer", "not_applicable") and d["reasons"] and d["reasons"][0]["finding"] != d["summary"]:
         for r in d["reasons"]:
             parts.append(Text(f"  {r['section']}: “{r['quote']}”", style="dim"))

@@ -125,7 +125,8 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
             f"{r.request} ({r.section})" for r in referred), reasons=reasons,
             documentation_requests=tuple(r for r in requests if r.criterion not in program.refers),
             documentation_checklist=checklist, tree=tree)
-    summary = f"Documentation missing for {len(requests)} criterion group(s); no criterion is documented as failed."
+    count = f"{len(requests)} criteri{'on' if len(requests) == 1 else 'a'}"
+    summary = f"Documentation missing for {count}; nothing documented fails a criterion."
     return ctx.record(policy.id, compiled, "pend", summary, documentation_requests=requests,
                       documentation_checklist=checklist, tree=tree)
 

@@ -122,6 +122,11 @@ def drug_findings(case: Case, knowledge: Knowledge) -> list[Finding]:
     return out
 
 
+def _in_mg(unit: str, mg: float) -> str:
+    """` (2 mg)` beside a dose written in mcg, so that it reads in the maximum's unit."""
+    return "" if unit == "mg" else f" ({_fmt(mg)} mg)"
+
+
 def _limit_findings(d: Drug, info: DrugInfo, source: str) -> list[Finding]:
     """Doses and concentrations above the table's maxima (the same limits the `drugs` test applies)."""
     out = []
@@ -134,8 +139,9 @@ def _limit_findings(d: Drug, info: DrugInfo, source: str) -> list[Finding]:
     dose = info.over_daily_dose(d)
     if dose is not None:
         out.append(Finding("dose", "safety",
-                           f"{d.name} {_fmt(d.daily_dose.value)} {d.daily_dose.unit}/day exceeds the maximum "
-                           f"recommended daily dose {_fmt(info.max_daily_dose_mg)} mg ({source}).", drug=d.name))
+                           f"{d.name} {_fmt(d.daily_dose.value)} {d.daily_dose.unit}/day"
+                           f"{_in_mg(d.daily_dose.unit, dose)} exceeds the maximum recommended daily dose "
+                           f"{_fmt(info.max_daily_dose_mg)} mg ({source}).", drug=d.name))
     elif d.daily_dose is None:
         out.append(Finding("dose", "info", f"No daily dose is documented for {d.name}.", drug=d.name))
     return out

@@ -75,12 +75,12 @@ def _compile_fact(spec: FactSpec) -> Predicate:
         allowed = tuple(spec.in_)
         def check(v: Any) -> bool:
             return v in allowed
-        label = f"in {list(allowed)}"
+        label = "one of " + ", ".join(map(_show, allowed))
     elif spec.not_in is not None:
         banned = tuple(spec.not_in)
         def check(v: Any) -> bool:
             return v not in banned
-        label = f"not in {list(banned)}"
+        label = "none of " + ", ".join(map(_show, banned))
     elif spec.between is not None:
         low, high = spec.between
         def check(v: Any) -> bool:
@@ -429,8 +429,10 @@ def _drug_check(spec: DrugsSpec, table: DrugTable, d: Drug, route: str, indicati
     if spec.within_limits:
         if d.daily_dose is None:
             return UNKNOWN, f"no daily dose documented for {d.name}"
-        if info.over_daily_dose(d) is not None:
-            return NOT_MET, (f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day exceeds "
+        dose = info.over_daily_dose(d)
+        if dose is not None:  # in the maximum's unit too, when written in another ("2000 mcg/day (2 mg)")
+            shown = "" if d.daily_dose.unit == "mg" else f" ({dose:g} mg)"
+            return NOT_MET, (f"{d.name} {d.daily_dose.value:g} {d.daily_dose.unit}/day{shown} exceeds "
                              f"{info.max_daily_dose_mg:g} mg")
         if info.over_concentration(d) is not None:
             return NOT_MET, (f"{d.name} {d.concentration.value:g} {d.concentration.unit} exceeds "
