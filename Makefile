@@ -5,7 +5,17 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint bench mutation clean
 
+# A .venv left by a first attempt with an older Python (or a moved checkout) is made again, not patched over.
+ifneq ($(wildcard $(VENV)),)
+ifneq ($(shell $(BIN)/python -c 'import sys; print(sys.version_info >= (3, 11))' 2>/dev/null),True)
+$(info $(VENV) is broken or was made with an older Python: making it again)
+$(shell rm -rf $(VENV))
+endif
+endif
+
 $(BIN)/priorauth: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "priorauth needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) -V 2>&1). Run: make PYTHON=python3.11 ..."; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'

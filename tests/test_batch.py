@@ -4,6 +4,7 @@ with any number of workers."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -121,3 +122,25 @@ def test_a_dask_cluster_gives_the_rows_local_workers_give(tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert "evaluate_chunk" in cluster.scheduler.task_prefixes  # the cases ran as tasks of this cluster
     assert dask.read_bytes() == local.read_bytes()
+
+
+def test_a_repeated_key_an_alias_bomb_and_a_bad_yaml_file_are_rows_naming_the_problem(tmp_path):
+    from test_case_loader import BOMB
+
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    good = {"format": "priorauth-case/1", "id": "ok-1", "submitted": "2025-01-02",
+            "request": {"kind": "trial", "indication": "noncancer_pain", "service_date": "2025-01-10"}}
+    (folder / "a.json").write_text(json.dumps(good).replace('"id"', '"id": "twice", "id"'), encoding="utf-8")
+    (folder / "b.yaml").write_text(BOMB, encoding="utf-8")
+    (folder / "c.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    (folder / "d.json").write_text(json.dumps(good), encoding="utf-8")
+    out = tmp_path / "rows.jsonl"
+    proc = run_cli("batch", str(folder), "--out", str(out), "--workers", "1")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = {Path(r["source"]).name: r["error"] for r in _rows(out) if r["error"]}
+    assert errors["a.json"] == "id: given twice in one object (the later value would silently replace the earlier: " \
+                               "keep one)"
+    assert "aliases (*name) expand to more than" in errors["b.yaml"]
+    assert errors["c.yaml"].startswith("not valid YAML (line 2)")
+    assert set(errors) == {"a.json", "b.yaml", "c.yaml"}

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
-from conftest import CASES, needs_shared
+from conftest import CASES, needs_shared, run_cli
 from priorauth.errors import CaseError
 from priorauth.intake import load_case, parse_case
 
@@ -163,3 +164,47 @@ def test_an_unquoted_code_in_yaml_says_to_quote_it():
                                                ("G89", "G89"), ("not a code", "not a code")])
 def test_diagnosis_codes_are_read_in_icd10cm_spelling(written, read):
     assert parse_case(with_("request.diagnosis_codes", [written])).request.diagnosis_codes == [read]
+
+
+BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 9)}]\n" for i in range(8))
+
+
+def test_a_yaml_alias_bomb_is_refused_quickly_naming_the_file(tmp_path):
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB, encoding="utf-8")  # 9**9 values once expanded: the CLI used to hang on it
+    t0 = time.monotonic()
+    proc = run_cli("check", str(path))
+    assert time.monotonic() - t0 < 30 and proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"{path}" in proc.stderr and "aliases" in proc.stderr and "expand to more than" in proc.stderr
+
+
+def test_yaml_aliases_within_bounds_and_merge_keys_still_read():
+    merged = ("format: priorauth-case/1\nid: t1\nsubmitted: '2025-06-02'\nmember: &m {payer: moda}\n"
+              "request:\n  <<: {kind: refill, indication: noncancer_pain}\n  kind: trial\n"
+              "  service_date: '2025-06-20'\nclinical: {}\n")
+    case = parse_case(merged, "m.yaml", yaml_syntax=True)  # a merged key the mapping overrides is not a repeat
+    assert case.request.kind == "trial" and case.request.indication == "noncancer_pain" and case.member.payer == "moda"
+
+
+def test_a_key_given_twice_is_an_error_in_json_and_yaml_naming_its_path():
+    text = with_("clinical.pain_onset", "2020-01-01").replace('"pain_onset"',
+                                                              '"pain_onset": "2019-05-01", "pain_onset"')
+    assert text.count('"pain_onset"') == 2
+    assert "clinical.pain_onset: given twice in one object" in error_of(text)
+    yaml_text = ("format: priorauth-case/1\nid: t1\nsubmitted: '2025-06-02'\nrequest:\n  kind: trial\n"
+                 "  indication: noncancer_pain\n  kind: refill\n  service_date: '2025-06-20'\n")
+    with pytest.raises(CaseError) as exc:
+        parse_case(yaml_text, "c.yaml", yaml_syntax=True)
+    assert exc.value.location == "c.yaml:7" and "'kind' is given twice" in exc.value.message
+    parse_case(with_("clinical.pain_onset", "2020-01-01"))  # one of each: fine
+
+
+def test_two_files_with_one_case_id_are_both_evaluated_with_a_warning_naming_both(tmp_path):
+    for name in ("a.json", "b.json"):
+        (tmp_path / name).write_text(json.dumps(MINIMAL), encoding="utf-8")
+    proc = run_cli("check", str(tmp_path), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(line)["source"] for line in proc.stdout.splitlines()] == [str(tmp_path / "a.json"),
+                                                                                str(tmp_path / "b.json")]
+    assert f"{tmp_path / 'b.json'}: case id 't1' is also the id of {tmp_path / 'a.json'}" in proc.stderr

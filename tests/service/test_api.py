@@ -71,6 +71,11 @@ def test_determinations_options_and_roles(api):
     typo = api.request("POST", "/v1/determinations", "clinic_a", case_doc(request={"drugs": [{"name": "morfine"}]}))
     assert typo.status_code == 422 and typo.json()["field"] == "request.drugs[0].name"
     assert "did you mean morphine?" in typo.json()["detail"]
+    twice = json.dumps(case_doc()).replace('"kind"', '"kind": "refill", "kind"', 1)  # which would it be?
+    repeated = api.request("POST", "/v1/determinations", "clinic_a", twice,
+                           headers={"Content-Type": "application/json"})
+    assert repeated.status_code == 422 and repeated.json()["field"] == "request.kind", repeated.text
+    assert "given twice" in repeated.json()["detail"]
 
 
 def test_submit_stores_evaluates_and_only_submitters_submit(api):

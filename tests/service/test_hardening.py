@@ -105,8 +105,10 @@ def test_a_connection_that_never_finishes_its_headers_is_closed(strict):
 def test_a_header_bomb_is_refused_and_the_server_keeps_serving(strict):
     server, _ = strict
     sock = _raw(server)
-    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1024 * 1024) + b"\r\n\r\n")
     answer = b""
+    # The server may refuse and close before the megabyte is sent: a broken pipe is a refusal too.
+    with contextlib.suppress(OSError):
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * (1024 * 1024) + b"\r\n\r\n")
     with contextlib.suppress(OSError):
         answer = sock.recv(1024)
     sock.close()

@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 
 from priorauth.errors import USAGE, PriorAuthError
+from priorauth.intake.files import MAX_CASE_BYTES
 
 JSONL = (".jsonl", ".ndjson")
 PARQUET = (".parquet", ".pq")
@@ -64,19 +65,42 @@ def _parquet(path: Path) -> Iterator[tuple[str, str]]:
             yield f"{path}:{n}", text if text is not None else "null"
 
 
+# A file that cannot be read as a case still yields one text, so its error is its row and the run goes on.
+UNREADABLE = "__unreadable__"
+
+
 def _read_file(p: Path) -> str:
     try:
+        if p.stat().st_size > MAX_CASE_BYTES:
+            return _unreadable(f"larger than {MAX_CASE_BYTES // 2**20} MB: a case file holds one case")
         raw = p.read_bytes()
     except OSError as exc:
-        return orjson.dumps({"__unreadable__": exc.strerror or str(exc)}).decode()
+        return _unreadable(f"cannot read: {exc.strerror or exc}")
     if p.suffix == ".json":
         return raw.decode("utf-8", errors="replace")
+    import yaml
+
     from priorauth.yamlio import load_yaml
 
     try:
         return orjson.dumps(load_yaml(raw)).decode()
-    except Exception:  # noqa: BLE001 - a bad YAML file is that case's error row
-        return "{not valid YAML}"
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        return _unreadable(f"not valid YAML{f' (line {mark.line + 1})' if mark else ''}: "
+                           f"{getattr(exc, 'problem', None) or exc}")
+    except Exception as exc:  # noqa: BLE001 - a bad YAML file is that case's error row
+        return _unreadable(f"not a case: {type(exc).__name__}")
+
+
+def _unreadable(message: str) -> str:
+    return orjson.dumps({UNREADABLE: message}).decode()
+
+
+def unreadable(text: str) -> str | None:
+    """The reason a file could not be read, when `text` stands for one (see UNREADABLE)."""
+    if text.startswith('{"' + UNREADABLE):
+        return orjson.loads(text)[UNREADABLE]
+    return None
 
 
 def count_inputs(path: Path) -> int | None:

@@ -18,11 +18,19 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
     """The case's determinations as rows: case id, policy, version and content hash, decision, not-met and
     unknown criterion ids, finding counts, and the determination at `explain`; or one row with the error. A
     case's notes are read first, as `check` reads them (`notes=False` skips them)."""
+    from priorauth.batch.inputs import unreadable
     from priorauth.case.model import Case
     from priorauth.engine.evaluate import evaluate_case
     from priorauth.intake.normalise import normalised, unknown_drug_names
+    from priorauth.jsonio import REPEATED, repeated_key
 
+    why = unreadable(text)
+    if why is not None:
+        return [_error(source, None, why)]
     try:
+        repeated = repeated_key(text)
+        if repeated:
+            return [_error(source, _case_id(text), f"{repeated}: {REPEATED}")]
         case = Case.model_validate_json(text)
         problems = unknown_drug_names(case, policies.knowledge.drugs)
         if problems:

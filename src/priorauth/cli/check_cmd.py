@@ -197,6 +197,7 @@ def check(
     results = results_for(loaded, policies, policy, day, level, notes=not no_notes, errors=bad,
                           header=format is Format.text) if loaded else []
     _warn_far_dates(loaded)
+    _warn_repeated_ids(loaded)
     if format is Format.json:
         rows = [*results, *(_error_object(name, exc) for name, exc in bad)]
         if len(rows) == 1 and not bad:
@@ -232,6 +233,19 @@ def _warn_far_dates(loaded: list[tuple]) -> None:
             if (day - today).days > 366:
                 sys.stderr.write(f"warning: {item[0]}: {field} {day} is more than a year after today ({today}); "
                                  "check the year\n")
+
+
+def _warn_repeated_ids(loaded: list[tuple]) -> None:
+    """Two files with one case id (a copy edited and not renamed): both are evaluated, and each result names its
+    file (`source`), but a reader going by id would take one for the other, so say which files share it."""
+    first: dict[str, str] = {}
+    for item in loaded:
+        if item[1] is None:
+            continue
+        earlier = first.setdefault(item[1].id, item[0])
+        if earlier != item[0]:
+            sys.stderr.write(f"warning: {item[0]}: case id {item[1].id!r} is also the id of {earlier}; "
+                             "give each case its own id\n")
 
 
 def _error_object(name: str, exc: PriorAuthError) -> dict:

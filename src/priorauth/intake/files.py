@@ -16,12 +16,18 @@ from pydantic import ValidationError
 from priorauth.case.model import Case
 from priorauth.errors import CaseError, field_path
 from priorauth.intake.normalise import normalised, unknown_drug_names
+from priorauth.jsonio import REPEATED, repeated_key
 from priorauth.yamlio import load_yaml
+
+# A case file holds one case (its notes included); a bigger file is a mistake, not a case to read into memory.
+MAX_CASE_BYTES = 16 * 1024 * 1024
 
 
 def load_case(path: str | Path) -> Case:
     path = Path(path)
     try:
+        if path.stat().st_size > MAX_CASE_BYTES:
+            raise CaseError(str(path), f"larger than {MAX_CASE_BYTES // 2**20} MB: a case file holds one case")
         data = path.read_bytes()
     except OSError as exc:
         raise CaseError(str(path), f"cannot read: {exc.strerror or exc}") from None
@@ -45,6 +51,10 @@ def parse_case(text: str | bytes, name: str = "case", yaml_syntax: bool = False)
             where = f"{name}:{mark.line + 1}" if mark else name
             raise CaseError(where, f"not valid YAML: {getattr(exc, 'problem', exc)}") from None
         text = json.dumps(data, default=_json_default)
+    else:
+        repeated = repeated_key(text)
+        if repeated:
+            raise CaseError(name, f"{repeated}: {REPEATED}")
     try:
         case = Case.model_validate_json(text)
     except ValidationError as exc:

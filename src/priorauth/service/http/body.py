@@ -16,6 +16,7 @@ from starlette.requests import Request
 from priorauth.case.model import Case
 from priorauth.errors import field_path
 from priorauth.intake.normalise import normalised, unknown_drug_names
+from priorauth.jsonio import REPEATED, repeated_key
 from priorauth.service.http.problems import Problem, field_problem
 from priorauth.service.http.protocol import seconds_from_env
 from priorauth.service.store.config import MAX_BODY_BYTES
@@ -74,6 +75,9 @@ def _malformed(exc: ValidationError) -> Problem | None:
 def parse_case(body: bytes) -> Case:
     if not body.strip():
         raise Problem(400, "malformed-json", "the body is empty: send a case (priorauth-case/1) as JSON", "(body)")
+    repeated = repeated_key(body)
+    if repeated:
+        raise field_problem(422, "invalid-case", [{"field": repeated, "message": REPEATED}])
     try:  # NaN, Infinity and 1e400 too: every number in the case model is finite (case.model.amount)
         case = Case.model_validate_json(body)
     except ValidationError as exc:
