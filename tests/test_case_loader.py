@@ -208,3 +208,16 @@ def test_two_files_with_one_case_id_are_both_evaluated_with_a_warning_naming_bot
     assert [json.loads(line)["source"] for line in proc.stdout.splitlines()] == [str(tmp_path / "a.json"),
                                                                                 str(tmp_path / "b.json")]
     assert f"{tmp_path / 'b.json'}: case id 't1' is also the id of {tmp_path / 'a.json'}" in proc.stderr
+
+
+def test_every_field_of_the_case_format_says_what_it_means():
+    from priorauth.case import model
+    from priorauth.case.descriptions import FIELDS
+
+    schema = json.loads(run_cli("schema", "case", check=True).stdout)
+    undescribed = [(name, field) for name, body in [("Case", schema), *schema["$defs"].items()]
+                   for field, prop in body.get("properties", {}).items() if not prop.get("description")]
+    assert undescribed == []
+    stale = [(name, field) for name, fields in FIELDS.items() for field in fields
+             if field not in getattr(model, name).model_fields]
+    assert stale == []

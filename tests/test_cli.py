@@ -339,3 +339,17 @@ def test_the_view_shows_symbols_for_a_quote_written_in_latex_and_the_record_keep
     quote = r"Documentation of a $\geq 50\%$ reduction in pain during trial"  # UHC 2022T0626C, as its source has it
     assert plain(quote) == "Documentation of a ≥ 50% reduction in pain during trial"
     assert plain("no $ sign here, 50%") == "no $ sign here, 50%"
+
+
+def test_help_is_wrapped_to_the_terminal_and_flags_show_no_type():
+    from priorauth.cli.helptext import reflow
+
+    for columns in (80, 140):
+        out = run_cli("check", "--help", check=True, env={"COLUMNS": str(columns)}).stdout
+        assert "<bool>" not in out and "--no-notes" in out
+        lines = out.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith(" Decisions:"))
+        para = lines[start:lines.index("", start)]
+        assert len(para) > 2 and all(len(line) > columns - 20 for line in para[:-1]), para  # no break mid-way
+    assert reflow("One\ntwo.\n\nA list:\n- a\n- b") == "One two.\n\nA list:\n- a\n- b"
+    assert reflow("\b\nkept\nas is") == "\b\nkept\nas is"

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from priorauth.case.descriptions import describe
 from priorauth.vocab import PAYER_PATTERN, Indication, LineOfBusiness, RequestKind, Route
 
 FORMAT = "priorauth-case/1"
@@ -51,7 +52,7 @@ DrugName = str
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, json_schema_extra=describe)
 
 
 class Quantity(Strict):

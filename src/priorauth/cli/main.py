@@ -75,8 +75,12 @@ def _json_requested(args: list[str]) -> bool:
 def main() -> None:
     """Entry point: user errors print `error [code]: location: message` and exit 2, never a traceback."""
     _unicode_safe_streams()
+    from priorauth.cli.helptext import tidy
+
+    command = typer.main.get_command(app)
+    tidy(command, command.context_class(command, info_name="priorauth", help_option_names=["-h", "--help"]))
     try:
-        app()  # standalone: typer reports usage errors itself (exit 2) and exits
+        command(prog_name="priorauth")  # standalone: click reports usage errors itself (exit 2) and exits
     except PriorAuthError as exc:
         sys.stderr.write(f"error [{exc.code}]: {exc}\n")
         for where, message in getattr(exc, "issues", [])[1:]:  # a FHIR input's other problems, one per line
