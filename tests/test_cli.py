@@ -353,3 +353,17 @@ def test_help_is_wrapped_to_the_terminal_and_flags_show_no_type():
         assert len(para) > 2 and all(len(line) > columns - 20 for line in para[:-1]), para  # no break mid-way
     assert reflow("One\ntwo.\n\nA list:\n- a\n- b") == "One two.\n\nA list:\n- a\n- b"
     assert reflow("\b\nkept\nas is") == "\b\nkept\nas is"
+
+
+@needs_shared
+def test_the_summary_at_80_columns_heads_each_case_with_its_whole_id(tmp_path):
+    names = ["noncancer-trial-missing-documents", "noncancer-trial-complete"]
+    for name in names:
+        (tmp_path / f"{name}.json").write_text((CASES / f"{name}.json").read_text(encoding="utf-8"), encoding="utf-8")
+    narrow = run_cli("check", str(tmp_path), "--explain", "summary", check=True, env={"COLUMNS": "80"}).stdout
+    lines = narrow.splitlines()
+    assert all(len(line) <= 80 for line in lines)
+    assert [line for line in lines if line in names] == sorted(names)  # a heading per case, never folded
+    assert all(word in narrow for word in ("caresource-ar-mm-1502", "approve", "pend"))
+    wide = run_cli("check", str(tmp_path), "--explain", "summary", check=True, env={"COLUMNS": "160"}).stdout
+    assert "┃ case" in wide and all(f"│ {name}" in wide for name in names)  # wide enough: one table, a case column

@@ -21,8 +21,8 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
     from priorauth.batch.inputs import unreadable
     from priorauth.case.model import Case
     from priorauth.engine.evaluate import evaluate_case
+    from priorauth.intake.duplicate_keys import REPEATED, repeated_key
     from priorauth.intake.normalise import normalised, unknown_drug_names
-    from priorauth.jsonio import REPEATED, repeated_key
 
     why = unreadable(text)
     if why is not None:

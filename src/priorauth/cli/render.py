@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich import box
 from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
@@ -18,18 +19,48 @@ DECISION_STYLE = {"approve": "bold green", "deny": "bold red", "pend": "bold yel
                   "not_applicable": "dim"}
 
 
-def summary_table(results: list[dict[str, Any]]) -> Table:
-    table = Table(title="Determinations", show_lines=False)
-    table.add_column("case", overflow="fold")
+# Below this width a case column leaves the reasons a word per line: each case gets its own heading instead.
+WIDE = 120
+
+
+def summary_table(results: list[dict[str, Any]], width: int = WIDE) -> Table | Group:
+    counts = any(_counted(r) for r in results)
+    if width < WIDE and len(results) > 1:
+        parts: list[Any] = [Text("Determinations", style="italic")]
+        for result in results:
+            if result["determinations"]:
+                parts.append(Text(result["case"], style="bold"))
+                mine = _counted(result)
+                table = _decision_table(False, mine, Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False))
+                _add_rows(table, result, False, mine)
+                parts.append(table)
+        return Group(*parts)
+    table = _decision_table(True, counts, Table(title="Determinations", box=box.HEAVY_HEAD))
+    for result in results:
+        _add_rows(table, result, True, counts)
+    return table
+
+
+def _counted(result: dict[str, Any]) -> bool:
+    return any(f["severity"] in ("safety", "warning") for d in result["determinations"] for f in d.get("findings", []))
+
+
+def _decision_table(with_case: bool, counts: bool, table: Table) -> Table:
+    if with_case:
+        table.add_column("case", overflow="fold")
     table.add_column("policy", no_wrap=True)
     table.add_column("decision", no_wrap=True)
-    table.add_column("findings", no_wrap=True)
+    if counts:  # only where some determination has findings: at 80 columns the reasons need the room
+        table.add_column("findings", no_wrap=True)
     table.add_column("why", ratio=1)
-    for result in results:
-        for d in result["determinations"]:
-            table.add_row(result["case"], d["policy"], Text(d["decision"], style=DECISION_STYLE[d["decision"]]),
-                          finding_counts(d.get("findings", [])), d["summary"])
     return table
+
+
+def _add_rows(table: Table, result: dict[str, Any], with_case: bool, counts: bool) -> None:
+    for d in result["determinations"]:
+        cells = [d["policy"], Text(d["decision"], style=DECISION_STYLE[d["decision"]]),
+                 *([finding_counts(d.get("findings", []))] if counts else []), d["summary"]]
+        table.add_row(*([result["case"]] if with_case else []), *cells)
 
 
 def finding_counts(findings: list[dict[str, Any]]) -> Text:
@@ -166,7 +197,7 @@ def print_text(console: Console, results: list[dict[str, Any]], details: bool = 
         if "notes" in result:
             console.print(notes_view(result["case"], result["notes"], details))
     if any(r["determinations"] for r in results):
-        console.print(summary_table(results))
+        console.print(summary_table(results, console.width))
     if not details:
         safety = safety_view(results)
         if safety is not None:

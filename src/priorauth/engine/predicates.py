@@ -60,7 +60,7 @@ def _compile_fact(spec: FactSpec) -> Predicate:
     if spec.present:
         def check(v: Any) -> bool:
             return v not in ("", ())
-        label = "is documented"
+        label = "documented"
     elif spec.eq is not None:
         want = spec.eq
         def check(v: Any) -> bool:
@@ -113,7 +113,12 @@ class FactParts(NamedTuple):
 
 
 def fact_detail(path: str, value: Any, verdict: Verdict, label: str) -> str:
-    return f"{path} = {_show(value)} ({'' if verdict == MET else 'not '}{label})"
+    """`clinical.surgery_indicated = false` when met by equality (saying `(= false)` again is noise), the
+    comparison beside the value otherwise, and what was required when it is not met."""
+    shown = _show(value)
+    if verdict == MET:
+        return f"{path} = {shown}" if label == f"= {shown}" else f"{path} = {shown} ({label})"
+    return f"{path} = {shown} (required: {label})"
 
 
 def _compile_none_present(spec: NonePresentSpec) -> Predicate:

@@ -15,8 +15,8 @@ from pydantic import ValidationError
 
 from priorauth.case.model import Case
 from priorauth.errors import CaseError, field_path
+from priorauth.intake.duplicate_keys import REPEATED, repeated_key
 from priorauth.intake.normalise import normalised, unknown_drug_names
-from priorauth.jsonio import REPEATED, repeated_key
 from priorauth.yamlio import load_yaml
 
 # A case file holds one case (its notes included); a bigger file is a mistake, not a case to read into memory.

@@ -15,8 +15,8 @@ from starlette.requests import Request
 
 from priorauth.case.model import Case
 from priorauth.errors import field_path
+from priorauth.intake.duplicate_keys import REPEATED, repeated_key
 from priorauth.intake.normalise import normalised, unknown_drug_names
-from priorauth.jsonio import REPEATED, repeated_key
 from priorauth.service.http.problems import Problem, field_problem
 from priorauth.service.http.protocol import seconds_from_env
 from priorauth.service.store.config import MAX_BODY_BYTES
