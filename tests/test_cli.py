@@ -56,7 +56,7 @@ def test_the_default_view_fits_a_screen_with_the_request_on_top_and_what_to_atta
     lines = out.splitlines()
     assert len(lines) <= 60  # one screen for a typical case (five policies), where `full` is hundreds of lines
     assert lines[1] == "noncancer-trial-missing-documents" and lines[2].startswith("Request: trial · intrathecal")
-    assert any(line.startswith("Member: 57 years on the date of service") for line in lines)
+    assert any(line.startswith("Member:  57 years on the date of service") for line in lines)  # values aligned
     assert "caresource-ar-mm-1502: pend: request documentation" in out
     assert "? CareSource D.IV.D.2: no drug screen between 2025-03-02 and 2025-06-02" in out
     assert "1. Provide a negative drug test result from within the last 3 months.  [CareSource" in out

@@ -275,14 +275,16 @@ def _value_at(doc: Any, path: str) -> Any:
 # --- the default view: what a reviewer needs, on one screen -----------------------------------------------
 
 
-def header_view(lines: list[str]) -> Text:
-    """The request at the top: what is asked for, for whom, when, and under which codes."""
-    out = Text()
-    for i, line in enumerate(lines):
+def header_view(lines: list[str]) -> Table:
+    """The request at the top: what is asked for, for whom, when, and under which codes; a long line wraps under
+    its value, not under its label."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True, style="bold")
+    grid.add_column(ratio=1)
+    for line in lines:
         label, _, value = line.partition(": ")
-        out.append(("\n" if i else "") + f"{label}: ", style="bold")
-        out.append(value)
-    return out
+        grid.add_row(f"{label}:", value)
+    return grid
 
 
 def hanging(prefix: str, text: str, style: str = "") -> Table:
@@ -302,15 +304,19 @@ def requests_of(d: dict[str, Any]) -> list[tuple[str, list[str]]]:
     return [(text, list(dict.fromkeys(sections))) for text, sections in grouped.items()]
 
 
-def brief_view(d: dict[str, Any]) -> Group:
+def brief_view(d: dict[str, Any], width: int = 120) -> Group:
     """One policy: its decision, the criteria that decide it, what to request, its safety findings."""
-    head = Text()
-    head.append(f"{d['policy']}: ", style="bold")
-    head.append(DECISION_TEXT[d["decision"]], style=DECISION_STYLE[d["decision"]])
+    decision = Text()
+    decision.append(f"{d['policy']}: ", style="bold")
+    decision.append(DECISION_TEXT[d["decision"]], style=DECISION_STYLE[d["decision"]])
     version = d.get("policy_version")
-    if version:
-        head.append(f"   {version['payer']} {version['number']}, version {version['version']}", style="dim")
-    parts: list[Any] = [head]
+    parts: list[Any] = [decision]
+    if version:  # beside the decision where the line has room, else under it
+        text = f"{version['payer']} {version['number']}, version {version['version']}"
+        if len(decision) + 3 + len(text) <= width:
+            decision.append(f"   {text}", style="dim")
+        else:
+            parts.append(hanging("  ", text, "dim"))
     governed = d.get("governed_by")
     if governed:
         gv = governed["policy_version"]
@@ -374,8 +380,8 @@ def reviewer_needs(result: dict[str, Any]) -> Group | None:
 
 
 def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
-    legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  ! warning  "
-                  "(--explain full: every criterion; --explain fails: the failing branches)", style="dim")
+    legend = Text("✓ met  ✗ not met  ? not documented  ‼ safety finding  ! warning\n"
+                  "--explain full: every criterion; --explain fails: the failing branches", style="dim")
     for result in results:
         if "fhir" in result:
             console.print(fhir_view(result["case"], result["fhir"], False))
@@ -389,7 +395,7 @@ def print_brief(console: Console, results: list[dict[str, Any]]) -> None:
             if f["kind"] == "date":
                 console.print(hanging(f"{FINDING_MARKS['warning'][0]} ", f["message"], FINDING_MARKS["warning"][1]))
         for d in result["determinations"]:
-            console.print(brief_view(d))
+            console.print(brief_view(d, console.width))
         combined = combined_requests(result)
         if combined is not None:
             console.print(combined)
