@@ -28,8 +28,11 @@ lint: $(BIN)/priorauth
 	$(BIN)/ruff check src tests bench
 	$(BIN)/priorauth policies lint --sources ../shared/seeds
 
+# Test files run in parallel, JOBS files at a time (pytest-xdist; a file's tests stay on one worker, so a module's
+# server or database fixture starts once). JOBS=0 runs them one after another, in this process.
+TEST_JOBS ?= 2
 test: $(BIN)/priorauth lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_JOBS) --dist loadfile
 
 bench: $(BIN)/priorauth
 	$(BIN)/python bench/bench_engine.py

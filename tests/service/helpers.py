@@ -205,7 +205,10 @@ class Server:
                 return False
             try:
                 if httpx.get(self.base + "/healthz", timeout=1).status_code == 200:
-                    return True
+                    # Another test's server may hold the port this one could not bind (tests run in parallel):
+                    # ours is the one answering only if it is still running.
+                    time.sleep(0.2)
+                    return self.proc.poll() is None
             except httpx.HTTPError:
                 pass
             time.sleep(0.05)
