@@ -54,3 +54,12 @@ def test_the_default_view_of_each_decision_matches_its_snapshot(decision, column
 def test_the_readme_shows_the_default_view_as_it_is():
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     assert (VIEW_DIR / "pend-80.txt").read_text(encoding="utf-8").lstrip("\n") in readme
+
+
+def test_every_computed_fact_has_words_in_the_view():
+    from priorauth.case.paths import DERIVED
+    from priorauth.cli.render import DERIVED_WORDS, words
+
+    assert set(DERIVED_WORDS) == set(DERIVED)
+    assert words("clinical.trial_result.pain_reduction = 50 (required: > 50)") == \
+        "pain reduction in the trial (%) = 50 (required: > 50)"

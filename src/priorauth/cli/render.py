@@ -110,6 +110,23 @@ def plain(text: str) -> str:
     return re.sub(r"\$([^$]{1,40})\$", symbols, text)
 
 
+# Facts priorauth computes, which are not fields a case writer knows: the view names them in words (the record
+# keeps the path, as docs/policy-format.md lists them).
+DERIVED_WORDS = {
+    "member.age_years": "age on the date of service",
+    "clinical.trial_result.pain_reduction": "pain reduction in the trial (%)",
+    "request.drug_names": "drugs requested",
+}
+
+
+def words(text: str) -> str:
+    """A detail as the view shows it: a computed fact's path as what it is."""
+    for path, name in DERIVED_WORDS.items():
+        if path in text:
+            text = text.replace(path, name)
+    return text
+
+
 def _short(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
@@ -128,7 +145,7 @@ def _add_node(tree: Tree, node: dict[str, Any]) -> None:
     if "children" not in node:
         branch.add(Text(f"“{plain(node['quote'])}”", style="italic dim"))
         if node.get("detail"):
-            branch.add(Text(node["detail"], style=MARKS.get(node["verdict"], ("", ""))[1]))
+            branch.add(Text(words(node["detail"]), style=MARKS.get(node["verdict"], ("", ""))[1]))
         for path, found in (node.get("sources") or {}).items():  # what a note said, beside the fact it gave
             for src in found:
                 if src.get("kind") == "note":
@@ -175,7 +192,7 @@ def determination_view(case_id: str, d: dict[str, Any]) -> Group:
     if d["decision"] == "deny" and d["reasons"]:
         parts.append(Text("Not met:", style="bold red"))
         for r in d["reasons"]:
-            parts.append(Text(f"  ✗ {r['section']}: “{plain(r['quote'])}” — {r.get('finding', '')}"))
+            parts.append(Text(f"  ✗ {r['section']}: “{plain(r['quote'])}” — {words(r.get('finding', ''))}"))
     elif d["decision"] in ("refer", "not_applicable") and d["reasons"] and d["reasons"][0]["finding"] != d["summary"]:
         for r in d["reasons"]:
             parts.append(Text(f"  {r['section']}: “{r['quote']}”", style="dim"))
@@ -324,12 +341,12 @@ def brief_view(d: dict[str, Any], width: int = 120) -> Group:
                                    f"by {governed['section']}", "bold"))
     if d["decision"] == "deny":
         for r in d["reasons"]:
-            parts.append(hanging("  ✗ ", f"{r['section']}: {r.get('finding') or r['quote']}", "red"))
+            parts.append(hanging("  ✗ ", f"{r['section']}: {words(r.get('finding') or plain(r['quote']))}", "red"))
     elif d["decision"] in ("refer", "not_applicable"):
         parts.append(hanging("  ", d["summary"], "dim" if d["decision"] == "not_applicable" else ""))
     elif d["decision"] == "pend":
         for r in d["documentation_requests"]:
-            parts.append(hanging("  ? ", f"{r['section']}: {r.get('finding') or 'not documented'}", "yellow"))
+            parts.append(hanging("  ? ", f"{r['section']}: {words(r.get('finding') or 'not documented')}", "yellow"))
     else:
         duration = f"; approval for {d['approval_duration']}" if d.get("approval_duration") else ""
         parts.append(Text(f"  ✓ every applicable criterion is met{duration}", style="green"))
