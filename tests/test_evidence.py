@@ -228,6 +228,30 @@ def test_side_effects_make_a_treatment_intolerable():
     assert f.value["type"] == "oral_nonopioid_analgesics" and f.value["outcome"] == "intolerable_side_effects"
 
 
+def test_failed_because_of_a_side_effect_is_intolerable_and_a_dose_in_the_mention_gives_its_schedule():
+    f = value("Spasticity clinic. Failed PO baclofen 15 mg TID x 12 wks - sedation, drooling -> d/c'd.",
+              "clinical.treatments[]")
+    assert f["type"] == "oral_baclofen" and f["outcome"] == "intolerable_side_effects" and f["schedule"] == "fixed"
+    plain = value(PAIN + "Failed gabapentin.", "clinical.treatments[]")
+    assert plain["outcome"] == "failed"  # no side effect named: a failure
+
+
+def test_stopped_in_a_month_is_the_courses_end():
+    f = value(PAIN + "Tramadol 50 mg TID was stopped in 01/2025 because of nausea.", "clinical.treatments[]")
+    assert f["end"] == "2025-01-31" and f["outcome"] == "intolerable_side_effects"
+
+
+def test_a_dated_course_takes_the_outcome_the_note_states_elsewhere():
+    text = PAIN + "Plan of care: PT x12 wks ending 01/2025.\n\nAssessment: physical therapy was not helpful."
+    found = facts(text)["clinical.treatments[]"]
+    assert [(f.text, f.value.get("outcome"), f.value.get("end")) for f in found] == [
+        ("PT", "failed", "2025-01-31"), ("physical therapy", "failed", None)]
+    disagree = PAIN + "PT x12 wks ending 01/2025.\nPhysical therapy helped at first. Later physical therapy was not " \
+                      "helpful."  # which was the course's outcome? the note does not say: the course says nothing
+    assert "2025-01-31" not in [f.value.get("end") for f in facts(disagree)["clinical.treatments[]"]]
+    assert aside(disagree) == {"tx_pt": "no_value"}
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

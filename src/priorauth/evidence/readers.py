@@ -264,30 +264,50 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m) or outcome
+    if outcome in ("failed", "intolerable_side_effects"):
+        outcome = _failure_kind(outcome, place.text, place.clause, m)
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
         value["outcome"] = outcome
-    if m.rule.type in c.medication_types:
-        schedule = _nearest(c.schedules, place.text, place.clause, m)
+    if m.rule.type in c.medication_types:  # "baclofen 10 mg TID": the mention's own words count here
+        schedule = _nearest(c.schedules, place.text, place.clause, m, own=True)
         if schedule:
             value["schedule"] = schedule
     value.update(_treatment_dates(place, m, value.get("outcome")))
     if "outcome" not in value:
+        if "start" in value or "end" in value:  # a dated course: its outcome may be said elsewhere in the note
+            return [_fact(m, place, value, mods, confidence=0.5)]  # (rule_based.py completes it, or sets it aside)
         return [_aside(m, place, "no_value")]  # a name in a medication list says nothing of how it went
     if value.get("outcome") == "ongoing" and "end" in value:
         del value["outcome"]
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6)]
 
 
-def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: tuple[int, int], m: Any) -> str | None:
+def _failure_kind(outcome: str, text: str, clause: tuple[int, int], m: Any) -> str:
+    """Failed or intolerable, when the clause says both kinds of thing (see `bare_failure` in cues.yaml)."""
+    c = cues()
+    found = {name: [f for f in rx.finditer(text, *clause) if not m.start <= f.start() < m.end]
+             for name, rx in c.outcomes if name in ("failed", "intolerable_side_effects")}
+    stated = [f for f in found["failed"] if not c.bare_failure.fullmatch(f.group())]
+    if found["failed"] and not stated and found["intolerable_side_effects"]:
+        return "intolerable_side_effects"
+    return outcome
+
+
+def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: tuple[int, int], m: Any,
+             own: bool = False) -> str | None:
     """The item whose phrase is nearest the mention in its clause ("ER 60 mg BID plus IR PRN": BID), one after it
-    counting half as far as one before; equal distances go to the earlier item of the list."""
+    counting half as far as one before; equal distances go to the earlier item of the list. A phrase inside the
+    mention counts only with `own` (at distance 0)."""
     best = None
     for rank, (name, rx) in enumerate(items):
         for found in rx.finditer(text, *clause):
             if m.start <= found.start() < m.end:
-                continue  # the mention's own words
-            distance = found.start() - m.end if found.start() >= m.end else (m.start - found.end()) * 2
+                if not own:
+                    continue  # the mention's own words
+                distance = 0
+            else:
+                distance = found.start() - m.end if found.start() >= m.end else (m.start - found.end()) * 2
             if best is None or (distance, rank) < best[:2]:
                 best = (distance, rank, name)
     return best[2] if best else None
@@ -310,7 +330,8 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
         if c.date_roles["start"].search(before):
             out.setdefault("start", d.last.isoformat())
         elif c.date_roles["end"].search(before) and "start" in out or re.search(
-                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued)\W*$", before, re.I):
+                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued)(?: in| on| by)?\W*$",
+                before, re.I):
             out.setdefault("end", d.last.isoformat())
     if len(dates) == 2 and not out:
         out = {"start": dates[0].last.isoformat(), "end": dates[1].last.isoformat()}

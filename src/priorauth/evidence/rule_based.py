@@ -117,6 +117,8 @@ class RuleBasedExtractor:
                         continue
                     said[key] = len(facts)
                     facts.append(item)
+        facts, unfinished = _complete_courses(facts)
+        aside.extend(unfinished)
         return NoteEvidence(tuple(_dedupe(facts)), tuple(aside), relevant=True)
 
 
@@ -185,6 +187,33 @@ def _own_negation(m: Mention, text: str) -> tuple[Modifier, ...]:
         return (Modifier("negated", before.start(), before.start() + len(before.group(0).rstrip()),
                          before.group(0).rstrip()),)
     return ()
+
+
+TREATMENT = "clinical.treatments[]"
+
+
+def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
+    """A dated course with no outcome in its clause ("Plan of care: PT x12 wks ending 09/2025") and the undated
+    mentions of that treatment whose outcome the note does state ("Physical therapy has been effective") are one
+    course: the dated mention takes the outcome (each mention stays a fact of its own; merging into the case keeps
+    each record once). With no such mention, or mentions that disagree, the course says nothing of how it went and
+    is set aside, as an undated name is."""
+    out, aside = list(facts), []
+    for f in facts:
+        if f.path != TREATMENT or "outcome" in f.value:
+            continue
+        out.remove(f)
+        kind = f.value["type"]
+        donors = [d for d in out if d.path == TREATMENT and d.value.get("type") == kind and "outcome" in d.value
+                  and not {"start", "end"} & set(d.value)]
+        outcomes = {d.value["outcome"] for d in donors}
+        if len(outcomes) != 1 or ("end" in f.value and outcomes == {"ongoing"}):  # an ended course is not ongoing
+            aside.append(SetAside(f.path, f.start, f.end, f.text, f.rule, "no_value"))
+            continue
+        out.append(Fact(f.path, {**f.value, "outcome": outcomes.pop()}, f.start, f.end, f.text, f.rule, f.modifiers,
+                        0.7, f.section))
+    out.sort(key=lambda x: x.start)
+    return out, aside
 
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:

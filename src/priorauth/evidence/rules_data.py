@@ -117,6 +117,7 @@ def rules() -> tuple[Rule, ...]:
 @dataclass(frozen=True)
 class Cues:
     outcomes: tuple[tuple[str, re.Pattern[str]], ...]
+    bare_failure: re.Pattern[str]
     schedules: tuple[tuple[str, re.Pattern[str]], ...]
     medication_types: frozenset[str]
     date_roles: dict[str, re.Pattern[str]]
@@ -142,6 +143,7 @@ def cues() -> Cues:
     ev = raw["evaluation_results"]
     return Cues(
         outcomes=_ordered(raw["treatment_outcomes"]),
+        bare_failure=re.compile("(?:" + "|".join(raw["bare_failure"]) + ")", re.IGNORECASE),
         schedules=tuple((k, cue(v)) for k, v in raw["schedules"].items()),
         medication_types=frozenset(raw["medication_types"]),
         date_roles={k: cue(v) for k, v in raw["date_roles"].items()},
