@@ -252,6 +252,19 @@ def test_a_dated_course_takes_the_outcome_the_note_states_elsewhere():
     assert aside(disagree) == {"tx_pt": "no_value"}
 
 
+def test_an_outcome_after_a_semicolon_is_the_treatments_when_no_other_treatment_is_named_there():
+    assert value(PAIN + "Tramadol 50 mg BID was tried briefly; she became confused.",
+                 "clinical.treatments[]")["outcome"] == "intolerable_side_effects"
+    found = facts(PAIN + "Tramadol was tried in 2023; gabapentin caused dizziness.")["clinical.treatments[]"]
+    assert [f.value["type"] for f in found] == ["oral_nonopioid_analgesics"]  # the next clause is gabapentin's
+
+
+def test_more_ways_of_saying_a_therapy_failed():
+    for said in ("PT x10 wks ending 11/2024 - no functional gain.", "Discharged from skilled PT; goals not met.",
+                 "ESI x3 - each lasted under two weeks.", "Medial branch blocks (10/2024): ~4 h relief."):
+        assert value(PAIN + said, "clinical.treatments[]")["outcome"] == "failed", said
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

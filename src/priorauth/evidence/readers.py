@@ -261,6 +261,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _negated(mods):
         return [_aside(m, place, "negated")]
     outcome = _nearest(c.outcomes, place.text, place.clause, m)  # in a list, each item's own outcome
+    if outcome is None and place.after is not None:  # "Tramadol 50 mg BID was tried briefly; she became confused"
+        outcome = _nearest(c.outcomes, place.text, place.after, m)
     if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m) or outcome

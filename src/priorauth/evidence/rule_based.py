@@ -47,6 +47,9 @@ class Place:
     contexts: frozenset[str]
     original: str = ""  # the note as written (`text` has the causes of pain blanked, so "failed back surgery
     # syndrome" is not read as a failed treatment)
+    # the clause after a `;` that ends this one, when it names no other treatment ("Tramadol was tried briefly;
+    # she became confused"): where a treatment's outcome may be said when its own clause does not say it
+    after: tuple[int, int] | None = None
 
     @property
     def clause_text(self) -> str:
@@ -87,12 +90,14 @@ class RuleBasedExtractor:
         said: dict[tuple[str, str, int], int] = {}  # the fact's key in its sentence -> its index in facts
         bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
         masked = _mask(text, [m for m in mentions if m.rule.read == "etiology"])
+        treated = sorted(m.start for m, _ in kept if m.rule.read == "treatment")
         for (m, _span), target in zip(kept, doc.spans[TARGETS], strict=True):
             k = bisect.bisect_right(bounds, m.start) - 1
             a, b = bounds[k], bounds[k + 1]
-            place = Place(masked, (a, b), _clause(text, a, b, m),
+            clause = _clause(text, a, b, m)
+            place = Place(masked, (a, b), clause,
                           next((cat for s, e, cat in sections if s <= m.start < e), None), note_date, note_contexts,
-                          text)
+                          text, _after(text, clause, b, treated) if m.rule.read == "treatment" else None)
             mods = ()
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
@@ -170,6 +175,19 @@ def _clause(text: str, start: int, end: int, m: Mention) -> tuple[int, int]:
         elif b.start() >= m.end and cut_end == end:
             cut_end = b.start()
     return cut_start, cut_end
+
+
+def _after(text: str, clause: tuple[int, int], end: int, treated: list[int]) -> tuple[int, int] | None:
+    """The clause after the `;` that ends `clause`, up to the next break or the sentence's end, if no treatment
+    mention starts in it."""
+    at = clause[1]
+    if at >= end or text[at] != ";":
+        return None
+    stop = next((b.start() for b in _CLAUSE_BREAK.finditer(text, at + 1, end)), end)
+    i = bisect.bisect_left(treated, at + 1)
+    if i < len(treated) and treated[i] < stop:
+        return None
+    return at + 1, stop
 
 
 _NEG = re.compile(r"^(?:no|not|without|never|denies|denied|negative for)\b", re.I)
