@@ -97,6 +97,23 @@ def test_a_skin_infection_at_the_site_is_the_local_finding():
     assert value(PAIN + "Exam: cellulitis over the planned pump pocket.", "clinical.findings.local_infection") is True
 
 
+def test_a_relative_as_an_event_or_an_informant_does_not_make_the_members_condition_the_relatives():
+    text = "Psychiatric history: history of depression, resolved - one episode after her father's death."
+    assert value(text, "clinical.psychiatric.untreated_major_depression") is False
+    assert value("No cognitive concerns per daughter.", "clinical.psychiatric.compromised_cognition") is False
+    assert absent("Mother with depression, untreated.", "clinical.psychiatric.untreated_major_depression")
+
+
+def test_respiratory_depression_is_not_depression_and_screens_and_scores_are_read():
+    depression = "clinical.psychiatric.untreated_major_depression"
+    assert absent(PAIN + "Trial: no respiratory depression, no nausea.", depression)
+    assert value("Depression: PHQ-9 of 3.", "clinical.psychiatric.untreated_major_depression") is False
+    assert value("C-SSRS negative.", "clinical.psychiatric.suicidality") is False
+    assert value("MoCA 18/30, deficits in memory.", "clinical.psychiatric.compromised_cognition") is True
+    assert value("MoCA 28/30.", "clinical.psychiatric.compromised_cognition") is False
+    assert value("Limited social support.", "clinical.psychiatric.untreated_psychosocial_issues") is True
+
+
 def test_a_relatives_condition_is_not_the_members():
     text = PAIN + "Mother with depression. Brother with opioid addiction."
     assert absent(text, "clinical.psychiatric.untreated_major_depression") and absent(text, "clinical.substance_use")
