@@ -282,6 +282,21 @@ def test_more_ways_of_saying_a_therapy_failed():
         assert value(PAIN + said, "clinical.treatments[]")["outcome"] == "failed", said
 
 
+def test_an_unticked_option_on_a_form_says_nothing_and_the_conclusion_is_the_evaluation():
+    text = "PSYCHOLOGICAL EVALUATION\n\nRESULT: [x] CLEARED   [ ] CLEARED WITH CONDITIONS   [ ] NOT CLEARED\n"
+    [f] = facts(text)["clinical.evaluations[]"]
+    assert f.value["result"] == "cleared"  # "NOT CLEARED" is an option nobody ticked
+    said = "Recommendation: From a psychological standpoint she is cleared to proceed with the trial."
+    [g] = facts(said)["clinical.evaluations[]"]
+    assert g.value["result"] == "cleared" and "cleared" in g.text  # the span reaches the conclusion
+
+
+def test_a_relatives_experience_cited_as_the_reason_does_not_make_a_refusal_the_relatives():
+    text = PAIN + "Neurosurgery recommended decompression; the patient declines surgery, citing fear after his " \
+                  "brother's complicated spine operation."
+    assert value(text, "clinical.surgery_refused") is True
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

@@ -367,9 +367,13 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_aside(m, place, "negated")]
     kind = m.rule.type
     sentence = place.sentence_text
-    result = _first(c.evaluation_results[kind], place.clause_text) or _first(c.evaluation_results[kind], sentence)
+    result, base = _first(c.evaluation_results[kind], place.clause_text), place.clause[0]
+    if not result:
+        result, base = _first(c.evaluation_results[kind], sentence), place.sentence[0]
     if not result:
         return [_aside(m, place, "no_value")]
+    # the span runs from the evaluation to its conclusion ("From a psychological standpoint she is cleared")
+    span = (min(m.start, base + result[1].start()), max(m.end, base + result[1].end()))
     value: dict[str, Any] = {"type": kind}
     if kind == "specialist":
         specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None)
@@ -382,7 +386,7 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     elif (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
             kind == "specialist" and re.search(m.match.group(0)[:6], head, re.I)):
         value["date"] = place.note_date.isoformat()  # the note is that evaluation
-    return [_fact(m, place, value, mods, confidence=0.8)]
+    return [_fact(m, place, value, mods, confidence=0.8, span=span)]
 
 
 def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:

@@ -89,7 +89,7 @@ class RuleBasedExtractor:
         aside: list[SetAside] = []
         said: dict[tuple[str, str, int], int] = {}  # the fact's key in its sentence -> its index in facts
         bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
-        masked = _mask(text, [m for m in mentions if m.rule.read == "etiology"])
+        masked = _unchecked(_mask(text, [m for m in mentions if m.rule.read == "etiology"]))
         treated = sorted(m.start for m, _ in kept if m.rule.read == "treatment")
         for (m, _span), target in zip(kept, doc.spans[TARGETS], strict=True):
             k = bisect.bisect_right(bounds, m.start) - 1
@@ -132,6 +132,14 @@ def _mask(text: str, mentions: list[Mention]) -> str:
     for m in mentions:
         chars[m.start:m.end] = " " * (m.end - m.start)
     return "".join(chars)
+
+
+# An option left unticked on a form ("[x] CLEARED   [ ] NOT CLEARED") says nothing: the readers never see it.
+_UNTICKED = re.compile(r"(?:\[ ?\]|\( ?\)|☐)[ \t]*[^\[\]()☐☒☑\n]*")
+
+
+def _unchecked(text: str) -> str:
+    return _UNTICKED.sub(lambda found: " " * len(found.group()), text)
 
 
 def _without(text: str, rx: re.Pattern[str]) -> str:
@@ -236,19 +244,23 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
 
 def _dedupe(facts: list[Fact]) -> list[Fact]:
     """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
-    name the same evaluation); the spasticity's origin once, as stated ("spinal origin") rather than read from a
-    diagnosis ("MS"), which the note may name many times."""
+    name the same evaluation: the last, the conclusion, is kept); the spasticity's origin once, as stated ("spinal
+    origin") rather than read from a diagnosis ("MS"), which the note may name many times."""
     stated = [f for f in facts if f.rule == "origin_stated"]
     origins = [f for f in facts if f.path == "clinical.spasticity.origin"]
     keep_origins = stated or origins[:1]
     facts = [f for f in facts if f.path != "clinical.spasticity.origin" or f in keep_origins]
-    seen, out = set(), []
+    seen: dict[tuple, int] = {}
+    out: list[Fact] = []
     for f in facts:
         if f.path == "clinical.evaluations[]":
             key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"))
+            if key in seen:  # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE")
+                out[seen[key]] = f
+                continue
         else:
             key = (f.path, repr(f.value), f.start, f.end)
         if key not in seen:
-            seen.add(key)
+            seen[key] = len(out)
             out.append(f)
     return out
