@@ -297,6 +297,14 @@ def test_a_relatives_experience_cited_as_the_reason_does_not_make_a_refusal_the_
     assert value(text, "clinical.surgery_refused") is True
 
 
+def test_oral_baclofens_response_and_the_test_doses_span_reach_the_words_that_say_it():
+    text = "Spasticity clinic. Oral baclofen 20 mg TID for 26 weeks: confusion and slurred speech."
+    [f] = facts(text)["clinical.spasticity.oral_response"]
+    assert f.value == "intolerant" and f.text.startswith("Oral baclofen") and f.text.endswith("confusion")
+    [g] = facts("ITB test dose 50 mcg: response favorable, tone reduced.")["clinical.spasticity.test_dose_response"]
+    assert g.value == "favorable" and "favorable" in g.text
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

@@ -415,19 +415,30 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         d = durations[0]
         out.append(_fact(m, place, round(d.weeks, 1) if d.weeks % 1 else int(d.weeks), mods,
                          path="clinical.spasticity.oral_baclofen_weeks", span=(d.start, d.end)))
-    response = None
-    if re.search(r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue",
-                 text, re.I):
-        response = "intolerant"
-    elif re.search(r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief)|ineffective|"
-                   r"inadequate|insufficient|without (?:benefit|improvement|relief)|minimal (?:benefit|response)|"
-                   r"refractory|persist", text, re.I):
-        response = "unresponsive"
-    elif re.search(r"effective|good response|helped|controlled|improved|responsive", text, re.I):
-        response = "responsive"
-    if response:
-        out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response"))
+    for response, cue in _ORAL_RESPONSES:  # in this order: "failed oral baclofen because of sedation" is intolerance
+        if re.search(cue, text, re.I):
+            found = _cue(place, m, cue)  # the span runs from the drug to what it did ("oral baclofen intolerant")
+            span = (min(m.start, found.start()), max(m.end, found.end())) if found else None
+            out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response", span=span))
+            break
     return out
+
+
+_ORAL_RESPONSES = (
+    ("intolerant", r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue"),
+    ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief)|ineffective|"
+                     r"inadequate|insufficient|without (?:benefit|improvement|relief)|minimal (?:benefit|response)|"
+                     r"refractory|persist|unresponsive|did not control"),
+    ("responsive", r"effective|good response|helped|controlled|improved|responsive"),
+)
+
+
+def _cue(place: Any, m: Any, pattern: str) -> re.Match[str] | None:
+    """The first match of `pattern` in the mention's clause, outside the mention."""
+    a, b = place.clause
+    return next((f for f in re.finditer(pattern, place.text[:b], re.I) if f.start() >= a
+                 and not (m.start <= f.start() < m.end)), None)
+
 
 
 def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -435,14 +446,20 @@ def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             and "spasticity" not in place.contexts:
         return []
     text = _outside(place, m)
-    if re.search(r"no (?:significant |meaningful |appreciable )?(?:response|change|improvement|reduction|benefit)|"
-                 r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)", text, re.I):
-        return [_fact(m, place, "unfavorable", mods)]
-    if re.search(r"favorable|positive (?:response|result|trial)|good (?:response|result)|excellent|"
-                 r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded",
-                 text, re.I):
-        return [_fact(m, place, "favorable", mods)]
+    for response, cue in _TEST_DOSE_RESPONSES:
+        if re.search(cue, text, re.I):
+            found = _cue(place, m, cue)  # the span runs from the test dose to its response
+            span = (min(m.start, found.start()), max(m.end, found.end())) if found else None
+            return [_fact(m, place, response, mods, span=span)]
     return []
+
+
+_TEST_DOSE_RESPONSES = (
+    ("unfavorable", r"no (?:significant |meaningful |appreciable )?(?:response|change|improvement|reduction|benefit)|"
+                    r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)"),
+    ("favorable", r"favorable|positive (?:response|result|trial)|good (?:response|result)|excellent|"
+                  r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded"),
+)
 
 
 def origin(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
