@@ -305,6 +305,12 @@ def test_oral_baclofens_response_and_the_test_doses_span_reach_the_words_that_sa
     assert g.value == "favorable" and "favorable" in g.text
 
 
+def test_a_list_of_negations_does_not_negate_an_item_that_states_its_own_normal_value():
+    text = PAIN + "MRI 01/2025: no epidural disease, no vertebral metastases, thecal sac patent."
+    assert value(text, "clinical.findings.csf_obstruction") is False  # patent: no obstruction, said so
+    assert value(text, "clinical.findings.tumor_thecal_encroachment") is False
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

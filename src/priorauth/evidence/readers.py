@@ -116,6 +116,10 @@ def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 def choice(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     fixed = tuple(Modifier(name, m.start, m.end, place.original[m.start:m.end]) for name in m.rule.fixed_modifiers)
+    # "no epidural disease, no metastases, thecal sac patent": a negation of the list before a comma is not this
+    # item's (a choice states its own value)
+    mods = tuple(x for x in mods if x.category != "negated" or x.start > m.start
+                 or not re.search(r"[,;]", place.original[x.end:m.start]))
     if _negated(mods):
         return [_aside(m, place, "negated")]
     return [_fact(m, place, m.rule.value, mods + fixed)]
