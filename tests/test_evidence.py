@@ -311,6 +311,15 @@ def test_a_list_of_negations_does_not_negate_an_item_that_states_its_own_normal_
     assert value(text, "clinical.findings.tumor_thecal_encroachment") is False
 
 
+def test_the_date_heading_a_trials_own_procedure_note_is_the_trials_date():
+    note = "INTRATHECAL MORPHINE TRIAL - PROCEDURE NOTE\nDOS: 08/20/2024\n\nIntrathecal trial: pain 8/10, then 3/10."
+    assert value(note, "clinical.trial_result.date") == "2024-08-20"
+    later = "ITB PROGRAM - SCREENING TEST DOSE FOLLOW-UP\nDate: 2025-05-27\n\nSpasticity: tone improved."
+    assert absent(later, "clinical.trial_result.date")  # written after the test dose: its date is not the dose's
+    consult = "PAIN CONSULT\nDate: 08/20/2024\n\nWe discussed an intrathecal trial."
+    assert absent(consult, "clinical.trial_result.date")
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"

@@ -156,7 +156,16 @@ def _score_end(text: str, end: int) -> int:
     return end + found.end() if found else end
 
 
+_TRIAL_TITLE = re.compile(r"\b(?:trial|test dose|bolus|screening (?:dose|injection))\b", re.I)
+_LATER = re.compile(r"follow[- ]?up|post[- ]?trial|results?\b|review|summary", re.I)  # written after the trial
+
+
 def trial_date(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if m.rule.id == "trial_note_date":  # a heading's date: the note's first lines, under a title naming the trial
+        head = place.original.lstrip()[:160]
+        title = head.split("\n", 1)[0]
+        if m.start > 300 or not _TRIAL_TITLE.search(title) or _LATER.search(title):
+            return [_aside(m, place, "not_in_context")]
     found = timex.dates_in(m.match.group("date"), m.match.start("date"))
     if not found or (found[0].last - found[0].first).days > 31:
         return [_aside(m, place, "no_value")]
