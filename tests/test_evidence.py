@@ -320,6 +320,12 @@ def test_the_date_heading_a_trials_own_procedure_note_is_the_trials_date():
     assert absent(consult, "clinical.trial_result.date")
 
 
+def test_no_alcohol_or_drug_use_in_a_social_history_is_no_substance_use():
+    assert value("SH: no alcohol or drug use.", "clinical.substance_use") == "none"
+    assert value("Non-smoker, no alcohol.", "clinical.substance_use") == "none"
+    assert absent("No drug allergies.", "clinical.substance_use")
+
+
 def test_a_treatment_still_taken_that_does_not_work_has_failed():
     text = PAIN + "She currently takes oxycodone 10 mg every 6 hours since 2023 with inadequate relief."
     assert value(text, "clinical.treatments[]")["outcome"] == "failed"
