@@ -449,8 +449,8 @@ _ORAL_RESPONSES = (
 def _cue(place: Any, m: Any, pattern: str) -> re.Match[str] | None:
     """The first match of `pattern` in the mention's clause, outside the mention."""
     a, b = place.clause
-    return next((f for f in re.finditer(pattern, place.text[:b], re.I) if f.start() >= a
-                 and not (m.start <= f.start() < m.end)), None)
+    return next((f for f in re.compile(pattern, re.I).finditer(place.text, a, b)
+                 if not (m.start <= f.start() < m.end)), None)
 
 
 
