@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import random
 import sys
 import threading
@@ -325,14 +326,18 @@ def test_tokens_and_roles_apply(api):
     assert r.status_code == 403 and r.json()["resourceType"] == "OperationOutcome"
 
 
+# The suite sends 600 per backend; the long run by hand: PRIORAUTH_FUZZ_BUNDLES=5000 (figures in the session notes).
+BUNDLES = int(os.environ.get("PRIORAUTH_FUZZ_BUNDLES", "600"))
+
+
 def test_mutated_bundles_never_get_a_5xx(api):
-    """2,000 structurally mutated request Bundles (dropped, retyped, duplicated and swapped elements, huge
-    strings, broken references, two Claims): each is answered 200 or refused 4xx with an OperationOutcome."""
+    """Structurally mutated request Bundles (dropped, retyped, duplicated and swapped elements, huge strings,
+    broken references, two Claims): each is answered 200 or refused 4xx with an OperationOutcome."""
     base = pas_bundle(medications=(morphine_request(),), answers=(answer("clinical.life_expectancy_months",
                                                                          valueDecimal=24),), notes=("x",))
     rng = random.Random(7)
     seen: dict[int, int] = {}
-    for i in range(2000):
+    for i in range(BUNDLES):
         doc = mutate(unique(base, f"fuzz-{i}"), rng)
         r = submit(api, doc)
         seen[r.status_code] = seen.get(r.status_code, 0) + 1
