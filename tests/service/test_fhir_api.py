@@ -327,7 +327,7 @@ def test_tokens_and_roles_apply(api):
 
 
 # The suite sends 600 per backend; the long run by hand: PRIORAUTH_FUZZ_BUNDLES=5000 (figures in the session notes).
-BUNDLES = int(os.environ.get("PRIORAUTH_FUZZ_BUNDLES", "600"))
+MUTATED_BUNDLES = int(os.environ.get("PRIORAUTH_FUZZ_BUNDLES", "600"))
 
 
 def test_mutated_bundles_never_get_a_5xx(api):
@@ -337,7 +337,7 @@ def test_mutated_bundles_never_get_a_5xx(api):
                                                                          valueDecimal=24),), notes=("x",))
     rng = random.Random(7)
     seen: dict[int, int] = {}
-    for i in range(BUNDLES):
+    for i in range(MUTATED_BUNDLES):
         doc = mutate(unique(base, f"fuzz-{i}"), rng)
         r = submit(api, doc)
         seen[r.status_code] = seen.get(r.status_code, 0) + 1
