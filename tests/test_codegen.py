@@ -202,3 +202,21 @@ def test_compiled_code_is_kept_on_disk_and_a_bad_copy_is_compiled_again(policies
     rebuilt = generate(compiled.program, "x")
     assert rebuilt.verdicts(facts) == compiled.program.run(facts)
     assert kept.read_bytes() != b"not a code object"  # written again
+
+
+def test_a_summary_explains_lazily_and_gives_the_same_record(policies):
+    """evaluate_case(explain=summary) runs only the verdicts and explains a leaf when the record reads it; every
+    rendering of that record equals the eagerly explained one's, and a summary explains fewer leaves."""
+    from priorauth.engine.evaluate import evaluate_case
+
+    explained = total = 0
+    for case in BASE:
+        eager = evaluate_case(case, policies)
+        lazy = evaluate_case(case, policies, explain="summary")
+        assert [d.to_dict("summary") for d in lazy] == [d.to_dict("summary") for d in eager], case.id
+        explained += sum(len(d.tree.explained._done) for d in lazy if d.tree is not None)
+        total += sum(sum(o is not None for o in d.tree.explained) for d in eager if d.tree is not None)
+        for level in ("fails", "full"):  # the lazy record still renders its whole trace, leaf by leaf
+            assert [d.to_dict(level) for d in lazy] == [d.to_dict(level) for d in eager], (case.id, level)
+        assert [d.criteria for d in lazy] == [d.criteria for d in eager], case.id
+    assert 0 < explained < total

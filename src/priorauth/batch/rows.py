@@ -44,7 +44,7 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
 
             read = apply_notes(case, CASE_FILE)
             case, extra = read.case, {"evidence": read.evidence, "findings": read.findings}
-        found = evaluate_case(case, policies, as_of, list(only) if only else None, **extra)
+        found = evaluate_case(case, policies, as_of, list(only) if only else None, **extra, explain=explain)
     except ValidationError as exc:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first.get("loc", ())) or "(case)"

@@ -41,6 +41,7 @@ from priorauth.vocab import MET, NOT_MET, SKIPPED, UNKNOWN
 
 _CODE: dict[str, CodeType] = {}  # source digest -> compiled code; code objects are immutable
 _CODE_LIMIT = 256
+MEMO_LIMIT = 256  # distinct outcomes kept per leaf (a leaf's outcome is a function of the values it read)
 
 
 class Generated(NamedTuple):
@@ -136,7 +137,8 @@ class _Writer:
         self.specs = [n.spec if n.test is not None else None for n in program.nodes]
         self.env: dict[str, Any] = {
             "Outcome": Outcome, "fact_detail": fact_detail, "add_months": add_months, "FULL": FULL,
-            "treatment_interval": treatment_interval, "none_present_outcome": none_present_outcome}
+            "treatment_interval": treatment_interval, "none_present_outcome": none_present_outcome,
+            "MEMO_LIMIT": MEMO_LIMIT}
         self.constants: dict[str, str] = {}  # module-level constant lines of the source, by name
         self.inlined = self.called = 0
 
@@ -417,13 +419,25 @@ class _Writer:
         if not self.explain:
             out.append(f"{pad}v{i} = {missing} if {x} is None else {MET!r} if {test} else {NOT_MET!r}")
             return
+        absent = self.bind(f"N{i}", Outcome(parts.missing, {path: None}, f"{path} not documented"))
+        make = f"Outcome(v{i}, {{{path!r}: {x}}}, fact_detail({path!r}, {x}, v{i}, {parts.label!r}))"
         out += [f"{pad}if {x} is None:",
                 f"{pad}    v{i} = {missing}",
-                f"{pad}    O[{i}] = Outcome({missing}, {{{path!r}: None}}, {path + ' not documented'!r})",
+                f"{pad}    O[{i}] = {absent}",
                 f"{pad}else:",
-                f"{pad}    v{i} = {MET!r} if {test} else {NOT_MET!r}",
-                f"{pad}    O[{i}] = Outcome(v{i}, {{{path!r}: {x}}}, "
-                f"fact_detail({path!r}, {x}, v{i}, {parts.label!r}))"]
+                f"{pad}    v{i} = {MET!r} if {test} else {NOT_MET!r}"]
+        if spec.present:  # the value may be a list: not a key
+            out.append(f"{pad}    O[{i}] = {make}")
+            return
+        # The outcome is a function of the value alone: made once per distinct value (its class too: 1 == True)
+        memo = self.bind(f"M{i}", {})
+        out += [f"{pad}    k = ({x}.__class__, {x})",
+                f"{pad}    o = {memo}.get(k)",
+                f"{pad}    if o is None:",
+                f"{pad}        o = {make}",
+                f"{pad}        if len({memo}) < MEMO_LIMIT:",
+                f"{pad}            {memo}[k] = o",
+                f"{pad}    O[{i}] = o"]
 
     def none_present(self, i: int, pad: str, out: list[str]) -> None:
         self.inlined += 1
@@ -432,9 +446,15 @@ class _Writer:
             ("," if len(parts.paths) == 1 else "") + ")"
         unknown = "" if parts.absent_if_missing else f"{UNKNOWN!r} if None in {values} else "
         out.append(f"{pad}v{i} = {NOT_MET!r} if True in {values} else {unknown}{MET!r}")
-        if self.explain:
-            out.append(f"{pad}O[{i}] = none_present_outcome(v{i}, {parts.paths!r}, {values}, "
-                       f"{parts.absent_if_missing!r})")
+        if self.explain:  # the values are booleans or None: one outcome per combination, made once
+            memo = self.bind(f"M{i}", {})
+            out += [f"{pad}k = {values}",
+                    f"{pad}o = {memo}.get(k)",
+                    f"{pad}if o is None:",
+                    f"{pad}    o = none_present_outcome(v{i}, {parts.paths!r}, k, {parts.absent_if_missing!r})",
+                    f"{pad}    if len({memo}) < MEMO_LIMIT:",
+                    f"{pad}        {memo}[k] = o",
+                    f"{pad}O[{i}] = o"]
 
     def check(self, i: int, spec, x: str) -> str:
         """The comparison of a `fact` test, as predicates._compile_fact makes it."""

@@ -15,13 +15,13 @@ from hashlib import sha256
 
 from priorauth.case.model import Case
 from priorauth.case.provenance import CASE_FILE, Evidence
-from priorauth.engine.explain import deny_reasons, documentation_requests, evaluated_tree
+from priorauth.engine.explain import LeafOutcomes, deny_reasons, documentation_requests, evaluated_tree
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.findings import Finding, case_findings, policy_findings
 from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
 from priorauth.engine.record import ChecklistItem, Determination, Reason, Referral
 from priorauth.policy.model import Rule, When
-from priorauth.vocab import MET, NOT_MET, REVIEW_NEEDS, REVIEW_NEEDS_SECTION, Decision
+from priorauth.vocab import MET, NOT_MET, REVIEW_NEEDS, REVIEW_NEEDS_SECTION, Decision, Explain
 
 
 def input_hash(case: Case) -> str:
@@ -32,11 +32,14 @@ def input_hash(case: Case) -> str:
 class _Context:
     """What every policy's determination of one case shares."""
 
-    __slots__ = ("facts", "input_sha256", "findings", "policies")
+    __slots__ = ("facts", "input_sha256", "findings", "policies", "eager")
 
-    def __init__(self, facts: Facts, policies: CompiledPolicies, findings: tuple[Finding, ...] = ()):
+    def __init__(self, facts: Facts, policies: CompiledPolicies, findings: tuple[Finding, ...] = (),
+                 explain: Explain | str = Explain.full):
         self.facts = facts
         self.policies = policies
+        # A trace to render is explained in the same pass as the verdicts; a summary explains only what it cites
+        self.eager = Explain(explain) is not Explain.summary
         self.input_sha256 = input_hash(facts.case)
         self.findings = tuple(case_findings(facts.case, policies.knowledge)) + findings
 
@@ -105,7 +108,11 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
                           f"{policy.payer_name} {policy.number} states no criteria for a {kind} request; "
                           "refer for manual review.", documentation_checklist=checklist + needs)
     program = compiled.program
-    verdicts, outcomes = compiled.code.get().explained(facts)
+    if ctx.eager:
+        verdicts, outcomes = compiled.code.get().explained(facts)
+    else:
+        verdicts = compiled.code.get().verdicts(facts)
+        outcomes = LeafOutcomes(program, verdicts, facts)
     tree = evaluated_tree(program, verdicts, outcomes, facts)
     verdict = verdicts[program.root]
     if verdict == MET:
@@ -157,9 +164,11 @@ def _applies_to_text(when: When, facts: Facts) -> str:
 
 def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None = None,
                   only: list[str] | None = None, evidence: Evidence = CASE_FILE,
-                  findings: tuple[Finding, ...] = ()) -> list[Determination]:
+                  findings: tuple[Finding, ...] = (), explain: Explain | str = Explain.full) -> list[Determination]:
     """Determinations for every policy (or those in `only`), in policy-set order. `findings`: what the stages
-    before the engine found for the reviewer (sources that disagree), carried with the case's own.
+    before the engine found for the reviewer (sources that disagree), carried with the case's own. `explain`:
+    how they will be rendered; below `fails`, each leaf is explained only when something reads it (the same
+    record, made faster).
 
     A member whose payer is documented is evaluated only against that payer's policies; a payer no
     loaded policy belongs to is an invalid case.
@@ -167,14 +176,14 @@ def evaluate_case(case: Case, policies: CompiledPolicies, as_of: dt.date | None 
     ids = policies.for_payer(case.member.payer)
     if only:
         ids = [policies.versions(pid)[0].policy.id for pid in only]
-    ctx = _Context(facts_for(case, as_of, evidence), policies, findings)
+    ctx = _Context(facts_for(case, as_of, evidence), policies, findings, explain)
     return [_determine(ctx, pid) for pid in ids]
 
 
 def determine(case: Case, policies: CompiledPolicies, policy_id: str, as_of: dt.date | None = None,
-              evidence: Evidence = CASE_FILE) -> Determination:
+              evidence: Evidence = CASE_FILE, explain: Explain | str = Explain.full) -> Determination:
     """One policy's determination of one case."""
-    return _determine(_Context(facts_for(case, as_of, evidence), policies), policy_id)
+    return _determine(_Context(facts_for(case, as_of, evidence), policies, explain=explain), policy_id)
 
 
 __all__ = ["Determination", "Finding", "determine", "evaluate_case", "input_hash"]

@@ -7,21 +7,42 @@ read and a one-line detail); the tree, the reasons and the requests all read tho
 from __future__ import annotations
 
 from priorauth.engine.facts import Facts
-from priorauth.engine.predicates import Outcome
+from priorauth.engine.predicates import FULL, Outcome
 from priorauth.engine.program import TEST, Program
 from priorauth.engine.record import EvaluatedTree, Reason, Request
-from priorauth.vocab import NOT_MET, UNKNOWN
+from priorauth.vocab import NOT_MET, SKIPPED, UNKNOWN
 
 
-def evaluated_tree(program: Program, verdicts: list[str], outcomes: dict[int, Outcome], facts: Facts) -> EvaluatedTree:
-    """The record's tree: statuses, and each applied leaf's detail and facts read (rendered on demand)."""
-    explained: list = [None] * len(verdicts)
-    for i, outcome in outcomes.items():
-        explained[i] = (outcome.detail, tuple(outcome.facts.items()))
-    return EvaluatedTree(program.table, tuple(verdicts), tuple(explained), facts.evidence)
+class LeafOutcomes:
+    """The applied leaves' outcomes, each explained when first read, by the reference predicates (which the
+    generated code is held to, detail for detail). A determination rendered only as a summary explains the few
+    leaves its reasons and requests cite instead of all of them. Read like the tuple of an eager tree: by node
+    index, None for a group or a leaf that did not apply."""
+
+    __slots__ = ("_program", "_verdicts", "_facts", "_done")
+
+    def __init__(self, program: Program, verdicts: list[str], facts: Facts):
+        self._program, self._verdicts, self._facts = program, verdicts, facts
+        self._done: dict[int, Outcome] = {}
+
+    def get(self, i: int) -> Outcome | None:
+        outcome = self._done.get(i)
+        if outcome is None and self._program.ops[i] == TEST and self._verdicts[i] != SKIPPED:
+            outcome = self._done[i] = self._program.preds[i](self._facts, FULL)  # a pure function: safe to repeat
+        return outcome
+
+    __getitem__ = get
 
 
-def deny_reasons(program: Program, verdicts: list[str], outcomes: dict[int, Outcome]) -> tuple[Reason, ...]:
+def evaluated_tree(program: Program, verdicts: list[str], outcomes: dict[int, Outcome] | LeafOutcomes,
+                   facts: Facts) -> EvaluatedTree:
+    """The record's tree: statuses, and each applied leaf's outcome (detail and facts read, rendered on demand)."""
+    explained = outcomes if isinstance(outcomes, LeafOutcomes) else tuple(map(outcomes.get, range(len(verdicts))))
+    return EvaluatedTree(program.table, tuple(verdicts), explained, facts.evidence)
+
+
+def deny_reasons(program: Program, verdicts: list[str], outcomes: dict[int, Outcome] | LeafOutcomes
+                 ) -> tuple[Reason, ...]:
     """The not-met criteria on the decisive path, deepest first."""
     out: list[Reason] = []
 
@@ -45,7 +66,8 @@ def deny_reasons(program: Program, verdicts: list[str], outcomes: dict[int, Outc
     return tuple(out)
 
 
-def documentation_requests(program: Program, verdicts: list[str], outcomes: dict[int, Outcome]) -> tuple[Request, ...]:
+def documentation_requests(program: Program, verdicts: list[str], outcomes: dict[int, Outcome] | LeafOutcomes
+                           ) -> tuple[Request, ...]:
     """Unknown criteria that could still lead to approval, each phrased as an actionable request."""
 
     def visit(i: int) -> list[Request]:

@@ -69,13 +69,13 @@ class NodeTable(NamedTuple):
     labels: tuple[tuple[str, str, str, str | None, str | None, str | None], ...]
     kids: tuple[tuple[int, ...], ...]
     root: int
-    heads: tuple[dict[str, str], ...] = ()  # each node's fixed JSON after its id and verdict, built once
+    heads: tuple[dict[str, str | None], ...] = ()  # each node's fixed JSON (verdict to set): copied, built once
 
     @classmethod
     def build(cls, labels, kids, root: int) -> NodeTable:
         heads = []
-        for _, section, quote, title, operator, _ in labels:
-            head = {"section": section, "quote": quote}
+        for node_id, section, quote, title, operator, _ in labels:
+            head = {"id": node_id, "verdict": None, "section": section, "quote": quote}
             if title:
                 head["title"] = title
             if operator:
@@ -90,7 +90,7 @@ class EvaluatedTree(NamedTuple):
 
     table: NodeTable
     statuses: tuple[str, ...]
-    explained: tuple[tuple[str, tuple[tuple[str, Any], ...]] | None, ...]
+    explained: Any  # per node: its Outcome or None (a tuple, or engine.explain.LeafOutcomes); never changed
     evidence: Evidence
 
     def view(self, i: int | None = None) -> Criterion:
@@ -98,54 +98,57 @@ class EvaluatedTree(NamedTuple):
         i = self.table.root if i is None else i
         node_id, section, quote, title, operator, interpretation = self.table.labels[i]
         status = self.statuses[i]
-        detail, read = (NOT_APPLYING, ()) if status == SKIPPED else (self.explained[i] or ("", ()))
-        facts = tuple(Fact(path, value, self.evidence.of(path, value)) for path, value in read)
+        ex = self.explained[i]
+        detail, read = (NOT_APPLYING, {}) if status == SKIPPED else (ex.detail, ex.facts) if ex else ("", {})
+        facts = tuple(Fact(path, value, self.evidence.of(path, value)) for path, value in read.items())
         return Criterion(node_id, status, section, quote, title, operator, interpretation, detail, facts,
                          tuple(self.view(k) for k in self.table.kids[i]))
 
     def render(self, only_failing: bool = False) -> dict[str, Any]:
-        """The tree as JSON (`criteria` of the determination), straight from the tables."""
+        """The tree as JSON (`criteria` of the determination), straight from the tables: one forward pass, as the
+        nodes are in post-order (children before their parent)."""
         labels, kids, heads = self.table.labels, self.table.kids, self.table.heads
         statuses, explained = self.statuses, self.explained
         # Only recorded sources are listed; any other documented fact came from the case document at its own
         # path (`default_source` of the determination), which would repeat every path of the tree.
         listed = self.evidence.recorded if self.evidence.sources else None
-
-        def node(i: int) -> dict[str, Any]:
-            label = labels[i]
-            status = statuses[i]
-            out: dict[str, Any] = {"id": label[0], "verdict": status, **heads[i]}
+        root = self.table.root
+        built: list[dict[str, Any] | None] = [None] * len(statuses)
+        for i, status in enumerate(statuses):
+            if only_failing and status != NOT_MET and status != UNKNOWN and i != root:
+                continue  # not shown: its parent lists only failing children
+            out = heads[i].copy()
+            out["verdict"] = status
             if status == SKIPPED:
                 out["detail"] = NOT_APPLYING
             else:
                 ex = explained[i]
                 if ex is not None:
-                    detail, read = ex
+                    detail, read = ex.detail, ex.facts
                     if detail:
                         out["detail"] = detail
                     if read:
-                        out["facts"] = {path: _jsonable(value) for path, value in read}
+                        out["facts"] = {path: value if value.__class__ in _PLAIN else _jsonable(value)
+                                        for path, value in read.items()}
                         if listed is not None:
                             sources = {path: [src.to_dict() for src in found]
-                                       for path, value in read if (found := listed(path, value))}
+                                       for path, value in read.items() if (found := listed(path, value))}
                             if sources:
                                 out["sources"] = sources
                                 if status == MET and len(sources) == len(read) and all(
                                         s["kind"] == "note" for found in sources.values() for s in found):
                                     out["confirmation"] = FROM_NOTES  # met only on what notes say
-            if label[5]:
-                out["interpretation"] = label[5]
+            interpretation = labels[i][5]
+            if interpretation:
+                out["interpretation"] = interpretation
             children = kids[i]
             if children:
-                if only_failing:
-                    shown = [node(k) for k in children if statuses[k] == NOT_MET or statuses[k] == UNKNOWN]
-                    if shown:
-                        out["children"] = shown
-                else:
-                    out["children"] = [node(k) for k in children]
-            return out
-
-        return node(self.table.root)
+                shown = [built[k] for k in children if built[k] is not None] if only_failing else \
+                    [built[k] for k in children]
+                if shown:
+                    out["children"] = shown
+            built[i] = out
+        return built[root]
 
 
 class Reason(NamedTuple):
@@ -289,7 +292,8 @@ class Determination:
         out["as_of"] = self.as_of.isoformat()
         out["reasons"] = [r.to_dict() for r in self.reasons]
         out["documentation_requests"] = [r.to_dict() for r in self.documentation_requests]
-        out["documentation_checklist"] = [c._asdict() for c in self.documentation_checklist]
+        out["documentation_checklist"] = [{"id": c.id, "section": c.section, "text": c.text}  # _asdict is slower
+                                          for c in self.documentation_checklist]
         out["approval_duration"] = self.approval_duration
         out["findings"] = [f.to_dict() for f in self.findings]
         out["not_met_criteria"] = list(self.not_met_criteria)
@@ -297,6 +301,9 @@ class Determination:
             out["criteria"] = self.tree.render(only_failing=explain is Explain.fails)
             out["default_source"] = {"kind": "case"} if self.tree.evidence.from_document else None
         return out
+
+
+_PLAIN = (str, bool, int, float, type(None))
 
 
 def _jsonable(value: Any) -> Any:

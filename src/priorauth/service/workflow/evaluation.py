@@ -29,7 +29,8 @@ def evaluate(case: Case, policies: CompiledPolicies, as_of: dt.date | None = Non
         read = apply_notes(case, evidence or CASE_FILE)
         case, evidence, findings = read.case, read.evidence, read.findings
     extra = {"evidence": evidence} if evidence is not None else {}
-    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only, **extra, findings=findings)]
+    return [d.to_dict(explain) for d in evaluate_case(case, policies, as_of, only, **extra, findings=findings,
+                                                      explain=explain)]
 
 
 def determination_rows(case_id: str, revision: int, results: list[dict[str, Any]],
