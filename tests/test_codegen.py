@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from priorauth.case.dates import add_months
 from priorauth.case.model import Case
 from priorauth.case.paths import DERIVED_FROM, fact_values
 from priorauth.engine.codegen import _CODE, generate
@@ -66,13 +67,27 @@ def read_by_policies(policies):
     return paths, sorted(types)
 
 
-def value_for(path: str, bounds: set[float]):
+EVALUATION_SPECIALTIES = [None, "pain_management", "neurosurgery", "oncology", "physiatry", "other"]
+EVALUATION_RESULTS = [None, "other_treatments_failed", "other_options_remain", "cleared", "not_cleared"]
+
+
+def edges(day: dt.date) -> set[dt.date]:
+    """Days on and beside each look-back a policy counts back from `day` (1 to 24 months), and `day` itself."""
+    out = {day, day + dt.timedelta(days=1)}
+    for months in (1, 3, 6, 12, 24):
+        edge = add_months(day, -months)
+        out |= {edge - dt.timedelta(days=1), edge, edge + dt.timedelta(days=1)}
+    return out
+
+
+def value_for(path: str, bounds: set[float], day: dt.date):
     closed = fact_values(path)
     if closed is not None:
         return st.sampled_from([*closed, None])
     leaf = path.rsplit(".", 1)[-1]
     if leaf in ("date", "pain_onset") or leaf.endswith(("_date", "_since", "_onset")):
-        return st.one_of(st.none(), st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)))
+        return st.one_of(st.none(), st.dates(dt.date(2015, 1, 1), dt.date(2027, 12, 31)),
+                         st.sampled_from(sorted(edges(day))))
     if leaf == "pain_etiology":  # free text
         return st.sampled_from([None, "", "lumbar radiculopathy after L4-5 fusion"])
     if leaf in ("pain_before", "pain_after"):
@@ -96,7 +111,7 @@ def mutated_cases(draw, paths, types):
     case = draw(st.sampled_from(BASE))
     data = case.model_dump(mode="json", exclude_none=True)
     for path in draw(st.lists(st.sampled_from(sorted(paths)), max_size=8, unique=True)):
-        put(data, path, draw(value_for(path, paths[path])))
+        put(data, path, draw(value_for(path, paths[path], case.submitted)))
     if draw(st.booleans()):  # a new treatment history, around the look-backs
         submitted = case.submitted
         treatments = []
@@ -111,6 +126,18 @@ def mutated_cases(draw, paths, types):
                 item["schedule"] = draw(st.sampled_from(["fixed", "prn"]))
             treatments.append({k: v for k, v in item.items() if v is not None})
         data.setdefault("clinical", {})["treatments"] = treatments
+    if draw(st.booleans()):  # evaluations and drug screens on and around the look-back windows' edges, some tied
+        days = st.sampled_from(sorted(edges(case.submitted)))
+        evaluations = []
+        for _ in range(draw(st.integers(0, 4))):
+            item = {"type": draw(st.sampled_from(["specialist", "mental_health"])),
+                    "specialty": draw(st.sampled_from(EVALUATION_SPECIALTIES)),
+                    "date": draw(st.one_of(st.none(), days)),
+                    "result": draw(st.sampled_from(EVALUATION_RESULTS))}
+            evaluations.append({k: v.isoformat() if isinstance(v, dt.date) else v for k, v in item.items() if v})
+        screens = [{"date": draw(days).isoformat(), "result": draw(st.sampled_from(["negative", "positive"]))}
+                   for _ in range(draw(st.integers(0, 3)))]
+        data.setdefault("clinical", {}).update(evaluations=evaluations, drug_screens=screens)
     try:
         return Case.model_validate_json(json.dumps(data))  # the strict model reads dates from JSON
     except ValidationError:
@@ -220,3 +247,24 @@ def test_a_summary_explains_lazily_and_gives_the_same_record(policies):
             assert [d.to_dict(level) for d in lazy] == [d.to_dict(level) for d in eager], (case.id, level)
         assert [d.criteria for d in lazy] == [d.criteria for d in eager], case.id
     assert 0 < explained < total
+
+
+def test_generated_code_matches_the_evaluator_on_every_look_back_edge(policies):
+    """Dated facts on each look-back's first day, the day before and the day after (and tied evaluations): where
+    a generated `<=` written as `<` would differ from the evaluator."""
+    checked = 0
+    for case in BASE[:12]:
+        data = case.model_dump(mode="json", exclude_none=True)
+        clinical = data.setdefault("clinical", {})
+        for day in sorted(edges(case.submitted)):
+            clinical["pain_onset"] = day.isoformat()
+            clinical["drug_screens"] = [{"date": day.isoformat(), "result": "negative"}]
+            tied = ("cleared", "not_cleared") if checked % 2 else ("not_cleared", "cleared")  # the later one decides
+            clinical["evaluations"] = [
+                {"type": kind, "specialty": "pain_management", "date": day.isoformat(), "result": result}
+                for kind in ("specialist", "mental_health") for result in tied]
+            edged = Case.model_validate_json(json.dumps(data))
+            for compiled in compiled_versions(policies):
+                same(compiled, facts_for(edged))
+            checked += 1
+    assert checked == 12 * len(edges(BASE[0].submitted))

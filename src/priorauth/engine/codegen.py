@@ -19,6 +19,7 @@ the cache directory (`PRIORAUTH_CACHE_DIR`, as the ICD-10 index), so a new proce
 
 from __future__ import annotations
 
+import datetime as dt
 import marshal
 import os
 import sys
@@ -138,7 +139,7 @@ class _Writer:
         self.env: dict[str, Any] = {
             "Outcome": Outcome, "fact_detail": fact_detail, "add_months": add_months, "FULL": FULL,
             "treatment_interval": treatment_interval, "none_present_outcome": none_present_outcome,
-            "MEMO_LIMIT": MEMO_LIMIT}
+            "MEMO_LIMIT": MEMO_LIMIT, "DATE_MIN": dt.date.min}
         self.constants: dict[str, str] = {}  # module-level constant lines of the source, by name
         self.inlined = self.called = 0
 
@@ -201,8 +202,10 @@ class _Writer:
         out.extend("    " + line for line in flags)
         if explain:
             out.append("    O = {}")
-        if count:
-            out.extend("    " + line for line in self.treatment_pass(count))
+        counting = self.treatment_pass(count) if count else []
+        # the look-back windows the tests share (add_months is calendar arithmetic: computed once a case)
+        out.extend(f"    ws{m} = add_months(as_of, -{m})" for m in sorted(self.windows))
+        out.extend("    " + line for line in counting)
         out.extend(body)
         verdicts = "[" + ", ".join(f"v{i}" for i in range(len(p.nodes))) + "]"
         out.append(f"    return {verdicts}, O" if explain else f"    return {verdicts}")
@@ -257,8 +260,7 @@ class _Writer:
             else:
                 loop.append(f"        if {test}:")
             loop += ["            " + line for line in then]
-        windows = [f"ws{m} = add_months(as_of, -{m})" for m in sorted(self.windows)]
-        return windows + setup + loop
+        return setup + loop
 
     # --- the tree ---------------------------------------------------------------------------------------
 
@@ -397,6 +399,8 @@ class _Writer:
                            f"else {UNKNOWN!r}")
             else:
                 out.append(f"{pad}v{i} = {finish}(facts, {ws}, {state})")
+        elif not self.explain and kind in self.INLINE_VERDICT:
+            self.INLINE_VERDICT[kind](self, i, pad, out)
         else:
             self.called += 1
             pred = self.bind(f"P{i}", p.preds[i])
@@ -407,6 +411,51 @@ class _Writer:
                 out.append(f"{pad}v{i} = {UNKNOWN!r}")
             else:
                 out.append(f"{pad}v{i} = {pred}(facts)")
+
+    # The verdict alone of an evaluation, drug screen or elapsed-time test, written out as predicates.py computes
+    # it (with an explanation, the compiled predicate is called: its outcome lists what it read).
+
+    def evaluation(self, i: int, pad: str, out: list[str]) -> None:
+        """The latest evaluation of the type with a result that decides (undated: oldest; among equals the later
+        in the record) gives the verdict."""
+        spec = self.specs[i][1]
+        good, bad = self.members(f"GOOD{i}", spec.met), self.members(f"BAD{i}", spec.not_met)
+        test = [f"e.type == {spec.type!r}"]
+        if spec.specialties:
+            test.append(f"e.specialty in {self.members(f'SPEC{i}', spec.specialties)}")
+        if spec.within_months:
+            test.append(f"e.date is not None and e.date >= {self.window(spec.within_months)}")
+        out += [f"{pad}r{i} = d{i} = None",
+                f"{pad}for e in case.clinical.evaluations:",
+                f"{pad}    if {' and '.join(test)}:",
+                f"{pad}        r = e.result",
+                f"{pad}        if r in {good}{f' or r in {bad}' if spec.not_met else ''}:",
+                f"{pad}            d = e.date or DATE_MIN",
+                f"{pad}            if d{i} is None or d >= d{i}:",
+                f"{pad}                d{i}, r{i} = d, r",
+                f"{pad}v{i} = {MET!r} if r{i} in {good} else {NOT_MET!r} if r{i} is not None else {UNKNOWN!r}"]
+
+    def drug_test(self, i: int, pad: str, out: list[str]) -> None:
+        """Any positive screen in the window fails; a negative one in it meets; none there is unknown."""
+        months = self.specs[i][1].within_months
+        start = self.window(months) if months else "as_of"
+        out += [f"{pad}v{i} = {UNKNOWN!r}",
+                f"{pad}for s in case.clinical.drug_screens:",
+                f"{pad}    if {start} <= s.date <= as_of:",
+                f"{pad}        if s.result == 'positive':",
+                f"{pad}            v{i} = {NOT_MET!r}",
+                f"{pad}            break",
+                f"{pad}        v{i} = {MET!r}"]
+
+    def elapsed_since(self, i: int, pad: str, out: list[str]) -> None:
+        spec = self.specs[i][1]
+        x = self.facts.setdefault(spec.fact, f"f{len(self.facts)}")
+        months = spec.min_months
+        cutoff = self.window(int(months)) if months == int(months) and months > 0 else \
+            f"{self.bind(f'CUT{i}', self.p.preds[i].cutoff_for)}(as_of)"
+        out.append(f"{pad}v{i} = {UNKNOWN!r} if {x} is None else {MET!r} if {x} <= {cutoff} else {NOT_MET!r}")
+
+    INLINE_VERDICT = {"evaluation": evaluation, "drug_test": drug_test, "elapsed_since": elapsed_since}
 
     def fact(self, i: int, pad: str, out: list[str]) -> None:
         self.inlined += 1

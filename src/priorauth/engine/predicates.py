@@ -384,6 +384,7 @@ def _compile_elapsed(spec: ElapsedSpec) -> Predicate:
         return Outcome(verdict, {path: since},
                        f"{path} = {since}; on or before {cutoff} needed for {spec.min_months:g} months")
 
+    run.cutoff_for = cutoff_for  # what generated code (engine/codegen.py) inlines
     return run
 
 
