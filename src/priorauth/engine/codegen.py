@@ -42,6 +42,8 @@ from priorauth.vocab import MET, NOT_MET, SKIPPED, UNKNOWN
 
 _CODE: dict[str, CodeType] = {}  # source digest -> compiled code; code objects are immutable
 _CODE_LIMIT = 256
+UNREAD = object()  # a fact several tests read, before the first of them runs
+_READ = "\0read "  # marks, in a body being written, where a test reads a fact
 MEMO_LIMIT = 256  # distinct outcomes kept per leaf (a leaf's outcome is a function of the values it read)
 
 
@@ -139,7 +141,7 @@ class _Writer:
         self.env: dict[str, Any] = {
             "Outcome": Outcome, "fact_detail": fact_detail, "add_months": add_months, "FULL": FULL,
             "treatment_interval": treatment_interval, "none_present_outcome": none_present_outcome,
-            "MEMO_LIMIT": MEMO_LIMIT, "DATE_MIN": dt.date.min}
+            "MEMO_LIMIT": MEMO_LIMIT, "DATE_MIN": dt.date.min, "UNREAD": UNREAD}
         self.constants: dict[str, str] = {}  # module-level constant lines of the source, by name
         self.inlined = self.called = 0
 
@@ -176,6 +178,7 @@ class _Writer:
         self.explain = explain
         self.uses: set[str] = set()  # request-level locals the conditions read
         self.facts: dict[str, str] = {}  # fact path -> local
+        self.reads: dict[str, int] = {}  # fact path -> the places that read it
         self.counting = count = [i for i, spec in enumerate(self.specs)
                                  if spec is not None and spec[0] in ("treatment", "therapy_duration")]
         self.inlined = self.called = 0
@@ -183,6 +186,7 @@ class _Writer:
         self.guard: dict[int, str | None | bool] = {}  # node -> the flag it applies under (None: always)
         self.own: set[int] = set()  # nodes whose `when` (or `first` parent) sets a flag of their own
         flags: list[str] = []
+        self.flags: dict[str, str] = {}  # a flag's expression -> the first flag set to it
         self.flag(p.root, None, None, flags)
         count = self.counting = [i for i in count if self.guard[i] is not False]
         body: list[str] = []
@@ -190,8 +194,9 @@ class _Writer:
 
         out = [f"def {fn}(facts):", "    case = facts.case", "    as_of = facts.as_of"]
         out += [f"    {local} = facts.{_LOCALS[local]}" for local in sorted(self.uses)]
-        for path, local in self.facts.items():
-            out.extend("    " + line for line in self.read(path, local))
+        shared = [local for path, local in self.facts.items() if self.reads[path] > 1]
+        if shared:
+            out.append("    " + " = ".join(shared) + " = UNREAD")
         skippable: set[int] = set()  # nodes a `when` or a `first` group can leave not applying
         for i in range(len(p.nodes)):
             guarded = [i] if p.whens[i] is not None else list(p.kids[i]) if p.ops[i] == FIRST else []
@@ -206,9 +211,33 @@ class _Writer:
         # the look-back windows the tests share (add_months is calendar arithmetic: computed once a case)
         out.extend(f"    ws{m} = add_months(as_of, -{m})" for m in sorted(self.windows))
         out.extend("    " + line for line in counting)
-        out.extend(body)
+        out.extend(self.expand_reads(body))
         verdicts = "[" + ", ".join(f"v{i}" for i in range(len(p.nodes))) + "]"
         out.append(f"    return {verdicts}, O" if explain else f"    return {verdicts}")
+        return out
+
+    def use(self, path: str, pad: str, out: list[str]) -> str:
+        """The local holding a fact, read where a test needs it (so a test that does not apply reads nothing): a
+        marker line here, which expand_reads writes out once it knows how many places read the fact."""
+        local = self.facts.setdefault(path, f"f{len(self.facts)}")
+        self.reads[path] = self.reads.get(path, 0) + 1
+        out.append(f"{pad}{_READ}{path}")
+        return local
+
+    def expand_reads(self, body: list[str]) -> list[str]:
+        """A fact one test reads is read in place; one several read, the first time one of them runs."""
+        out = []
+        for line in body:
+            pad, marker, path = line.partition(_READ)
+            if not marker:
+                out.append(line)
+                continue
+            local = self.facts[path]
+            if self.reads[path] == 1:
+                out.extend(pad + read for read in self.read(path, local))
+            else:
+                out.append(f"{pad}if {local} is UNREAD:")
+                out.extend(f"{pad}    {read}" for read in self.read(path, local))
         return out
 
     def read(self, path: str, local: str) -> list[str]:
@@ -243,7 +272,7 @@ class _Writer:
             loop += [f"    if {applies}ty in {self.members(f'T{i}', parts.types)}:", f"        c{i} += 1"]
             if kind == "treatment":
                 setup.append(f"m{i} = None")
-                test = f"m{i} is None and {self.bind(f'S{i}', parts.shortfall)}(t, facts, {ws}) is None"
+                test = f"m{i} is None and {self.qualifies(i, ws)}"
                 then = [f"m{i} = j"]
             else:
                 setup += [f"L{i} = []", f"K{i} = []"]
@@ -262,6 +291,19 @@ class _Writer:
             loop += ["            " + line for line in then]
         return setup + loop
 
+    def qualifies(self, i: int, ws: str) -> str:
+        """Whether treatment `t` qualifies for test i: the outcome (and schedule) in place when the test counts no
+        time, else its compiled shortfall, which works out the course's interval."""
+        spec = self.specs[i][1]
+        if ws != "None" or spec.min_days is not None or spec.min_months is not None:
+            return f"{self.bind(f'S{i}', self.p.preds[i].parts.shortfall)}(t, facts, {ws}) is None"
+        test = f"oc in {self.members(f'OC{i}', spec.outcomes)}"
+        if spec.schedule:
+            test += f" and t.schedule == {spec.schedule!r}"
+        if spec.qualify_without_trial:
+            test = f"(oc in {self.members(f'FREE{i}', spec.qualify_without_trial)} or {test})"
+        return test
+
     # --- the tree ---------------------------------------------------------------------------------------
 
     def flag(self, i: int, outer: str | None | bool, own: str | None, lines: list[str]) -> None:
@@ -277,7 +319,9 @@ class _Writer:
         elif p.whens[i] is not None:
             flag = f"a{i}"
             cond = self.condition(p.whens[i], f"W{i}")
-            lines.append(f"{flag} = {outer} and ({cond})" if outer else f"{flag} = {cond}")
+            expr = f"{outer} and ({cond})" if outer else cond
+            same = self.flags.setdefault(expr, flag)  # sibling criteria often share one `when`
+            lines.append(f"{flag} = {expr if same == flag else same}")
             self.own.add(i)
         else:
             flag = outer
@@ -449,7 +493,7 @@ class _Writer:
 
     def elapsed_since(self, i: int, pad: str, out: list[str]) -> None:
         spec = self.specs[i][1]
-        x = self.facts.setdefault(spec.fact, f"f{len(self.facts)}")
+        x = self.use(spec.fact, pad, out)
         months = spec.min_months
         cutoff = self.window(int(months)) if months == int(months) and months > 0 else \
             f"{self.bind(f'CUT{i}', self.p.preds[i].cutoff_for)}(as_of)"
@@ -462,7 +506,7 @@ class _Writer:
         spec = self.specs[i][1]
         parts = self.p.preds[i].parts
         path = spec.fact
-        x = self.facts.setdefault(path, f"f{len(self.facts)}")
+        x = self.use(path, pad, out)
         test = self.check(i, spec, x)
         missing = repr(parts.missing)
         if not self.explain:
@@ -491,7 +535,7 @@ class _Writer:
     def none_present(self, i: int, pad: str, out: list[str]) -> None:
         self.inlined += 1
         parts = self.p.preds[i].parts
-        values = "(" + ", ".join(self.facts.setdefault(path, f"f{len(self.facts)}") for path in parts.paths) + \
+        values = "(" + ", ".join([self.use(path, pad, out) for path in parts.paths]) + \
             ("," if len(parts.paths) == 1 else "") + ")"
         unknown = "" if parts.absent_if_missing else f"{UNKNOWN!r} if None in {values} else "
         out.append(f"{pad}v{i} = {NOT_MET!r} if True in {values} else {unknown}{MET!r}")
