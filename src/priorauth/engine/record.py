@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 from priorauth.case.provenance import Evidence, Source
@@ -211,10 +212,14 @@ class PolicyVersion(NamedTuple):
     content_sha256: str | None
 
     def to_dict(self, engine_version: str) -> dict[str, Any]:
-        return {"id": self.id, "version": self.version, "payer": self.payer_name, "payer_id": self.payer,
-                "number": self.number, "title": self.title, "effective": self.effective.isoformat(),
-                "end": self.end.isoformat() if self.end else None, "content_sha256": self.content_sha256,
-                "engine_version": engine_version}
+        return _version_json(self, engine_version).copy()  # every determination of a version repeats it
+
+
+@lru_cache(maxsize=1024)
+def _version_json(v: PolicyVersion, engine_version: str) -> dict[str, Any]:
+    return {"id": v.id, "version": v.version, "payer": v.payer_name, "payer_id": v.payer, "number": v.number,
+            "title": v.title, "effective": v.effective.isoformat(), "end": v.end.isoformat() if v.end else None,
+            "content_sha256": v.content_sha256, "engine_version": engine_version}
 
 
 class Referral(NamedTuple):
