@@ -4,7 +4,7 @@ therapy live in its policy file.)"""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -76,6 +76,14 @@ class DrugInfo:
 class DrugTable:
     drugs: dict[str, DrugInfo]
     source_limits: str
+    aliases: dict[str, str] = field(init=False, repr=False, compare=False)  # normalised name -> generic
+
+    def __post_init__(self) -> None:
+        aliases: dict[str, str] = {}
+        for generic, d in self.drugs.items():
+            for n in (generic, *d.names):
+                aliases.setdefault(_normal(n), generic)
+        object.__setattr__(self, "aliases", aliases)  # the frozen dataclass's way to set a derived field
 
     def by_rxnorm(self, code: str) -> str | None:
         return next((name for name, d in self.drugs.items() if code in d.rxnorm), None)
@@ -83,25 +91,15 @@ class DrugTable:
     def generic(self, name: str) -> str | None:
         """The table's generic name for a name as a prescription writes it: any case, a brand or salt name
         (`Infumorph`, `morphine sulfate`, `MORPHINE` -> morphine); None for a name the table does not know."""
-        return self._aliases().get(_normal(name))
+        return self.aliases.get(_normal(name))
 
     def suggest(self, name: str) -> list[str]:
         """Generic names whose generic, brand or salt names are close to `name` (for "did you mean")."""
         import difflib
 
-        aliases = self._aliases()
+        aliases = self.aliases
         near = difflib.get_close_matches(_normal(name), list(aliases), n=3, cutoff=0.75)
         return list(dict.fromkeys(aliases[n] for n in near))
-
-    def _aliases(self) -> dict[str, str]:
-        aliases = self.__dict__.get("_alias_table")
-        if aliases is None:
-            aliases = {}
-            for generic, d in self.drugs.items():
-                for n in (generic, *d.names):
-                    aliases.setdefault(_normal(n), generic)
-            object.__setattr__(self, "_alias_table", aliases)  # derived once; the table itself stays frozen
-        return aliases
 
     def named_in(self, text: str) -> list[str]:
         """The generic names of the table's drugs that a text names, by generic, brand or salt name as whole
