@@ -55,7 +55,7 @@ def validate(cases: Annotated[list[Path], typer.Argument(help="Case files (JSON 
     """Check case files as `check` reads them (format, fields, values, drug names, the payer against the loaded
     policies), without evaluating them: `ok: FILE` for each good one, every problem of each bad one, exit
     status 2 when any is bad."""
-    from priorauth.cli.check_cmd import _report, load_inputs
+    from priorauth.cli.inputs import load_inputs, report_errors
     from priorauth.cli.options import compiled_policies
     from priorauth.errors import PriorAuthError
 
@@ -74,5 +74,5 @@ def validate(cases: Annotated[list[Path], typer.Argument(help="Case files (JSON 
             continue
         typer.echo(f"ok: {name} (case {case.id})")
     if bad:
-        _report(bad)
+        report_errors(bad)
         raise typer.Exit(2)

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 
+from priorauth.cli.inputs import error_object, load_inputs, mapped, report_errors, warn_far_dates, warn_repeated_ids
 from priorauth.cli.options import Format, PoliciesDir, parse_date
 from priorauth.errors import USAGE, PriorAuthError
 from priorauth.vocab import Explain
@@ -31,7 +32,7 @@ def results_for(cases: list, policy_dir: Path | None, only: list[str] | None,
     loaded = []
     for item in cases:
         try:
-            name, case, mapping = _mapped(item, policies)
+            name, case, mapping = mapped(item, policies)
             if case is not None:
                 try:
                     policies.for_payer(case.member.payer)
@@ -95,62 +96,6 @@ def request_header(case, as_of: dt.date | None) -> list[str]:
     return lines
 
 
-def _mapped(item: tuple, policies) -> tuple:
-    """(name, case or None, FHIR mapping or None): a FHIR input is mapped against the loaded policies' payers."""
-    if len(item) == 2:
-        return item[0], item[1], None
-    name, data = item[0], item[2]
-    from priorauth.errors import FhirError
-    from priorauth.intake.fhir import map_request
-
-    try:
-        mapping = map_request(data, policies)
-    except FhirError as exc:
-        raise FhirError([(f"{name}: {where}", message) for where, message in exc.issues]) from None
-    return name, mapping.case, mapping
-
-
-def load_inputs(paths: list[Path], errors: list[tuple[str, PriorAuthError]] | None = None) -> list[tuple]:
-    """Case files as (name, case); FHIR JSON files (a PAS Bundle, a Claim: told by `resourceType`) as
-    (name, None, parsed JSON), mapped once the policies are loaded. With `errors`, a file that cannot be read as
-    a case is added there as (name, error) and the others are read; without, the first stops the run."""
-    from priorauth.intake.files import load_case
-    from priorauth.intake.sniff import is_fhir
-
-    out: list[tuple] = []
-    for p in case_files(paths):
-        if p.suffix.lower() == ".json":
-            try:
-                data = json.loads(p.read_bytes())
-            except (OSError, ValueError):
-                data = None  # load_case reports it
-            if is_fhir(data):
-                out.append((str(p), None, data))
-                continue
-        try:
-            out.append((str(p), load_case(p)))
-        except PriorAuthError as exc:
-            if errors is None:
-                raise
-            errors.append((str(p), exc))
-    return out
-
-
-def case_files(paths: list[Path]) -> list[Path]:
-    """Files as given; a folder stands for its case files (*.json except expected.json, *.yaml, *.yml)."""
-    out: list[Path] = []
-    for p in paths:
-        if p.is_dir():
-            found = sorted(f for f in p.iterdir()
-                           if f.suffix in (".json", ".yaml", ".yml") and not f.name.startswith("expected."))
-            if not found:
-                raise PriorAuthError(USAGE, str(p), "no case files (*.json, *.yaml) in this folder")
-            out.extend(found)
-        else:
-            out.append(p)
-    return out
-
-
 def check(
     cases: Annotated[list[Path], typer.Argument(
         help="Case files (JSON or YAML, format priorauth-case/1), FHIR PAS request Bundles (JSON, told by "
@@ -196,10 +141,10 @@ def check(
     level = explain or (Explain.fails if brief else Explain.full)
     results = results_for(loaded, policies, policy, day, level, notes=not no_notes, errors=bad,
                           header=format is Format.text) if loaded else []
-    _warn_far_dates(loaded)
-    _warn_repeated_ids(loaded)
+    warn_far_dates(loaded)
+    warn_repeated_ids(loaded)
     if format is Format.json:
-        rows = [*results, *(_error_object(name, exc) for name, exc in bad)]
+        rows = [*results, *(error_object(name, exc) for name, exc in bad)]
         if len(rows) == 1 and not bad:
             sys.stdout.write(_dumps(rows[0]) + "\n")
         else:  # several inputs: one object per line (JSON Lines), an input that failed as its error
@@ -214,53 +159,10 @@ def check(
         else:
             print_text(Console(), results, details=level is not Explain.summary)
     if bad:
-        _report(bad)
+        report_errors(bad)
         raise typer.Exit(2)
     if failing and any(d["decision"] in failing for r in results for d in r["determinations"]):
         raise typer.Exit(1)
-
-
-def _warn_far_dates(loaded: list[tuple]) -> None:
-    """A date more than a year after today is almost always a typo (2031 for 2021): say so on stderr, naming the
-    file and field (a past date is not: cases are reviewed again and re-run). Only the command line reads the
-    clock; the engine's determinations never depend on it."""
-    today = dt.date.today()
-    for item in loaded:
-        case = item[1]
-        if case is None:
-            continue
-        for field, day in (("submitted", case.submitted), ("request.service_date", case.request.service_date)):
-            if (day - today).days > 366:
-                sys.stderr.write(f"warning: {item[0]}: {field} {day} is more than a year after today ({today}); "
-                                 "check the year\n")
-
-
-def _warn_repeated_ids(loaded: list[tuple]) -> None:
-    """Two files with one case id (a copy edited and not renamed): both are evaluated, and each result names its
-    file (`source`), but a reader going by id would take one for the other, so say which files share it."""
-    first: dict[str, str] = {}
-    for item in loaded:
-        if item[1] is None:
-            continue
-        earlier = first.setdefault(item[1].id, item[0])
-        if earlier != item[0]:
-            sys.stderr.write(f"warning: {item[0]}: case id {item[1].id!r} is also the id of {earlier}; "
-                             "give each case its own id\n")
-
-
-def _error_object(name: str, exc: PriorAuthError) -> dict:
-    return {"source": name, "error": {"code": exc.code, "location": exc.location, "message": exc.message,
-                                      "issues": [{"location": w, "message": m} for w, m in getattr(exc, "issues", [])]}}
-
-
-def _report(bad: list[tuple[str, PriorAuthError]]) -> None:
-    """Every input that failed, as the entry point reports one error (`error [code]: location: message`)."""
-    for _, exc in bad:
-        sys.stderr.write(f"error [{exc.code}]: {exc}\n")
-        for where, message in getattr(exc, "issues", [])[1:]:
-            sys.stderr.write(f"  {where}: {message}\n")
-    if len(bad) > 1:
-        sys.stderr.write(f"{len(bad)} inputs could not be evaluated\n")
 
 
 def _dumps(payload: object, indent: bool = True) -> str:
