@@ -7,8 +7,6 @@ import sys
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from priorauth.cli.options import Format
 
@@ -39,6 +37,9 @@ def lookup(
     if format is Format.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
     else:
+        from rich.console import Console
+        from rich.table import Table
+
         table = Table(title="Codes")
         for col in ("code", "system", "valid", "description", "listed by"):
             table.add_column(col)

@@ -9,14 +9,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
-from rich.tree import Tree
 
 from priorauth.cli.options import Format, PoliciesDir
 from priorauth.errors import NOT_FOUND, USAGE, PriorAuthError
 
 if TYPE_CHECKING:
+    from rich.tree import Tree
+
     from priorauth.policy.model import Node
 
 app = typer.Typer(help="List, show, lint and test the payer policies.", no_args_is_help=True)
@@ -25,6 +24,9 @@ app = typer.Typer(help="List, show, lint and test the payer policies.", no_args_
 @app.command("list")
 def list_(policies: PoliciesDir = None) -> None:
     """One line per policy version: id, payer, number, dates in force, criteria count."""
+    from rich.console import Console
+    from rich.table import Table
+
     from priorauth.policy.loader import load_policies
 
     ps = load_policies(policies)
@@ -62,6 +64,9 @@ def show(policy_id: Annotated[str, typer.Argument(help="Policy id, e.g. hcsc-sur
          = Format.text,
          policies: PoliciesDir = None) -> None:
     """Show a policy: identity, scope rules and the criteria tree with citations."""
+    from rich.console import Console
+    from rich.tree import Tree
+
     from priorauth.policy.loader import load_policies
 
     ps = load_policies(policies)
@@ -167,6 +172,9 @@ def test(
     policies: PoliciesDir = None,
 ) -> None:
     """Run each policy's own test cases and report criterion coverage (met / not met or unknown)."""
+    from rich.console import Console
+    from rich.table import Table
+
     from priorauth.cli.options import compiled_policies
     from priorauth.tester.policy_cases import run_all
 
@@ -219,6 +227,9 @@ def concepts(
     that reads it and its reading in common terms. A concept read in more than one way is marked `differs`;
     each difference should be the text's own reading, written in that policy's NOTES.md."""
     from dataclasses import asdict
+
+    from rich.console import Console
+    from rich.table import Table
 
     from priorauth.policy.concepts import CONCEPTS, differing, readings
     from priorauth.policy.loader import load_policies
