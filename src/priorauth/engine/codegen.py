@@ -6,15 +6,20 @@ and detail for detail) two functions are generated: `verdicts(facts)`, every nod
 during that same pass. What is inlined:
 
 - `when` conditions, as `if` blocks around the subtree they guard (a `first` group as `if`/`elif`/`else`);
+  criteria with the same condition share one flag;
 - the Kleene tables of logic.py, as expressions over the children's verdicts;
-- `fact` and `none_present` tests: each fact is read once, at the top, and compared in place;
-- `treatment` and `therapy_duration` tests: counted together in one pass over the treatments.
+- `fact` and `none_present` tests: each fact is read where a test that applies needs it (once, when several
+  read it) and compared in place; with an explanation, a leaf's Outcome is a function of the values it read,
+  so it is made once per distinct value and shared (Outcomes are never changed);
+- `treatment` and `therapy_duration` tests: counted together in one pass over the treatments;
+- in `verdicts`, evaluation, drug-screen and elapsed-time tests, each a short loop or a comparison.
 
-The other leaf kinds (evaluations, drug screens, drugs, elapsed time) each read their own
-list once and are called as their compiled predicates. The source reads only the names it is executed with
-(the predicates and helpers of this policy set), so identical source is identical code: compiled code
-objects are cached by the SHA-256 of their source, and hold no state of their own: in memory, and on disk in
-the cache directory (`PRIORAUTH_CACHE_DIR`, as the ICD-10 index), so a new process does not compile again.
+The drug tests, and in `explained` the evaluations, drug screens and elapsed time, are called as their
+compiled predicates (their outcome describes what they read). The source reads only the names it is executed
+with (the predicates, helpers and per-leaf outcome memos of this policy set's code), so identical source is
+identical code: compiled code objects are cached by the SHA-256 of their source, and hold no state of their own:
+in memory, and on disk in the cache directory (`PRIORAUTH_CACHE_DIR`, as the ICD-10 index), so a new process does
+not compile again.
 """
 
 from __future__ import annotations
