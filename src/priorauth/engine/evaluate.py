@@ -87,8 +87,6 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
                           f"(known versions: {spans}). {warning.message}", extra_findings=(warning,))
     policy = compiled.policy
     kind = facts.kind
-    checklist = tuple(ChecklistItem(d.id, d.section, d.text) for d, when in compiled.documentation
-                      if when is None or when.holds(facts))
     if compiled.applies_to is not None and not compiled.applies_to.holds(facts):
         return ctx.record(policy.id, compiled, "not_applicable",
                           f"{policy.payer_name} {policy.number} does not apply to this request "
@@ -101,6 +99,7 @@ def _determine(ctx: _Context, policy_id: str) -> Determination:
             duration = policy.approval_duration.get(kind) if rule.decision == "approve" else None
             return ctx.record(policy.id, compiled, rule.decision, rule.reason, reasons=(reason,),
                               approval_duration=duration)
+    checklist = tuple(item for item, when in compiled.documentation if when is None or when.holds(facts))
     if kind not in policy.covered_kinds:
         needs = tuple(ChecklistItem(f"reviewer-needs-{i}", REVIEW_NEEDS_SECTION, text)
                       for i, text in enumerate(REVIEW_NEEDS.get(kind, ()), 1))

@@ -15,10 +15,10 @@ from priorauth import __version__
 from priorauth.engine.codegen import Code
 from priorauth.engine.findings import listed_systems
 from priorauth.engine.program import Condition, Program, condition
-from priorauth.engine.record import PolicyVersion
+from priorauth.engine.record import ChecklistItem, PolicyVersion
 from priorauth.errors import NOT_FOUND, CaseError, PolicyError, PriorAuthError
 from priorauth.knowledge.tables import Knowledge
-from priorauth.policy.model import DocumentRequest, Policy, PolicySet, Rule
+from priorauth.policy.model import Policy, PolicySet, Rule
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +29,7 @@ class CompiledPolicy:
     program: Program  # the reference evaluator, and the structure the record and explanations read
     code: Code  # the same criteria as generated Python (engine/codegen.py), which evaluation runs
     scope: tuple[tuple[Rule, Condition | None], ...]  # (rule, its condition), in order
-    documentation: tuple[tuple[DocumentRequest, Condition | None], ...]
+    documentation: tuple[tuple[ChecklistItem, Condition | None], ...]  # (the record's item, when it is asked)
     applies_to: Condition | None
     version: PolicyVersion
     code_systems: frozenset[str]
@@ -79,7 +79,8 @@ def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledg
         program=program,
         code=Code(program, f"{policy.id}@{policy.version}"),
         scope=tuple((rule, condition(rule.when, knowledge)) for rule in policy.scope),
-        documentation=tuple((d, condition(d.when, knowledge)) for d in policy.documentation),
+        documentation=tuple((ChecklistItem(d.id, d.section, d.text), condition(d.when, knowledge))
+                            for d in policy.documentation),
         applies_to=condition(policy.applies_to, knowledge),
         version=version,
         code_systems=listed_systems(policy, knowledge.codes),
