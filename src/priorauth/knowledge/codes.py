@@ -35,6 +35,7 @@ class CodeSets:
     tables: dict[str, Any]
     icd10: Icd10Index
     _procedures: dict[str, CodeInfo] = field(default_factory=dict, compare=False, repr=False)
+    _diagnoses: dict[str, CodeInfo] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def fit(self) -> dict[str, Any]:
@@ -42,11 +43,17 @@ class CodeSets:
         return self.tables["fit"]
 
     def diagnosis(self, code: str) -> CodeInfo:
-        found = self.icd10(code)
-        if found is None:
-            return CodeInfo(code, "ICD-10-CM", False, False, None)
-        description, billable, children = found
-        return CodeInfo(code, "ICD-10-CM", True, billable, description, children)
+        hit = self._diagnoses.get(code)
+        if hit is None:
+            found = self.icd10(code)
+            if found is None:
+                hit = CodeInfo(code, "ICD-10-CM", False, False, None)
+            else:
+                description, billable, children = found
+                hit = CodeInfo(code, "ICD-10-CM", True, billable, description, children)
+            if len(self._diagnoses) < 4096:  # a batch names few distinct codes, again and again
+                self._diagnoses[code] = hit
+        return hit
 
     def procedure(self, code: str) -> CodeInfo:
         hit = self._procedures.get(code)

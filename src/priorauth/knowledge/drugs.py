@@ -41,12 +41,10 @@ class DrugInfo:
 
     def fda_approved_for(self, route: str | None, indication: str) -> bool:
         """Approved for this route and indication; `pain` labeling covers cancer and non-cancer pain."""
-        routes = [route] if route else ["intrathecal"]
-        for r in routes:
-            approved = self.fda_approved.get(r, frozenset())
-            if indication in approved or (indication.endswith("_pain") and "pain" in approved):
-                return True
-        return False
+        approved = self.fda_approved.get(route or "intrathecal")
+        if approved is None:
+            return False
+        return indication in approved or (indication.endswith("_pain") and "pain" in approved)
 
     @property
     def fda_intrathecal(self) -> bool:
