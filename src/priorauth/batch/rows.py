@@ -62,11 +62,12 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
         kinds: dict[str, int] = {}
         for f in d.findings:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1
+        determination = d.to_dict(explain)
         out.append({"source": source, "case": case.id, "policy": d.policy,
                     "version": version.version if version else None,
                     "policy_sha256": version.content_sha256 if version else None,
-                    "decision": d.decision, "not_met": list(d.not_met_criteria), "unknown": unknown,
-                    "findings": kinds, "error": None, "determination": d.to_dict(explain)})
+                    "decision": d.decision, "not_met": list(determination["not_met_criteria"]), "unknown": unknown,
+                    "findings": kinds, "error": None, "determination": determination})
     return out
 
 
