@@ -61,9 +61,23 @@ def pipeline() -> Any:
                          for literal in ((f"{header}:", header) if len(header) >= 6 else (f"{header}:",))])
         context = nlp.add_pipe("medspacy_context", config={"rules": None, "input_span_type": "group",
                                                            "span_group_name": TARGETS})
-        context.add([ConTextRule(literal=r["literal"], category=r["category"], pattern=r.get("pattern"),
-                                 direction=r["direction"]) for r in rules_file("context.yaml")["rules"]])
+        context.add(_context_rules(ConTextRule, rules_file("context.yaml")["rules"]))
         return nlp, splitter, sectionizer, context
+
+
+def _context_rules(rule: Any, raw: list[dict[str, Any]]) -> list[Any]:
+    """Our ConText rules; those written as expressions are joined into one per category and direction (the same
+    modifier), since medspaCy rebuilds the doc's text for every expression it scans: 30 expressions had cost a fifth
+    of the time."""
+    phrases = [rule(literal=r["literal"], category=r["category"], direction=r["direction"]) for r in raw
+               if not r.get("pattern")]
+    joined: dict[tuple[str, str], list[str]] = {}
+    for r in raw:
+        if r.get("pattern"):
+            joined.setdefault((r["category"], r["direction"]), []).append(r["pattern"])
+    return phrases + [rule(literal=f"{category} {direction} expressions", category=category, direction=direction,
+                           pattern="|".join(f"(?:{p})" for p in patterns))
+                      for (category, direction), patterns in joined.items()]
 
 
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|pt|pts|e\.g|i\.e|etc|hx|dx|tx|yo|y\.o|jr|sr|inc|fig|cf|al|"

@@ -44,6 +44,10 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
         if c.contexts["not_drug_trial"].search(sentence) or "drug_trial" not in place.contexts:
             return False
+        clause = place.clause_text  # and a clause ("...; tizanidine caused intolerable sedation; favorable ITB bolus")
+        if c.contexts["not_trial"].search(clause) and not c.contexts["trial"].search(clause) \
+                and not c.contexts["drug_trial"].search(clause):
+            return False
         if c.contexts["not_drug_trial"].search(place.original) and not c.contexts["drug_trial"].search(sentence) \
                 and not c.contexts["drug_trial"].search(place.original[:200]):
             return False  # a stimulator's note: only a sentence that names the drug trial is about it (unless the
@@ -100,18 +104,40 @@ def _number(text: str | None) -> float | None:
 
 def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     rule = m.rule
-    path = "clinical.findings.local_infection" if rule.local_when and rule.local_when.search(place.sentence_text) \
-        else None
+    local = bool(rule.local_when and rule.local_when.search(place.sentence_text))
+    if local and rule.general_when and any(x.category == "negated" and rule.general_when.fullmatch(x.text)
+                                           for x in mods):
+        local = bool(rule.local_when.search(place.text, m.end, place.clause[1]))
+    path = "clinical.findings.local_infection" if local else None
     if _negated(mods):
         return [_fact(m, place, not rule.value, mods, path=path)]
     around = _outside(place, m)
-    if rule.false_when and (rule.false_when.search(around) or rule.false_when.search(m.match.group(0))):
+    if rule.false_when and (_said(rule.false_when, around) or _said(rule.false_when, m.match.group(0))):
         return [_fact(m, place, not rule.value, mods, path=path)]  # "history of depression, now well controlled"
     if _historical(mods) and rule.historical == "set_aside":
         return [_aside(m, place, "historical")]
     if rule.true_when and not rule.true_when.search(around):
         return [_aside(m, place, "no_value")]
-    return [_fact(m, place, rule.value, mods, path=path)]
+    span = None
+    if rule.true_when and rule.context == "trial":  # what the member did, told: the span runs to its comparison
+        found = _cue_in_clause(rule.true_when, place, m)
+        span = (min(m.start, found.start()), max(m.end, found.end())) if found else None
+    return [_fact(m, place, rule.value, mods, path=path, span=span)]
+
+
+_DENIED = re.compile(r"(?:\b(?:not|never|poorly|inadequately|insufficiently|not well|not yet|not adequately|not being|"
+                     r"has not|have not|had not|is not|was not)\s+|\bun)$", re.I)
+
+
+def _said(rx: re.Pattern[str], text: str) -> bool:
+    """A phrase of `rx` in `text` that is not itself denied: "not well controlled", "poorly controlled", "has not
+    resolved" say the opposite of "well controlled", "controlled", "resolved"."""
+    return any(not _DENIED.search(text, max(0, f.start() - 16), f.start()) for f in rx.finditer(text))
+
+
+def _cue_in_clause(rx: re.Pattern[str], place: Any, m: Any) -> re.Match[str] | None:
+    a, b = place.clause
+    return next((f for f in rx.finditer(place.text, a, b) if not m.start <= f.start() < m.end), None)
 
 
 def choice(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -191,8 +217,28 @@ def ashworth(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     n = _number(m.match.group("n"))
     if n is None or _negated(mods):
         return [_aside(m, place, "no_value")]
+    sentence = place.sentence_text
+    if _AFTER_DOSE.search(sentence) and not _BEFORE_DOSE.search(sentence):
+        return [_aside(m, place, "after_dose")]  # "At 3 hours: Ashworth 1": the test dose's effect, not the member's
     value = n + 0.5 if m.match.group("plus") else n  # Modified Ashworth 1+ lies between 1 and 2
-    return [_fact(m, place, int(value) if value % 1 == 0 else value, mods)]
+    end, span = m.end, None
+    for item in _ASHWORTH_ITEM.finditer(place.text, m.end, place.clause[1]):  # "elbow flexors 3, hip adductors 4":
+        if item.start() != end:  # the list's highest, the most affected muscles
+            break
+        more = float(item.group("n")) + (0.5 if item.group("plus") else 0)
+        if more > value:
+            value, span = more, (m.start, item.end())
+        end = item.end()
+    return [_fact(m, place, int(value) if value % 1 == 0 else value, mods, span=span)]
+
+
+# a score the test dose brought ("4 h: tone reduced to slight catch (MAS 1+)"), unless the sentence gives the one before
+_AFTER_DOSE = re.compile(r"\b(?:reduced|decreased|dropped|fell|improved) to\b|\bat \d+ ?h(?:ours?|rs?)?\b|"
+                         r"(?:^|\n)\s*[-*]?\s*\d+ ?h(?:ours?|rs?)?:|\bpost[- ]?(?:dose|bolus|test|injection)\b|"
+                         r"\bafter the (?:test )?(?:dose|bolus)", re.I)
+_BEFORE_DOSE = re.compile(r"\bbefore\b|\bbaseline\b|\bpre[- ]?(?:dose|test|bolus|trial|injection)\b|\bfrom\b", re.I)
+_ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<plus>\+)?(?![\d.])"
+                            r"(?!\s*(?:h|hours?|min|weeks?)\b)", re.I)
 
 
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -214,9 +260,10 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _historical(mods) and re.search(r"remission|resolved|cured|no evidence of disease|NED", place.clause_text, re.I):
         return [_aside(m, place, "historical")]
     sentence = place.sentence_text
-    named = place.section in (None, "hpi", "assessment", "procedure") or re.search(
-        r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of", sentence,
-        re.I)
+    # a problem list names diagnoses; a study's reading names a cause ("consistent with adhesive arachnoiditis")
+    named = place.section in (None, "hpi", "assessment", "procedure", "problem_list") or re.search(
+        r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of|"
+        r"consistent with|compatible with", sentence, re.I)
     if not named:
         return [_aside(m, place, "not_in_context")]
     return [_fact(m, place, m.rule.value, mods, confidence=0.75)]
@@ -227,12 +274,20 @@ def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     a = m.start
     b = min(m.end, place.clause[1]) if place.clause[1] > a else m.end  # the finding, within its clause
     span_text = place.original[a:b]
+    if _UNSURE.search(span_text):  # "cannot exclude a small syrinx", "equivocal uptake ... vs early metastasis"
+        return [_aside(m, place, "uncertain")]
     if c.pathology_normal.search(span_text) and not c.pathology_findings.search(
             c.pathology_normal.sub(" ", span_text)):
         return [_fact(m, place, False, mods, span=(a, b), confidence=0.7)]
-    if c.pathology_findings.search(span_text) and (c.pathology_positive.search(span_text) or ":" in span_text):
+    found = _ABSENT.sub(" ", span_text)  # "no epidural disease, no vertebral metastases": findings it did not find
+    if c.pathology_findings.search(found) and (c.pathology_positive.search(found) or ":" in found or "(" in found):
         return [_fact(m, place, True, mods, span=(a, b), confidence=0.8)]
     return [_aside(m, place, "no_value")]
+
+
+_UNSURE = re.compile(r"\b(?:cannot (?:exclude|rule out)|can't rule out|equivocal|indeterminate|questionable|"
+                     r"possible|possibly|may (?:be|represent)|vs\.?|versus|suspicious for)\b", re.I)
+_ABSENT = re.compile(r"\b(?:no|without|negative for)\b[^,;.:]*", re.I)
 
 
 def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -273,12 +328,21 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
     if _negated(mods):
         return [_aside(m, place, "negated")]
-    outcome = _nearest(c.outcomes, place.text, place.clause, m)  # in a list, each item's own outcome
+    where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
+    outcome = _nearest(c.outcomes, place.text, place.clause, m, where=where, upto=place.upto)  # each item's own
     if outcome is None and place.after is not None:  # "Tramadol 50 mg BID was tried briefly; she became confused"
-        outcome = _nearest(c.outcomes, place.text, place.after, m)
+        outcome = _nearest(c.outcomes, place.text, place.after, m, where=where)
+    if outcome is None and place.contrast is not None:  # "PT for 16 visits but stopped because it increased pain"
+        outcome = _nearest(c.outcomes, place.text, place.contrast, m, where=where)
+    if outcome == "effective":  # "gives relief and he uses it daily, which he will continue": it helps and goes on
+        ongoing = dict(c.outcomes)["ongoing"]
+        found = next((f for f in ongoing.finditer(place.text, *place.clause) if not m.start <= f.start() < m.end), None)
+        if found:
+            outcome = "ongoing"
+            where.append(found.span())
     if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
-                           place.text, place.clause, m) or outcome
+                           place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects"):
         outcome = _failure_kind(outcome, place.text, place.clause, m)
     value: dict[str, Any] = {"type": m.rule.type}
@@ -295,7 +359,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_aside(m, place, "no_value")]  # a name in a medication list says nothing of how it went
     if value.get("outcome") == "ongoing" and "end" in value:
         del value["outcome"]
-    return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6)]
+    span = (min(m.start, where[-1][0]), max(m.end, where[-1][1])) if where and "outcome" in value else None
+    return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
 
 
 def _failure_kind(outcome: str, text: str, clause: tuple[int, int], m: Any) -> str:
@@ -310,7 +375,7 @@ def _failure_kind(outcome: str, text: str, clause: tuple[int, int], m: Any) -> s
 
 
 def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: tuple[int, int], m: Any,
-             own: bool = False) -> str | None:
+             own: bool = False, where: list[tuple[int, int]] | None = None, upto: int = 0) -> str | None:
     """The item whose phrase is nearest the mention in its clause ("ER 60 mg BID plus IR PRN": BID), one after it
     counting half as far as one before; equal distances go to the earlier item of the list. A phrase inside the
     mention counts only with `own` (at distance 0)."""
@@ -321,12 +386,18 @@ def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: 
                 if not own:
                     continue  # the mention's own words
                 distance = 0
+            elif m.end <= found.start() < upto < clause[1] and _LEADS_TO.fullmatch(text, found.end(), upto):
+                continue  # the next item's ("intolerant of oral baclofen, unresponsive to dantrolene")
             else:
                 distance = found.start() - m.end if found.start() >= m.end else (m.start - found.end()) * 2
             if best is None or (distance, rank) < best[:2]:
-                best = (distance, rank, name)
+                best = (distance, rank, name, found.span())
+    if best and where is not None:
+        where.append(best[3])
     return best[2] if best else None
 
+
+_LEADS_TO = re.compile(r"\s*(?:to|of|with|from|on)?\s*", re.I)
 
 EVENTS = ("epidural_steroid_injection", "nerve_block", "spine_surgery", "injectable_analgesics")
 
@@ -336,8 +407,13 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     `for the past 2 years` (anchored at the note's date); an imprecise date is its latest day."""
     c = cues()
     a, b = place.clause
+    a = max(a, place.previous)  # in a list, the item before this one has its own dates
+    if place.after is not None and outcome is not None:  # "Norco from 2022; tapered off 04/2025 because ..."
+        b = place.after[1]
     text = place.text[a:b]
     dates = timex.dates_in(text, a)
+    dates = sorted(dates + [d for d in timex.months_in(text, place.note_date, a)  # "Home PT was started in May"
+                            if not any(x.start <= d.start < x.end for x in dates)], key=lambda d: d.start)
     durations = [d for d in timex.durations_in(text, a) if not _inside_date(d, dates)]
     out: dict[str, str] = {}
     for d in dates:
@@ -345,15 +421,28 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
         if c.date_roles["start"].search(before):
             out.setdefault("start", d.last.isoformat())
         elif c.date_roles["end"].search(before) and "start" in out or re.search(
-                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued)(?: in| on| by)?\W*$",
+                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|(?:tapered|weaned) off|"
+                r"d/c(?:'d)?)"
+                r"(?: in| on| by)?\W*$",
                 before, re.I):
             out.setdefault("end", d.last.isoformat())
-    if len(dates) == 2 and not out:
+    event = m.rule.type in EVENTS or m.rule.event
+    if len(dates) == 2 and not out and not event:
         out = {"start": dates[0].last.isoformat(), "end": dates[1].last.isoformat()}
-    if m.rule.type in EVENTS and not out:  # an injection, a block, a surgery: a day (a month's last), not a course
+    elif len(dates) == 2 and set(out) == {"end"} and out["end"] == dates[1].last.isoformat() and not event:
+        out["start"] = dates[0].last.isoformat()  # "12/02/2024 through 03/21/2025"
+    if not out and not event and _STARTED.search(place.text, max(a, m.start - 20), m.start):
+        later = [d for d in dates if d.start >= m.end]  # "Started oral baclofen 5 mg TID in 05/2025"
+        if later:
+            out["start"] = later[0].last.isoformat()
+    if event and not out:  # an injection, a block, a surgery, radiation: a day (a month's last), not a course
         when = [d for d in dates if (d.last - d.first).days < 31] + timex.ago_in(text, place.note_date, a)
-        if len(when) == 1:
-            return {"start": when[0].last.isoformat(), "end": when[0].last.isoformat()}
+        # its own dates: after the mention when any are ("... and palliative RT in 07/2025"), not one to come ("due
+        # for repeat in 09/2025"); two or more are a series ("ESI x2 (03/2025, 05/2025)")
+        when = [d for d in when if not _TO_COME.search(place.text, max(a, d.start - 24), d.start)]
+        when = [d for d in when if d.start >= m.end] or when
+        if when:
+            return {"start": when[0].last.isoformat(), "end": when[-1].last.isoformat()}
         return {}
     if durations and m.rule.type != "spine_surgery":  # a surgery is a day, not a course
         dur = durations[0]
@@ -366,6 +455,11 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     if "start" in out and "end" in out and out["end"] < out["start"]:
         return {}
     return out
+
+
+_TO_COME = re.compile(r"\b(?:repeat|due|next|planned|scheduled|again)\b[^.;]*$", re.I)
+_STARTED = re.compile(r"\b(?:started|starting|switched to|changed to|rotated to|began|initiated|commenced)\s+(?:on\s+)?"
+                      r"(?:an?\s+)?$", re.I)
 
 
 def _inside_date(d: timex.Duration, dates: list[timex.DateMention]) -> bool:
@@ -409,6 +503,10 @@ def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _negated(mods) or not result:
         return [_aside(m, place, "negated" if _negated(mods) else "no_value")]
     dates = [d for d in timex.dates_in(place.sentence_text, place.sentence[0]) if (d.last - d.first).days <= 31]
+    # its own date: the first after it in its clause ("psych clearance 10/2024, UDS 07/08/2025 negative"), else the
+    # sentence's first
+    own = [d for d in dates if m.start <= d.start < place.clause[1]]
+    dates = own[:1] + [d for d in dates if d not in own[:1]]
     ago = timex.ago_in(place.sentence_text, place.note_date, place.sentence[0])
     found = (dates or ago)[:1]
     # a month alone is its last day (not after the note's); undated: as of the note
@@ -421,34 +519,41 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _negated(mods) or re.search(r"intrathecal|pump|ITB|test|bolus|trial dose", place.text[m.start - 20:m.end + 20],
                                    re.I):
         return []
-    text = _outside(place, m)
+    # its own item of a list: up to the next drug named in the clause ("oral baclofen ineffective, tizanidine caused
+    # sedation"); else what the clause after a `;` says of it ("taken for 26 weeks; she became somnolent")
+    a, b = place.clause[0], place.upto or place.clause[1]
+    text = place.text[a:m.start] + " " + place.text[m.end:b]
     out: Out = []
     durations = timex.durations_in(place.clause_text, place.clause[0])
     if durations:
         d = durations[0]
         out.append(_fact(m, place, round(d.weeks, 1) if d.weeks % 1 else int(d.weeks), mods,
                          path="clinical.spasticity.oral_baclofen_weeks", span=(d.start, d.end)))
-    for response, cue in _ORAL_RESPONSES:  # in this order: "failed oral baclofen because of sedation" is intolerance
-        if re.search(cue, text, re.I):
-            found = _cue(place, m, cue)  # the span runs from the drug to what it did ("oral baclofen intolerant")
-            span = (min(m.start, found.start()), max(m.end, found.end())) if found else None
-            out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response", span=span))
-            break
+    regions = [(a, b)] + ([place.after] if place.after else [])
+    for k, (ra, rb) in enumerate(regions):
+        if k:
+            text = place.text[ra:rb]
+        for response, cue in _ORAL_RESPONSES:  # in order: "failed oral baclofen because of sedation" is intolerance
+            if re.search(cue, text, re.I):
+                found = _cue(place, m, cue, (ra, rb))  # the span runs from the drug to what it did ("... intolerant")
+                span = (min(m.start, found.start()), max(m.end, found.end())) if found else None
+                out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response", span=span))
+                return out
     return out
 
 
 _ORAL_RESPONSES = (
     ("intolerant", r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue"),
-    ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief)|ineffective|"
+    ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief|change)|ineffective|"
                      r"inadequate|insufficient|without (?:benefit|improvement|relief)|minimal (?:benefit|response)|"
                      r"refractory|persist|unresponsive|did not control"),
     ("responsive", r"effective|good response|helped|controlled|improved|responsive"),
 )
 
 
-def _cue(place: Any, m: Any, pattern: str) -> re.Match[str] | None:
-    """The first match of `pattern` in the mention's clause, outside the mention."""
-    a, b = place.clause
+def _cue(place: Any, m: Any, pattern: str, region: tuple[int, int] | None = None) -> re.Match[str] | None:
+    """The first match of `pattern` in the mention's clause (or `region`), outside the mention."""
+    a, b = region or place.clause
     return next((f for f in re.compile(pattern, re.I).finditer(place.text, a, b)
                  if not (m.start <= f.start() < m.end)), None)
 

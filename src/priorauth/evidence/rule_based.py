@@ -23,6 +23,12 @@ NAME = "rules"
 _SPACY = threading.Lock()
 # rules whose pattern reaches over a whole phrase: they never hide the mentions inside them
 _WIDE = {"pathology", "onset", "trial_date", "life_expectancy", "trial_scores", "oral_baclofen", "test_dose"}
+# facts a sentence may state twice, each its own saying ("not a surgical candidate and no further surgical option";
+# a diagnosis and the origin it states, which _dedupe reads)
+# rules that read a list of things not found ("no nausea or pruritus", "no erythema or drainage")
+_LISTED = {"trial_side_effects_absent", "site_signs_absent"}
+_EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
+_BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
@@ -50,6 +56,14 @@ class Place:
     # the clause after a `;` that ends this one, when it names no other treatment ("Tramadol was tried briefly;
     # she became confused"): where a treatment's outcome may be said when its own clause does not say it
     after: tuple[int, int] | None = None
+    # where this item of a list starts: at its own mention when another treatment comes before it in the clause (the
+    # dates before it are that one's: "oxycodone since 2024 with limited benefit, and duloxetine since 2023")
+    previous: int = 0
+    # where the next item of a list (a treatment of another kind) starts in the clause, else the clause's end
+    upto: int = 0
+    # the clause after a `but` that ends this one, when it names no other treatment: where its outcome may be said
+    # when its own clause does not say it ("PT for 16 visits in 2023 but stopped because each session increased pain")
+    contrast: tuple[int, int] | None = None
 
     @property
     def clause_text(self) -> str:
@@ -90,20 +104,29 @@ class RuleBasedExtractor:
         said: dict[tuple[str, str, int], int] = {}  # the fact's key in its sentence -> its index in facts
         bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
         masked = _unchecked(_mask(text, [m for m in mentions if m.rule.read == "etiology"]))
-        treated = sorted(m.start for m, _ in kept if m.rule.read == "treatment")
+        treated = sorted((m.start, m.rule.type or "") for m, _ in kept if m.rule.read == "treatment")
+        treated_ends = [(m.start, m.end) for m, _ in kept if m.rule.read == "treatment"]
         for (m, _span), target in zip(kept, doc.spans[TARGETS], strict=True):
             k = bisect.bisect_right(bounds, m.start) - 1
             a, b = bounds[k], bounds[k + 1]
             clause = _clause(text, a, b, m)
+            listed = m.rule.read in ("treatment", "oral_baclofen")  # read as an item of a list of treatments
+            kind = m.rule.type or ("oral_baclofen" if m.rule.read == "oral_baclofen" else "")
             place = Place(masked, (a, b), clause,
                           next((cat for s, e, cat in sections if s <= m.start < e), None), note_date, note_contexts,
-                          text, _after(text, clause, b, treated) if m.rule.read == "treatment" else None)
+                          text, _after(text, clause, b, treated, kind) if listed else None,
+                          m.start if listed and any(clause[0] <= s_ and e <= m.start for s_, e in treated_ends)
+                          else clause[0],
+                          next((s_ for s_, t in treated if m.end <= s_ < clause[1] and t != kind), clause[1]),
+                          _after(text, clause, b, treated, kind, _BUT) if listed else None)
             mods = ()
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
                 start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
-                        and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)):
+                        and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)) \
+                        and not (mod.category == "HYPOTHETICAL" and start >= m.end
+                                 and _far_condition(text, m.end, start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
             if not any(x.category == "negated" for x in mods):
                 mods += _own_negation(m, text)
@@ -113,18 +136,44 @@ class RuleBasedExtractor:
                 if isinstance(item, SetAside):
                     aside.append(item)
                 else:
-                    kind = item.value.get("type") if item.path == "clinical.treatments[]" else repr(item.value)
+                    kind = (item.value.get("type"), item.value.get("outcome")) if item.path == "clinical.treatments[]" \
+                        else repr(item.value)
                     key = (item.path, kind, k)
-                    if key in said:  # one fact per sentence that says it twice ("elevated INR - coagulopathy"):
-                        first = facts[said[key]]  # the wider saying ("post-stroke spasticity of cerebral origin")
-                        if item.end - item.start > first.end - first.start:
+                    # one fact per sentence that says it twice ("elevated INR - coagulopathy"):
+                    if key in said and item.path not in _EACH_SAYING:
+                        first = facts[said[key]]  # the wider saying ("post-stroke spasticity of cerebral origin"),
+                        # but a list of what was not found only where nothing else says it ("no erythema or drainage;
+                        # no signs of infection")
+                        if (first.rule in _LISTED) > (item.rule in _LISTED) or (first.rule in _LISTED) == (
+                                item.rule in _LISTED) and item.end - item.start > first.end - first.start:
                             facts[said[key]] = item
                         continue
                     said[key] = len(facts)
                     facts.append(item)
         facts, unfinished = _complete_courses(facts)
         aside.extend(unfinished)
-        return NoteEvidence(tuple(_dedupe(facts)), tuple(aside), relevant=True)
+        # the note's title names its kind ("CANCER PAIN - INTRATHECAL TRIAL", "MS Center"), it states nothing
+        title_end = _title_end(text)
+        aside.extend(SetAside(f.path, f.start, f.end, f.text, f.rule, "title") for f in facts if f.end <= title_end)
+        facts = [f for f in facts if f.end > title_end]
+        return NoteEvidence(tuple(_dedupe(facts, title_end)), tuple(aside), relevant=True)
+
+
+def _title_end(text: str) -> int:
+    """Where the note's title ends: its first line, when that is a heading (short, not a sentence); else 0."""
+    lead = len(text) - len(text.lstrip())
+    first = text[lead:].split("\n", 1)[0]
+    if len(first) > 100 or first.rstrip().endswith((".", ";", ",")) or "\n" not in text[lead:]:
+        return 0
+    return lead + len(first)
+
+
+def _far_condition(text: str, end: int, at: int) -> bool:
+    """An "if" after a mention that is not its condition: past a comma ("CLEARED for intrathecal trial and, if the
+    trial is successful, implantation") or more than five words on ("greater than 1 year with endocrine therapy plus a
+    CDK4/6 inhibitor if the spine is stabilized"); "a morphine trial if pain worsens" is one."""
+    between = text[end:at]
+    return text[at:at + 2].lower() == "if" and ("," in between or len(between.split()) > 5)
 
 
 def _mask(text: str, mentions: list[Mention]) -> str:
@@ -185,17 +234,28 @@ def _clause(text: str, start: int, end: int, m: Mention) -> tuple[int, int]:
     return cut_start, cut_end
 
 
-def _after(text: str, clause: tuple[int, int], end: int, treated: list[int]) -> tuple[int, int] | None:
-    """The clause after the `;` that ends `clause`, up to the next break or the sentence's end, if no treatment
-    mention starts in it."""
+def _after(text: str, clause: tuple[int, int], end: int, treated: list[tuple[int, str]], kind: str,
+           separator: re.Pattern[str] | None = None) -> tuple[int, int] | None:
+    """The clause after the `;` (or `separator`) that ends `clause`, up to the next break or the sentence's end, if
+    no mention of another treatment starts in it (the same one named again is this one: "Oral baclofen taken for 12
+    weeks; any dose above 60 mg caused weakness - oral baclofen intolerant")."""
     at = clause[1]
-    if at >= end or text[at] != ";":
-        return None
-    stop = next((b.start() for b in _CLAUSE_BREAK.finditer(text, at + 1, end)), end)
-    i = bisect.bisect_left(treated, at + 1)
-    if i < len(treated) and treated[i] < stop:
-        return None
-    return at + 1, stop
+    if separator is None:
+        if at >= end or text[at] != ";":
+            return None
+        at += 1
+    else:
+        found = separator.match(text, at, end)
+        if not found:
+            return None
+        at = found.end()
+    stop = next((b.start() for b in _CLAUSE_BREAK.finditer(text, at, end)), end)
+    i = bisect.bisect_left(treated, (at, ""))
+    while i < len(treated) and treated[i][0] < stop:
+        if treated[i][1] != kind:
+            return None
+        i += 1
+    return at, stop
 
 
 _NEG = re.compile(r"^(?:no|not|without|never|denies|denied|negative for)\b", re.I)
@@ -242,14 +302,30 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
     return out, aside
 
 
-def _dedupe(facts: list[Fact]) -> list[Fact]:
+ORIGIN = "clinical.spasticity.origin"
+SIDE_EFFECTS = "clinical.trial_result.side_effects"
+_TRIAL_DONE = {f"clinical.trial_result.{k}"
+               for k in ("method", "pain_reduction_percent", "pain_after", "function_improved", "adl_improved")}
+
+
+def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
     """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
-    name the same evaluation: the last, the conclusion, is kept); the spasticity's origin once, as stated ("spinal
-    origin") rather than read from a diagnosis ("MS"), which the note may name many times."""
+    name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated ("spinal
+    origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the diagnosis that
+    comes first, before the origin is stated, is kept beside it (or alone, when the origin is never stated)."""
     stated = [f for f in facts if f.rule == "origin_stated"]
-    origins = [f for f in facts if f.path == "clinical.spasticity.origin"]
-    keep_origins = stated or origins[:1]
+    origins = [f for f in facts if f.path == ORIGIN]
+    # and the diagnosis that opens the note before the origin is stated ("Diagnosis: spastic diplegic cerebral palsy
+    # ... spasticity of cerebral origin"), when they agree; not a clinic's name in the title ("MS Center")
+    diagnosed = [f for f in origins if f not in stated and f.start >= title_end][:1]
+    keep_origins = stated + [f for f in diagnosed if f.start < stated[0].start and f.value == stated[0].value] \
+        if stated else origins[:1]
     facts = [f for f in facts if f.path != "clinical.spasticity.origin" or f in keep_origins]
+    # a list of side effects the trial did not have ("no nausea or pruritus") says none only in a note that reports
+    # a trial (its method or its result) and names no side effect it had
+    had = any(f.path == SIDE_EFFECTS and f.value != "none" for f in facts)
+    trial = any(f.path in _TRIAL_DONE for f in facts)
+    facts = [f for f in facts if not ((had or not trial) and f.rule == "trial_side_effects_absent")]
     seen: dict[tuple, int] = {}
     out: list[Fact] = []
     for f in facts:

@@ -86,6 +86,7 @@ class Rule:
     anchors: tuple[tuple[str, ...] | None, ...] = ()  # per pattern: the words a match starts with (see anchors())
     value: Any = None
     type: str | None = None
+    event: bool = False  # a treatment given on a day (a course of radiation, an injection), not taken over weeks
     context: str | None = None
     historical: str = "keep"
     false_when: re.Pattern[str] | None = None
@@ -93,6 +94,9 @@ class Rule:
     fixed_modifiers: tuple[str, ...] = ()
     allow: tuple[str, ...] = ()  # modifiers that do not set the mention aside (a parent's wish for a child)
     local_when: re.Pattern[str] | None = None  # the sentence is about the site: the fact is the local one
+    # negations that sum up every source, not the site's exam ("no evidence of infection"): the fact stays the
+    # general one unless the site is named after the mention ("no evidence of infection at the puncture site")
+    general_when: re.Pattern[str] | None = None
     not_negated_by: re.Pattern[str] | None = None  # negation cues that do not undo it ("mild nausea, resolved")
 
 
@@ -105,11 +109,13 @@ def rules() -> tuple[Rule, ...]:
             id=r["id"], path=r["path"], read=r["read"], patterns=compiled,
             anchors=tuple(anchors(p, bool(rx.flags & re.IGNORECASE))
                           for p, rx in zip(r["patterns"], compiled, strict=True)),
-            value=r.get("value"), type=r.get("type"), context=r.get("context"), historical=r.get("historical", "keep"),
+            value=r.get("value"), type=r.get("type"), event=bool(r.get("event")), context=r.get("context"),
+            historical=r.get("historical", "keep"),
             false_when=cue(r["false_when"]) if r.get("false_when") else None,
             true_when=cue(r["true_when"]) if r.get("true_when") else None,
             fixed_modifiers=tuple(r.get("modifiers") or ()), allow=tuple(r.get("allow") or ()),
             local_when=cue(r["local_when"]) if r.get("local_when") else None,
+            general_when=cue(r["general_when"]) if r.get("general_when") else None,
             not_negated_by=cue(r["not_negated_by"]) if r.get("not_negated_by") else None))
     return tuple(out)
 

@@ -25,8 +25,8 @@ UNITS = {"d": "day", "day": "day", "days": "day", "wk": "week", "wks": "week", "
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|" \
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
-_NUM = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|twenty" \
-       r"(?:-four)?|thirty)"
+_NUM = r"(?:\d+(?:\.\d+)?|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|eighteen|" \
+       r"(?:twenty|thirty|forty|fifty|sixty)(?:[- ](?:one|two|three|four|five|six|seven|eight|nine))?)"
 _UNIT = r"(?:days?|d|wks?|weeks?|w|mos?|months?|yrs?|years?|y)"
 
 DATE_PATTERNS = [
@@ -35,7 +35,9 @@ DATE_PATTERNS = [
     ("month_day_year", re.compile(rf"\b({_MONTH})\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})\b", re.I)),
     ("my", re.compile(r"\b(\d{1,2})/(\d{4})\b")),
     ("month_year", re.compile(rf"\b({_MONTH})\s+(?:of\s+)?(\d{{4}})\b", re.I)),
-    ("year", re.compile(r"(?<![\d/.-])((?:19|20)\d{2})(?![\d/.-]|\s*(?:mg|mcg|ml|%))")),
+    # a year, and each year of a range ("2023-2024"); not inside a number, a code or a dose ("2023." ends a sentence)
+    ("year", re.compile(r"(?:(?<=(?:19|20)\d\d[-–])|(?<![\d/.\-–]))((?:19|20)\d{2})"
+                        r"(?![\d/]|\.\d|[-–](?!(?:19|20)\d\d\b)|\s*(?:mg|mcg|ml|%))")),
 ]
 _WORD_UNIT = r"(?:days?|wks?|weeks?|mos?|months?|yrs?|years?)"
 # `12 weeks`, `x12 wks`, `6-month`, `18mo`; a number word only with a whole unit (`two weeks`, not `an d`)
@@ -82,10 +84,16 @@ class Duration:
         return self.count * {"day": 1, "week": 7, "month": 30.4375, "year": 365.25}[self.unit]
 
 
+_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60}
+
+
 def _number(text: str) -> float | None:
     text = text.lower()
     if text in NUMBER_WORDS:
         return NUMBER_WORDS[text]
+    tens, _, unit = re.sub(r"\s+", " ", text).replace(" ", "-").partition("-")  # "twenty-six", "forty two"
+    if tens in _TENS and NUMBER_WORDS.get(unit) and NUMBER_WORDS[unit] < 10:
+        return _TENS[tens] + NUMBER_WORDS[unit]
     try:
         return float(text)
     except ValueError:
@@ -141,6 +149,21 @@ def _date(kind: str, m: re.Match[str]) -> tuple[dt.date, dt.date] | None:
     except (ValueError, KeyError):
         return None
     return None
+
+
+_MONTH_ALONE = re.compile(rf"\b(?:in|since|from|until|through|by|during|early|late|mid)\s+({_MONTH})(?!\w)"
+                          r"(?!\s*,?\s*\d)", re.I)
+
+
+def months_in(text: str, note_date: dt.date, offset: int = 0) -> list[DateMention]:
+    """A month named without its year after a preposition ("started in May", "since March"): the latest such month
+    up to the note's date, as a range (its last day is the latest it can mean)."""
+    out = []
+    for m in _MONTH_ALONE.finditer(text):
+        month = MONTHS[m.group(1).lower()[:3]]
+        year = note_date.year if month <= note_date.month else note_date.year - 1
+        out.append(DateMention(m.start(1) + offset, m.end(1) + offset, dt.date(year, month, 1), _last_day(year, month)))
+    return out
 
 
 def durations_in(text: str, offset: int = 0) -> list[Duration]:

@@ -1,0 +1,462 @@
+"""The evidence stage's rules added on 2026-12-02 (second session), one behaviour per test, on short synthetic
+snippets written for the test (not copied from the corpus)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from priorauth.evidence import timex
+from priorauth.evidence.extractor import extract_note
+
+DAY = dt.date(2025, 7, 14)
+PAIN = "Chronic low back pain. "
+TRIAL = "INTRATHECAL MORPHINE TRIAL - PROCEDURE NOTE\nChronic low back pain. Intrathecal morphine trial.\n"
+TX = "clinical.treatments[]"
+
+
+def facts(text: str, path: str) -> list:
+    found = extract_note(text, DAY)
+    for f in found.facts:
+        assert text[f.start:f.end] == f.text
+    return [f for f in found.facts if f.path == path]
+
+
+def values(text: str, path: str) -> list:
+    return [f.value for f in facts(text, path)]
+
+
+def one(text: str, path: str):
+    got = values(text, path)
+    assert len(got) == 1, f"{path} in {text!r}: {got}"
+    return got[0]
+
+
+def reasons(text: str) -> dict[str, str]:
+    return {s.rule: s.why for s in extract_note(text, DAY).set_aside}
+
+
+# --- dates -----------------------------------------------------------------------------------------------------------
+
+def test_a_year_at_the_end_of_a_sentence_is_a_date():
+    f = one(PAIN + "Lyrica 100 mg TID - marked leg edema, discontinued 2023.", TX)
+    assert f["end"] == "2023-12-31"
+
+
+def test_each_year_of_a_range_is_a_date():
+    f = one(PAIN + "Cymbalta 60 mg daily for one year (2023-2024) - ineffective.", TX)
+    assert (f["start"], f["end"]) == ("2023-12-31", "2024-12-31")
+
+
+def test_a_number_word_with_tens_and_units_is_a_duration():
+    [d] = timex.durations_in("taken for twenty-six weeks")
+    assert (d.count, d.unit) == (26, "week")
+
+
+def test_a_month_named_without_its_year_is_the_latest_such_month():
+    f = one(PAIN + "Home PT was started in May but stopped after 3 visits because it increased her pain.", TX)
+    assert f["start"] == "2025-05-31"
+
+
+def test_a_date_before_a_treatment_in_a_list_is_the_previous_items():
+    text = PAIN + "He takes oxycodone since 2024 with limited benefit, and duloxetine 60 mg daily since 2023, " \
+                  "no clear benefit."
+    f = next(v for v in values(text, TX) if v["type"] == "oral_nonopioid_analgesics")
+    assert f["start"] == "2023-12-31"
+
+
+def test_tapered_off_after_a_semicolon_is_the_courses_end():
+    f = one(PAIN + "Norco 10/325 QID from 2022; tapered off 04/2025 because it did nothing for the pain.", TX)
+    assert (f["start"], f["end"]) == ("2022-12-31", "2025-04-30")
+
+
+def test_started_or_switched_to_before_a_drug_dates_its_start():
+    f = one(PAIN + "Switched to methadone by palliative care in 12/2024 without adequate relief.", TX)
+    assert f["start"] == "2024-12-31" and f["outcome"] == "failed"
+
+
+def test_through_between_two_dates_is_a_course_from_the_first():
+    f = one("PT DISCHARGE SUMMARY\n" + PAIN + "Certification period: 12/02/2024 through 03/21/2025 - 16 weeks; goals "
+            "not met.", TX)
+    assert (f["start"], f["end"]) == ("2024-12-02", "2025-03-21")
+
+
+def test_radiation_is_given_on_a_day():
+    f = one(PAIN + "Completed radium-223 in 05/2025 and palliative RT to L4-S1 in 07/2025; modest benefit that has "
+            "faded.", TX)
+    assert (f["start"], f["end"], f["outcome"]) == ("2025-07-31", "2025-07-31", "failed")
+
+
+def test_a_repeat_to_come_is_not_the_injections_date():
+    f = one(PAIN + "Botulinum toxin to left biceps 06/2025: effective, due for repeat in 09/2025.", TX)
+    assert (f["start"], f["end"]) == ("2025-06-30", "2025-06-30")
+
+
+def test_a_series_of_injections_runs_from_the_first_to_the_last():
+    f = one(PAIN + "ESI x2 (03/2025, 05/2025) - failed.", TX)
+    assert (f["start"], f["end"]) == ("2025-03-31", "2025-05-31")
+
+
+def test_a_ketamine_infusion_is_an_injectable_analgesic():
+    assert one(PAIN + "Ketamine infusion 07/2025 helped 2 days only.", TX)["type"] == "injectable_analgesics"
+
+
+# --- treatments: outcome and schedule ----------------------------------------------------------------------------
+
+def test_a_frequency_followed_by_prn_is_as_needed():
+    assert one(PAIN + "Percocet 5/325 q6h PRN since 01/2025 - minimal relief.", TX)["schedule"] == "prn"
+
+
+def test_at_bedtime_is_a_fixed_schedule():
+    assert one(PAIN + "Valium 5 mg at bedtime x6 weeks: no change in spasms.", TX)["schedule"] == "fixed"
+
+
+def test_hydromorphone_er_is_a_systemic_opioid():
+    assert one(PAIN + "Current: hydromorphone ER 16 mg daily, pain still 7/10.", TX)["schedule"] == "fixed"
+
+
+def test_hydrocodone_acetaminophen_is_one_opioid_not_also_acetaminophen():
+    # (no dev note says it)
+    assert [v["type"] for v in values(PAIN + "Hydrocodone-acetaminophen 10/325 as needed, ineffective.", TX)] == [
+        "systemic_opioids"]
+
+
+def test_a_treatments_span_runs_to_its_outcome():
+    [f] = facts(PAIN + "Gabapentin was ineffective.", TX)
+    assert f.text == "Gabapentin was ineffective"
+
+
+def test_the_same_treatment_named_again_after_a_semicolon_takes_that_clauses_outcome():
+    text = PAIN + "Oral baclofen taken for 12 weeks; any higher dose caused leg weakness - oral baclofen intolerant."
+    [f] = facts(text, TX)
+    assert f.start == len(PAIN) and f.value["outcome"] == "intolerable_side_effects"
+
+
+def test_two_outcomes_of_one_kind_in_a_sentence_are_two_facts():
+    text = PAIN + "Pain despite oral morphine 60 mg q4h; opioids limited by delirium and myoclonus."
+    assert sorted(v["outcome"] for v in values(text, TX)) == ["failed", "intolerable_side_effects"]
+
+
+def test_unresponsive_to_a_drug_is_that_drugs_failure_not_the_one_before():
+    text = PAIN + "Intolerant of oral baclofen, unresponsive to dantrolene."
+    got = {v["type"]: v["outcome"] for v in values(text, TX)}
+    assert got == {"oral_baclofen": "intolerable_side_effects", "oral_antispasmodic": "failed"}
+
+
+def test_stopped_because_it_increased_pain_after_but_is_unable_to_complete():
+    f = one(PAIN + "PT for 16 visits in 2023 but stopped because each session increased her pain.", TX)
+    assert f["outcome"] == "unable_to_complete"
+
+
+def test_relief_that_goes_on_with_continued_use_is_ongoing():
+    f = one(PAIN + "Home TENS unit gives relief and he uses it daily, which he will continue.", TX)
+    assert f["outcome"] == "ongoing"
+
+
+def test_continue_with_a_frequency_after_a_home_program_is_ongoing():
+    assert one(PAIN + "Independent with HEP, continue 3-4 times weekly.", TX)["outcome"] == "ongoing"
+
+
+def test_continue_in_a_plan_says_nothing_of_the_outcome():
+    assert values(PAIN + "Plan: Continue gabapentin.", TX) == []
+
+
+def test_adherent_to_a_home_program_is_ongoing_and_none_of_negates_nothing():
+    text = PAIN + "She was adherent to her home program, yet she reached none of her goals."
+    assert one(text, TX)["outcome"] == "ongoing"
+
+
+def test_a_relative_who_does_the_stretching_does_not_make_it_the_relatives():
+    f = one(PAIN + "Daily home stretching by parents, ongoing.", TX)
+    assert f["type"] == "home_exercise_program"
+
+
+def test_an_episode_of_care_is_a_course_of_physical_therapy():
+    f = one("PT DISCHARGE SUMMARY\n" + PAIN + "Episode of care 03/10/2025-06/02/2025 (12 weeks): goals not met.", TX)
+    assert f["type"] == "physical_therapy" and f["outcome"] == "failed"
+
+
+def test_a_dorsal_column_stimulator_trial_is_a_treatment():
+    assert one(PAIN + "Dorsal column stimulator trial in 2021 was unsuccessful.", TX)["outcome"] == "failed"
+
+
+# --- the trial -----------------------------------------------------------------------------------------------------
+
+def test_a_single_intrathecal_bolus_is_a_single_injection():
+    assert one(TRIAL + "Method: single intrathecal bolus at L3-4.", "clinical.trial_result.method") == \
+        "single_injection"
+
+
+def test_a_method_in_the_notes_title_is_a_heading():
+    text = "SINGLE-SHOT INTRATHECAL TRIAL\n" + PAIN + "Morphine 0.2 mg given."
+    assert values(text, "clinical.trial_result.method") == []
+
+
+def test_a_scheduled_test_dose_is_not_done():
+    text = PAIN + "Plan: Schedule intrathecal baclofen test dose (50 mcg bolus via lumbar puncture)."
+    assert values(text, "clinical.trial_result.method") == []
+
+
+def test_side_effects_answered_after_a_colon():
+    assert one(TRIAL + "Side effects: tolerable - one episode of nausea.", "clinical.trial_result.side_effects") == \
+        "tolerable"
+
+
+def test_a_side_effect_settled_and_called_tolerable_after_a_dash():
+    text = TRIAL + "Generalized itching at hour 6, settled with one dose of nalbuphine - tolerable."
+    assert one(text, "clinical.trial_result.side_effects") == "tolerable"
+
+
+def test_a_mild_transient_leg_heaviness_is_a_minimal_side_effect():
+    text = TRIAL + "Mild transient leg heaviness for 2 hours, resolved."
+    assert one(text, "clinical.trial_result.side_effects") == "minimal"
+
+
+def test_tolerated_well_alone_is_the_procedure_not_side_effects():
+    assert values(TRIAL + "Morphine 0.2 mg given. Patient tolerated well.", "clinical.trial_result.side_effects") == []
+
+
+def test_side_effects_not_had_are_none():
+    text = TRIAL + "Relief 60%. Walked 300 feet (baseline 40 feet). No nausea or pruritus."
+    assert one(text, "clinical.trial_result.side_effects") == "none"
+
+
+def test_side_effects_not_had_are_not_none_when_one_was_had():
+    text = TRIAL + "Relief 60%. Mild pruritus. No nausea or vomiting."
+    assert values(text, "clinical.trial_result.side_effects") == ["minimal"]
+
+
+def test_another_drugs_side_effect_in_its_own_clause_is_not_the_trials():
+    text = TRIAL + "Assessment: tizanidine caused intolerable sedation; favorable ITB bolus."
+    assert values(text, "clinical.trial_result.side_effects") == []
+
+
+def test_observation_in_days_of_observation_and_hours():
+    assert one(TRIAL + "Discharged next morning (1 day of observation).", "clinical.trial_result.observation_days") \
+        == 1
+    assert one(TRIAL + "Observed inpatient for 24 hours.", "clinical.trial_result.observation_days") == 1
+    assert one(TRIAL + "Monitored inpatient for 72 hours.", "clinical.trial_result.observation_days") == 3  # (no dev
+    # note says it)
+
+
+def test_a_comparison_with_rather_than_is_a_functional_gain_and_its_span_runs_to_it():
+    text = TRIAL + "Transferred bed-to-chair needing one helper rather than the usual two."
+    [f] = facts(text, "clinical.trial_result.function_improved")
+    assert f.value is True and f.text.endswith("rather than")
+
+
+def test_versus_before_compares_it_is_no_differential():
+    text = TRIAL + "Walked the length of the corridor twice with a walker, versus one door length before."
+    assert one(text, "clinical.trial_result.function_improved") is True
+
+
+def test_a_walking_distance_with_a_decimal_is_read_whole():
+    [f] = facts(TRIAL + "Walked 0.25 mile further than before.", "clinical.trial_result.function_improved")
+    assert "0.25" in f.text
+
+
+def test_functional_and_adl_gains_are_both():
+    text = TRIAL + "Assessment: positive trial with functional and ADL gains."
+    assert one(text, "clinical.trial_result.function_improved") is True
+    assert one(text, "clinical.trial_result.adl_improved") is True
+
+
+def test_improved_step_length_is_a_functional_gain():
+    assert one(TRIAL + "At 6 h: improved step length.", "clinical.trial_result.function_improved") is True
+
+
+def test_a_caregiver_able_to_give_care_easily_is_an_adl_gain():
+    text = TRIAL + "At 4 hours, mother able to perform perineal care easily."
+    assert one(text, "clinical.trial_result.adl_improved") is True
+
+
+def test_parents_report_easier_toileting_is_an_adl_gain():
+    assert one(TRIAL + "Parents report easier toileting transfers.", "clinical.trial_result.adl_improved") is True
+
+
+def test_shaving_without_sitting_is_an_adl_gain():
+    text = TRIAL + "Stood at the sink to shave and wash up without sitting."
+    assert one(text, "clinical.trial_result.adl_improved") is True
+
+
+def test_household_chores_and_dressing_herself_are_adl_gains():
+    # (no dev note says it)
+    assert one(TRIAL + "Improved ability to perform household chores.", "clinical.trial_result.adl_improved") is True
+    assert one(TRIAL + "She could dress herself without help.", "clinical.trial_result.adl_improved") is True
+
+
+def test_a_disability_score_that_improved_is_a_functional_gain():
+    # (no dev note says it)
+    assert one(TRIAL + "Oswestry improved from 62% to 40%.", "clinical.trial_result.function_improved") is True
+
+
+def test_a_physical_therapy_course_in_a_trial_note_is_not_the_trial():
+    text = TRIAL + "Conservative care:\n- PT x10 wks ending 11/2024 - no functional gain\n"
+    assert values(text, "clinical.trial_result.function_improved") == []
+
+
+def test_walking_one_block_is_a_distance_not_a_nerve_block():
+    text = TRIAL + "- Baseline pain NRS 10/10 standing; walks one block with rollator\n"
+    assert one(text, "clinical.trial_result.pain_before") == 10
+
+
+# --- ConText -------------------------------------------------------------------------------------------------------
+
+def test_an_if_past_a_comma_is_not_the_mentions_condition():
+    text = "Psychological evaluation. Recommendation: CLEARED for intrathecal trial and, if the trial is successful, " \
+           "implantation."
+    assert one(text, "clinical.evaluations[]")["result"] == "cleared"
+
+
+def test_an_if_right_after_a_mention_is_its_condition():
+    assert values(PAIN + "Would benefit from aquatic therapy if he undergoes a procedure.", TX) == []
+
+
+def test_no_meaningful_change_negates_nothing():
+    text = "Spasticity. No meaningful change in tone after either dose (Ashworth 3 before and at 4 hours)."
+    assert one(text, "clinical.spasticity.ashworth") == 3
+
+
+def test_no_longer_responding_does_not_negate_the_drug():
+    assert one(PAIN + "She is no longer responding to MS Contin.", TX)["outcome"] == "failed"
+
+
+def test_an_answer_denies_after_a_colon_is_a_negation():
+    # (no dev note says it)
+    assert values(PAIN + "SI: denies.", "clinical.psychiatric.suicidality") == [False]
+
+
+def test_not_well_controlled_is_not_controlled():
+    # (no dev note says it)
+    assert one(PAIN + "Depression, not well controlled.", "clinical.psychiatric.untreated_major_depression") is True
+
+
+def test_an_infection_that_has_not_resolved_is_present():
+    # (no dev note says it)
+    assert one(PAIN + "Infection has not resolved.", "clinical.findings.active_infection") is True
+
+
+def test_not_interested_in_surgery_is_a_refusal():
+    # (no dev note says it)
+    assert one(PAIN + "Not interested in surgery.", "clinical.surgery_refused") is True
+
+
+# --- findings, pathology, evaluations, substance use ---------------------------------------------------------------
+
+def test_no_evidence_of_infection_beside_the_skin_is_the_general_finding():
+    text = PAIN + "Skin of back intact, no evidence of infection."
+    assert values(text, "clinical.findings.active_infection") == [False]
+    assert values(text, "clinical.findings.local_infection") == []
+
+
+def test_signs_of_infection_not_found_at_the_site_are_no_local_infection():
+    assert one(PAIN + "Skin: no rash, erythema or breakdown over lumbar region.", "clinical.findings.local_infection") \
+        is False
+
+
+def test_a_scar_well_healed_alone_says_nothing_of_infection():
+    assert values(PAIN + "Lumbar incision well healed.", "clinical.findings.local_infection") == []
+
+
+def test_imaging_that_cannot_exclude_a_finding_confirms_nothing():
+    text = PAIN + "MRI C-spine 2024: cannot exclude a small syrinx at C5-6."
+    assert values(text, "clinical.pathology_confirmed") == []
+
+
+def test_findings_imaging_did_not_find_are_not_pathology():
+    text = PAIN + "MRI 01/2025: no epidural disease, no vertebral metastases, thecal sac patent."
+    assert values(text, "clinical.pathology_confirmed") == []
+
+
+def test_clumping_of_nerve_roots_is_a_finding():
+    text = PAIN + "MRI 2025-03-04: clumping of the cauda equina nerve roots."
+    assert one(text, "clinical.pathology_confirmed") is True
+
+
+def test_coagulation_studies_are_not_imaging():
+    # (no dev note says it)
+    assert values(PAIN + "Coagulation studies normal.", "clinical.pathology_confirmed") == []
+
+
+def test_a_drug_screen_takes_its_own_date():
+    text = PAIN + "Pre: psychological clearance 10/2024, UDS 07/08/2025 negative."
+    assert one(text, "clinical.drug_screens[]")["date"] == "2025-07-08"
+
+
+def test_a_poor_operative_candidate_is_a_specialists_conclusion():
+    f = one(PAIN + "Neurosurgery (03/2025) judged him a poor operative candidate.", "clinical.evaluations[]")
+    assert f["specialty"] == "neurosurgery" and f["date"] == "2025-03-31"
+
+
+def test_a_good_candidate_is_not_a_psychological_evaluation_in_a_note_without_one():
+    text = "Spasticity clinic. Good candidate for intrathecal baclofen screening."
+    assert values(text, "clinical.evaluations[]") == []
+
+
+def test_a_cardiology_clearance_is_not_a_psychological_clearance():
+    assert values(PAIN + "Plan: psychological evaluation; cardiology clearance.", "clinical.evaluations[]") == []
+
+
+def test_addiction_medicine_is_a_specialty_not_a_substance_use():
+    assert values(PAIN + "Addiction medicine to follow.", "clinical.substance_use") == []
+
+
+def test_active_stimulant_use_named_in_parentheses():
+    assert one(PAIN + "Active stimulant (cocaine) use.", "clinical.substance_use") == "active"
+
+
+# --- the pain, spasticity, surgery ---------------------------------------------------------------------------------
+
+def test_a_problem_lists_diagnosis_names_the_cause():
+    text = "Problem list:\n1. Failed back surgery syndrome, L4-S1 - active\n2. Diabetes\n"
+    assert one(text, "clinical.pain_etiology") == "failed back surgery syndrome"
+
+
+def test_a_studys_consistent_with_names_the_cause():
+    text = PAIN + "\nImaging:\nMRI 10/2024: clumped roots L3-S1, consistent with adhesive arachnoiditis."
+    assert "arachnoiditis" in values(text, "clinical.pain_etiology")
+
+
+def test_an_onset_of_low_back_pain_written_lbp():
+    assert one("Referral. c/o LBP w/ bilat LE radiation x3 yrs.", "clinical.pain_onset") == "2022-07-14"
+
+
+def test_an_onset_across_a_faxs_line_break():
+    text = "THE PT HAS CHRONIC LOW BACK PAIN FROM L4-5\nDEGENERATIVE DISC DISEASE FOR OVER 2 YEARS."
+    assert one(text, "clinical.pain_onset") == "2023-07-14"
+
+
+def test_taking_a_drug_for_weeks_is_not_the_pains_onset():
+    assert values(PAIN + "Now taking it for 15 weeks with good response.", "clinical.pain_onset") == []
+
+
+def test_the_highest_ashworth_of_a_list_and_its_span():
+    text = "Spasticity exam: Modified Ashworth: elbow flexors 3, hip adductors 4, ankle 3."
+    [f] = facts(text, "clinical.spasticity.ashworth")
+    assert f.value == 4 and f.text == "Modified Ashworth: elbow flexors 3, hip adductors 4"
+
+
+def test_an_ashworth_after_the_test_dose_is_not_the_members():
+    assert values("Spasticity. Test dose given. At 3 hours: Ashworth 1 in both knees.",
+                  "clinical.spasticity.ashworth") == []
+
+
+def test_a_diagnosis_before_the_stated_origin_is_kept_beside_it():
+    text = "SPASTICITY CLINIC\nDiagnosis: spastic diplegic cerebral palsy, with spasticity of cerebral origin."
+    assert [f.text for f in facts(text, "clinical.spasticity.origin")] == [
+        "cerebral palsy", "spasticity of cerebral origin"]
+
+
+def test_oral_baclofen_in_a_list_takes_its_own_response():
+    text = "Spasticity. Oral baclofen ineffective (unresponsive), tizanidine caused intolerable sedation."
+    assert one(text, "clinical.spasticity.oral_response") == "unresponsive"
+
+
+def test_lioresal_titrated_is_oral_baclofen_and_its_weeks():
+    text = "Spasticity. Lioresal titrated over 12 weeks to 20 mg QID: no change in spasm frequency."
+    assert one(text, "clinical.spasticity.oral_baclofen_weeks") == 12
+    assert one(text, "clinical.spasticity.oral_response") == "unresponsive"
+
+
+def test_two_sayings_that_surgery_is_not_indicated_in_one_sentence_are_two():
+    text = PAIN + "Neurosurgery: not a surgical candidate and no further surgical option is expected to help."
+    assert values(text, "clinical.surgery_indicated") == [False, False]
