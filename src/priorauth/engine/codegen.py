@@ -528,14 +528,7 @@ class _Writer:
             out.append(f"{pad}    O[{i}] = {make}")
             return
         # The outcome is a function of the value alone: made once per distinct value (its class too: 1 == True)
-        memo = self.bind(f"M{i}", {})
-        out += [f"{pad}    k = ({x}.__class__, {x})",
-                f"{pad}    o = {memo}.get(k)",
-                f"{pad}    if o is None:",
-                f"{pad}        o = {make}",
-                f"{pad}        if len({memo}) < MEMO_LIMIT:",
-                f"{pad}            {memo}[k] = o",
-                f"{pad}    O[{i}] = o"]
+        self.memoized(i, pad + "    ", f"({x}.__class__, {x})", make, out)
 
     def none_present(self, i: int, pad: str, out: list[str]) -> None:
         self.inlined += 1
@@ -545,14 +538,20 @@ class _Writer:
         unknown = "" if parts.absent_if_missing else f"{UNKNOWN!r} if None in {values} else "
         out.append(f"{pad}v{i} = {NOT_MET!r} if True in {values} else {unknown}{MET!r}")
         if self.explain:  # the values are booleans or None: one outcome per combination, made once
-            memo = self.bind(f"M{i}", {})
-            out += [f"{pad}k = {values}",
-                    f"{pad}o = {memo}.get(k)",
-                    f"{pad}if o is None:",
-                    f"{pad}    o = none_present_outcome(v{i}, {parts.paths!r}, k, {parts.absent_if_missing!r})",
-                    f"{pad}    if len({memo}) < MEMO_LIMIT:",
-                    f"{pad}        {memo}[k] = o",
-                    f"{pad}O[{i}] = o"]
+            self.memoized(i, pad, values,
+                          f"none_present_outcome(v{i}, {parts.paths!r}, k, {parts.absent_if_missing!r})", out)
+
+    def memoized(self, i: int, pad: str, key: str, make: str, out: list[str]) -> None:
+        """`O[i]`: the outcome kept for `key` in leaf i's memo, else `make` (which may read `k`), kept while the memo
+        has room."""
+        memo = self.bind(f"M{i}", {})
+        out += [f"{pad}k = {key}",
+                f"{pad}o = {memo}.get(k)",
+                f"{pad}if o is None:",
+                f"{pad}    o = {make}",
+                f"{pad}    if len({memo}) < MEMO_LIMIT:",
+                f"{pad}        {memo}[k] = o",
+                f"{pad}O[{i}] = o"]
 
     def check(self, i: int, spec, x: str) -> str:
         """The comparison of a `fact` test, as predicates._compile_fact makes it."""
