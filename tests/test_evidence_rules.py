@@ -460,3 +460,42 @@ def test_lioresal_titrated_is_oral_baclofen_and_its_weeks():
 def test_two_sayings_that_surgery_is_not_indicated_in_one_sentence_are_two():
     text = PAIN + "Neurosurgery: not a surgical candidate and no further surgical option is expected to help."
     assert values(text, "clinical.surgery_indicated") == [False, False]
+
+
+# --- added 2026-12-02, third session (tuned on notes 097-120's dev split) ------------------------------------------
+
+PSYCHOSIS = "clinical.psychiatric.active_psychosis"
+
+
+def test_hallucinations_a_drug_caused_are_its_side_effect_not_psychosis():
+    text = PAIN + "Oxycodone ER 20 mg BID was stopped last month for vivid visual hallucinations."
+    assert values(text, PSYCHOSIS) == []
+    assert reasons(text)["psychosis"] == "side_effect"
+
+
+def test_hallucinations_with_no_drug_beside_them_are_still_psychosis():
+    assert one(PAIN + "Reports auditory hallucinations most nights.", PSYCHOSIS) is True
+
+
+def test_a_surgeon_who_does_not_recommend_surgery_says_it_is_not_indicated():
+    text = PAIN + "Neurosurgery reviewed the MRI and does not recommend revision of the fusion."
+    assert one(text, "clinical.surgery_indicated") is False
+
+
+def test_seeing_no_role_for_decompression_is_surgery_not_indicated():
+    text = PAIN + "Spine surgery sees no role for decompression at this time."
+    assert one(text, "clinical.surgery_indicated") is False
+
+
+def test_a_site_clean_and_dry_is_no_local_infection():
+    text = PAIN + "Planned entry site clean and dry."
+    assert one(text, "clinical.findings.local_infection") is False
+
+
+def test_one_sign_absent_at_the_site_is_no_local_infection():
+    text = PAIN + "Back: no erythema over the planned insertion site."
+    assert one(text, "clinical.findings.local_infection") is False
+
+
+def test_not_anticoagulated_is_no_coagulopathy():
+    assert one(PAIN + "Not anticoagulated.", "clinical.findings.coagulopathy") is False

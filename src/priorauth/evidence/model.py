@@ -67,7 +67,7 @@ class SetAside:
     end: int
     text: str
     rule: str
-    why: str  # family, hypothetical, uncertain, historical, other_device, no_value, not_in_context
+    why: str  # family, hypothetical, uncertain, historical, other_device, no_value, not_in_context, side_effect
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": self.path, "start": self.start, "end": self.end, "text": self.text, "rule": self.rule,

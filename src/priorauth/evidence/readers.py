@@ -116,6 +116,8 @@ def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_fact(m, place, not rule.value, mods, path=path)]  # "history of depression, now well controlled"
     if _historical(mods) and rule.historical == "set_aside":
         return [_aside(m, place, "historical")]
+    if rule.side_effect_when and _said(rule.side_effect_when, around):
+        return [_aside(m, place, "side_effect")]
     if rule.true_when and not rule.true_when.search(around):
         return [_aside(m, place, "no_value")]
     span = None

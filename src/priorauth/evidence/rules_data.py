@@ -98,6 +98,9 @@ class Rule:
     # general one unless the site is named after the mention ("no evidence of infection at the puncture site")
     general_when: re.Pattern[str] | None = None
     not_negated_by: re.Pattern[str] | None = None  # negation cues that do not undo it ("mild nausea, resolved")
+    # words in the clause that make an affirmed mention another thing's effect, not the member's condition
+    # ("MS Contin stopped for visual hallucinations" is a drug's side effect, not psychosis)
+    side_effect_when: re.Pattern[str] | None = None
 
 
 @cache
@@ -116,7 +119,8 @@ def rules() -> tuple[Rule, ...]:
             fixed_modifiers=tuple(r.get("modifiers") or ()), allow=tuple(r.get("allow") or ()),
             local_when=cue(r["local_when"]) if r.get("local_when") else None,
             general_when=cue(r["general_when"]) if r.get("general_when") else None,
-            not_negated_by=cue(r["not_negated_by"]) if r.get("not_negated_by") else None))
+            not_negated_by=cue(r["not_negated_by"]) if r.get("not_negated_by") else None,
+            side_effect_when=cue(r["side_effect_when"]) if r.get("side_effect_when") else None))
     return tuple(out)
 
 
