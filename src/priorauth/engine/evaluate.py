@@ -18,7 +18,7 @@ from priorauth.case.provenance import CASE_FILE, Evidence
 from priorauth.engine.explain import LeafOutcomes, deny_reasons, documentation_requests, evaluated_tree
 from priorauth.engine.facts import Facts, facts_for
 from priorauth.engine.findings import Finding, case_findings, policy_findings
-from priorauth.engine.policyset import MEMO_LIMIT, CompiledPolicies, CompiledPolicy
+from priorauth.engine.policyset import CompiledPolicies, CompiledPolicy
 from priorauth.engine.record import ChecklistItem, Determination, Reason, Referral
 from priorauth.policy.model import Rule, When
 from priorauth.vocab import MET, NOT_MET, REVIEW_NEEDS, REVIEW_NEEDS_SECTION, Decision, Explain
@@ -41,7 +41,7 @@ class _Context:
         # A trace to render is explained in the same pass as the verdicts; a summary explains only what it cites
         self.eager = Explain(explain) is not Explain.summary
         self.input_sha256 = input_hash(facts.case)
-        self.findings = tuple(case_findings(facts.case, policies.knowledge, policies.code_findings_memo)) + findings
+        self.findings = tuple(case_findings(facts.case, policies.knowledge)) + findings
 
     def record(self, policy_id: str, compiled: CompiledPolicy | None, decision: Decision, summary: str,
                extra_findings: tuple[Finding, ...] = (), **parts) -> Determination:
@@ -51,25 +51,11 @@ class _Context:
         key = f"{self.input_sha256}|{policy_id}|{compiled.key if compiled else '-'}|{self.facts.as_of}|{ps.salt}"
         findings = self.findings + extra_findings
         if compiled is not None:
-            findings += self.policy_findings(compiled)
+            findings += tuple(policy_findings(self.facts.case, compiled.policy, ps.knowledge, compiled.code_systems))
         return Determination(id=sha256(key.encode()).hexdigest()[:32], policy=policy_id, decision=decision,
                              summary=summary, policy_version=version, engine_version=ps.engine_version,
                              knowledge=ps.knowledge_versions, input_sha256=self.input_sha256,
                              as_of=self.facts.as_of, findings=findings, **parts)
-
-    def policy_findings(self, compiled: CompiledPolicy) -> tuple[Finding, ...]:
-        case = self.facts.case
-        r = case.request
-        key = (tuple(r.procedure_codes), tuple(r.diagnosis_codes), r.indication,
-               tuple((d.name, d.compounded) for d in r.drugs))  # every field policy_findings reads
-        memo = compiled.findings_memo
-        found = memo.get(key)
-        if found is None:
-            found = tuple(policy_findings(case, compiled.policy, self.policies.knowledge, compiled.code_systems))
-            if len(memo) >= MEMO_LIMIT:
-                memo.clear()
-            memo[key] = found
-        return found
 
     def referred(self, compiled: CompiledPolicy, rule: Rule, governed: Determination) -> Determination:
         """`compiled`'s determination when its scope rule hands the request to the policy that governs it."""
@@ -84,12 +70,16 @@ class _Context:
                        governed_by=Referral(rule.id, rule.section, rule.quote, target or compiled.version))
 
 
+def _in_force(versions: tuple[CompiledPolicy, ...], day: dt.date) -> CompiledPolicy | None:
+    return next((c for c in reversed(versions) if c.policy.in_force(day)), None)
+
+
 def _determine(ctx: _Context, policy_id: str) -> Determination:
     facts = ctx.facts
-    day = facts.case.request.service_date
-    compiled = ctx.policies.in_force(policy_id, day)
+    versions = ctx.policies.versions(policy_id)
+    compiled = _in_force(versions, facts.case.request.service_date)
     if compiled is None:
-        versions = ctx.policies.versions(policy_id)
+        day = facts.case.request.service_date
         spans = ", ".join(f"{c.policy.version} ({c.policy.effective}–{c.policy.end or 'open'})" for c in versions)
         warning = _no_version_warning(policy_id, versions, day)
         return ctx.record(policy_id, None, "not_applicable",

@@ -173,19 +173,10 @@ def date_findings(case: Case) -> list[Finding]:
     return out
 
 
-def case_findings(case: Case, knowledge: Knowledge, memo: dict | None = None) -> list[Finding]:
-    """Findings that do not depend on the policy. `memo` keeps the code findings by the fields they read (codes,
-    kind, indication), which repeat across a plan's requests."""
-    r = case.request
-    key = (tuple(r.diagnosis_codes), tuple(r.procedure_codes), r.kind, r.indication)
-    codes = memo.get(key) if memo is not None else None
-    if codes is None:
-        codes = code_findings(case, knowledge.codes) + fit_findings(case, knowledge.codes)
-        if memo is not None:
-            if len(memo) >= 4096:  # bounded: a long-running service's memory does not grow with its requests
-                memo.clear()
-            memo[key] = codes
-    return codes + drug_findings(case, knowledge) + date_findings(case)
+def case_findings(case: Case, knowledge: Knowledge) -> list[Finding]:
+    """Findings that do not depend on the policy."""
+    return (code_findings(case, knowledge.codes) + fit_findings(case, knowledge.codes) + drug_findings(case, knowledge)
+            + date_findings(case))
 
 
 def listed_systems(policy: Policy, codes: CodeSets) -> frozenset[str]:

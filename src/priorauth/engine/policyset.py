@@ -8,9 +8,8 @@ Reading the policy files and opening the knowledge is the caller's (policy.loade
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from priorauth import __version__
 from priorauth.engine.codegen import Code
@@ -35,9 +34,6 @@ class CompiledPolicy:
     version: PolicyVersion
     code_systems: frozenset[str]
     key: str  # version and content hash, as the determination id reads them
-    # A case's findings under this policy depend on few of its fields (codes, indication, drugs), which repeat
-    # across a plan's requests: kept per those fields, so a batch builds each set of messages once.
-    findings_memo: dict = field(default_factory=dict, compare=False, repr=False)
 
 
 def _names(policy: Policy):
@@ -92,10 +88,6 @@ def compile_policy(policy: Policy, content_hash: str | None, knowledge: Knowledg
     )
 
 
-MEMO_LIMIT = 4096  # entries per memo: a batch's repeats fit, a long-running service's memory stays bounded
-_UNSET = object()
-
-
 class CompiledPolicies:
     """Every version of every policy of a `PolicySet`, compiled, with the knowledge they read."""
 
@@ -113,19 +105,6 @@ class CompiledPolicies:
             for pid, versions in policies.versions.items()
         }
         self.payers = frozenset(p.payer for vs in policies.versions.values() for p in vs)
-        self._in_force: dict[tuple[str, dt.date], CompiledPolicy | None] = {}  # the version in force on a day
-        self.code_findings_memo: dict = {}  # a case's code findings, by its codes, kind and indication
-
-    def in_force(self, policy_id: str, day: dt.date) -> CompiledPolicy | None:
-        """The latest version of `policy_id` in force on `day` (None: no version covers it)."""
-        key = (policy_id, day)
-        found = self._in_force.get(key, _UNSET)
-        if found is _UNSET:
-            found = next((c for c in reversed(self.versions(policy_id)) if c.policy.in_force(day)), None)
-            if len(self._in_force) >= MEMO_LIMIT:
-                self._in_force.clear()
-            self._in_force[key] = found
-        return found
 
     def __reduce__(self):
         return (CompiledPolicies, (self.policies, self.knowledge))
