@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from priorauth.evidence import timex
 from priorauth.evidence.extractor import extract_note
 
@@ -477,25 +479,13 @@ def test_hallucinations_with_no_drug_beside_them_are_still_psychosis():
     assert one(PAIN + "Reports auditory hallucinations most nights.", PSYCHOSIS) is True
 
 
-def test_a_surgeon_who_does_not_recommend_surgery_says_it_is_not_indicated():
-    text = PAIN + "Neurosurgery reviewed the MRI and does not recommend revision of the fusion."
-    assert one(text, "clinical.surgery_indicated") is False
-
-
-def test_seeing_no_role_for_decompression_is_surgery_not_indicated():
-    text = PAIN + "Spine surgery sees no role for decompression at this time."
-    assert one(text, "clinical.surgery_indicated") is False
-
-
-def test_a_site_clean_and_dry_is_no_local_infection():
-    text = PAIN + "Planned entry site clean and dry."
-    assert one(text, "clinical.findings.local_infection") is False
-
-
-def test_one_sign_absent_at_the_site_is_no_local_infection():
-    text = PAIN + "Back: no erythema over the planned insertion site."
-    assert one(text, "clinical.findings.local_infection") is False
-
-
-def test_not_anticoagulated_is_no_coagulopathy():
-    assert one(PAIN + "Not anticoagulated.", "clinical.findings.coagulopathy") is False
+@pytest.mark.parametrize(("said", "path"), [
+    ("Neurosurgery reviewed the MRI and does not recommend revision of the fusion.", "clinical.surgery_indicated"),
+    ("Spine surgery sees no role for decompression at this time.", "clinical.surgery_indicated"),
+    ("Planned entry site clean and dry.", "clinical.findings.local_infection"),
+    ("Back: no erythema over the planned insertion site.", "clinical.findings.local_infection"),  # one sign
+    ("Not anticoagulated.", "clinical.findings.coagulopathy"),
+], ids=["does-not-recommend-surgery", "no-role-for-decompression", "site-clean-and-dry", "no-erythema-at-the-site",
+        "not-anticoagulated"])
+def test_a_negative_statement_is_the_fact_false(said, path):
+    assert one(PAIN + said, path) is False
