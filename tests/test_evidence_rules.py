@@ -489,3 +489,13 @@ def test_hallucinations_with_no_drug_beside_them_are_still_psychosis():
         "not-anticoagulated"])
 def test_a_negative_statement_is_the_fact_false(said, path):
     assert one(PAIN + said, path) is False
+
+
+def test_the_word_it_does_not_make_a_stimulators_relief_the_drug_trials():
+    text = TRIAL + "A spinal cord stimulator was explanted in 2024; at its best it gave him only 30% relief."
+    assert values(text, "clinical.trial_result.pain_reduction_percent") == []
+
+
+def test_a_percentage_nearer_the_drug_trial_than_a_stimulator_is_the_trials():
+    text = PAIN + "Assessment: positive intrathecal morphine trial - 60% relief - after PT, SCS and opioids failed."
+    assert one(text, "clinical.trial_result.pain_reduction_percent") == 60

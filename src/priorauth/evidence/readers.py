@@ -42,7 +42,8 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
     sentence = place.sentence_text
     if context == "trial":
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
-        if c.contexts["not_drug_trial"].search(sentence) or "drug_trial" not in place.contexts:
+        if "drug_trial" not in place.contexts or (c.contexts["not_drug_trial"].search(sentence) and not _nearer(
+                c.contexts["drug_trial"], c.contexts["not_drug_trial"], place, m)):
             return False
         clause = place.clause_text  # and a clause ("...; tizanidine caused intolerable sedation; favorable ITB bolus")
         if c.contexts["not_trial"].search(clause) and not c.contexts["trial"].search(clause) \
@@ -61,6 +62,19 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         return not other_note and (not c.contexts["not_trial"].search(sentence)
                                    or bool(c.contexts["drug_trial"].search(sentence)))  # "single intrathecal injection"
     return bool(c.contexts[context].search(sentence)) or context in place.contexts
+
+
+def _nearer(near: re.Pattern[str], far: re.Pattern[str], place: Any, m: Any) -> bool:
+    """Whether a phrase of `near` in the mention's sentence is closer to it than every phrase of `far`: in "a
+    positive intrathecal morphine trial - 57% relief ... after PT, injections, SCS ... failed" the percentage is
+    the drug trial's, not the stimulator's."""
+    a, b = place.sentence
+
+    def distance(rx: re.Pattern[str]) -> int:
+        return min((max(f.start() - m.end, m.start - f.end(), 0) for f in rx.finditer(place.text, a, b)),
+                   default=1 << 30)
+
+    return distance(near) < distance(far)
 
 
 def _fact(m: Any, place: Any, value: Any, mods: tuple[Modifier, ...] = (), path: str | None = None,
