@@ -499,3 +499,15 @@ def test_the_word_it_does_not_make_a_stimulators_relief_the_drug_trials():
 def test_a_percentage_nearer_the_drug_trial_than_a_stimulator_is_the_trials():
     text = PAIN + "Assessment: positive intrathecal morphine trial - 60% relief - after PT, SCS and opioids failed."
     assert one(text, "clinical.trial_result.pain_reduction_percent") == 60
+
+
+def test_pain_for_roughly_four_years_is_an_onset_four_years_back():
+    assert one("Low back pain, present for roughly 4 years.", "clinical.pain_onset") == "2021-07-14"
+
+
+def test_pain_since_a_month_of_this_year_is_that_months_last_day():
+    assert one("Hip pain since about April of this year.", "clinical.pain_onset") == "2025-04-30"
+
+
+def test_pain_since_a_month_of_last_year_is_in_the_year_before():
+    assert one("Hip pain since March of last year.", "clinical.pain_onset") == "2024-03-31"

@@ -325,7 +325,7 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         base = m.match.start("when")
         ago = timex.ago_in(g["when"], place.note_date, base)
         dates = timex.dates_in(g["when"], base)
-        found = ago[:1] or dates[:1]
+        found = ago[:1] or dates[:1] or timex.month_at_start(g["when"], place.note_date, base)
         if found:
             d = found[0]
             return [_fact(m, place, d.last.isoformat(), mods, span=(d.start, d.end), confidence=0.8)]

@@ -166,6 +166,23 @@ def months_in(text: str, note_date: dt.date, offset: int = 0) -> list[DateMentio
     return out
 
 
+_MONTH_OF = re.compile(rf"^({_MONTH})(?:\s+of\s+(this|last)\s+year)?(?!\w)(?!\s*,?\s*\d)", re.I)
+
+
+def month_at_start(text: str, note_date: dt.date, offset: int = 0) -> list[DateMention]:
+    """A month that begins `text` without a year, or with "of this year" / "of last year" ("since about April of
+    this year"): as months_in, the latest such month up to the note's date, unless the year is said."""
+    m = _MONTH_OF.match(text)
+    if m is None:
+        return []
+    month = MONTHS[m.group(1).lower()[:3]]
+    if m.group(2):
+        year = note_date.year - (m.group(2).lower() == "last")
+    else:
+        year = note_date.year if month <= note_date.month else note_date.year - 1
+    return [DateMention(m.start() + offset, m.end() + offset, dt.date(year, month, 1), _last_day(year, month))]
+
+
 def durations_in(text: str, offset: int = 0) -> list[Duration]:
     out = []
     for m in DURATION.finditer(text):
