@@ -511,3 +511,23 @@ def test_pain_since_a_month_of_this_year_is_that_months_last_day():
 
 def test_pain_since_a_month_of_last_year_is_in_the_year_before():
     assert one("Hip pain since March of last year.", "clinical.pain_onset") == "2024-03-31"
+
+
+SUBSTANCE = "clinical.substance_use"
+
+
+def test_a_list_ending_in_other_drugs_is_no_substance_use():
+    assert one(PAIN + "No tobacco, cannabis, or other drugs.", SUBSTANCE) == "none"
+
+
+def test_remote_stimulant_use_is_history_even_beside_current_drinking():
+    text = PAIN + "Remote cocaine use in his twenties; clean since 2012. Currently drinks 6 beers a night."
+    assert values(text, SUBSTANCE) == ["history", "active"]
+
+
+def test_counted_heavy_drinking_is_active_use():
+    assert one(PAIN + "He drinks 4-6 beers most evenings.", SUBSTANCE) == "active"
+
+
+def test_light_drinking_is_not_substance_use():
+    assert values(PAIN + "Two beers on weekends.", SUBSTANCE) == []

@@ -263,6 +263,8 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
                          r"abstinent|no (?:current|active|recent) use|in the past|years ago|resolved|treated", re.I)
     current = re.compile(r"\bactive\b|\bcurrent(?:ly)?\b|\bongoing\b|\brelapse", re.I)
+    if re.match(r"(?:remote|past|prior|former|previous)\b", m.match.group(0), re.I):
+        return [_fact(m, place, "history", mods)]  # the mention names its own time: "remote cocaine use"
     if current.search(_outside(place, m)):
         return [_fact(m, place, "active", mods)]  # "opioid use disorder, severe - active"
     if _historical(mods) or history.search(place.clause_text):
