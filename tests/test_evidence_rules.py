@@ -531,3 +531,15 @@ def test_counted_heavy_drinking_is_active_use():
 
 def test_light_drinking_is_not_substance_use():
     assert values(PAIN + "Two beers on weekends.", SUBSTANCE) == []
+
+
+def test_ortho_spine_saying_no_surgical_candidate_is_an_orthopedic_evaluation():
+    text = PAIN + "Ortho spine saw her 02/2025: not a surgical candidate."
+    got = one(text, "clinical.evaluations[]")
+    assert got["specialty"] == "orthopedic_surgery" and got["result"] == "other_treatments_failed"
+    assert got["date"] == "2025-02-28"
+
+
+def test_a_surgeon_not_recommending_surgery_concludes_other_treatments_failed():
+    text = PAIN + "Neurosurgery (08/12/2025) is not recommending further surgery."
+    assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
