@@ -543,3 +543,13 @@ def test_ortho_spine_saying_no_surgical_candidate_is_an_orthopedic_evaluation():
 def test_a_surgeon_not_recommending_surgery_concludes_other_treatments_failed():
     text = PAIN + "Neurosurgery (08/12/2025) is not recommending further surgery."
     assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
+
+
+def test_a_hyphenated_temporary_catheter_is_the_trials_method():
+    text = TRIAL + "A temporary-catheter intrathecal morphine trial was completed."
+    assert one(text, "clinical.trial_result.method") == "temporary_catheter"
+
+
+def test_48_hours_on_the_unit_is_two_observation_days():
+    text = TRIAL + "He spent 48 hours on the step-down unit after the intrathecal trial catheter was placed."
+    assert one(text, "clinical.trial_result.observation_days") == 2
