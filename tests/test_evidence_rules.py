@@ -553,3 +553,14 @@ def test_a_hyphenated_temporary_catheter_is_the_trials_method():
 def test_48_hours_on_the_unit_is_two_observation_days():
     text = TRIAL + "He spent 48 hours on the step-down unit after the intrathecal trial catheter was placed."
     assert one(text, "clinical.trial_result.observation_days") == 2
+
+
+def test_a_parenthesis_after_the_dose_is_the_items_own_outcome():
+    text = PAIN + "Medications: Cymbalta 60 mg for four months without benefit, meloxicam 15 mg (GI upset, stopped)."
+    got = {f.value["type"]: f.value["outcome"] for f in facts(text, TX)}
+    assert got["nsaids"] == "intolerable_side_effects" and got["oral_nonopioid_analgesics"] == "failed"
+
+
+def test_a_parenthesis_after_a_stated_outcome_does_not_override_it():
+    text = PAIN + "Dorsal column stimulator trial in 2021 was unsuccessful (30% relief), so no implant."
+    assert one(text, TX)["outcome"] == "failed"

@@ -347,7 +347,15 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _negated(mods):
         return [_aside(m, place, "negated")]
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
-    outcome = _nearest(c.outcomes, place.text, place.clause, m, where=where, upto=place.upto)  # each item's own
+    # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
+    # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
+    paren = _PAREN_AFTER.match(place.text, m.end)
+    if paren and (paren.end() > place.clause[1]
+                  or any(rx.search(place.text, m.end, paren.start(1)) for _, rx in c.outcomes)):
+        paren = None  # not after the dose alone ("trial in 2021 was unsuccessful (30% relief)")
+    outcome = _nearest(c.outcomes, place.text, paren.span(1), m, where=where) if paren else None
+    if outcome is None:
+        outcome = _nearest(c.outcomes, place.text, place.clause, m, where=where, upto=place.upto)  # each item's own
     if outcome is None and place.after is not None:  # "Tramadol 50 mg BID was tried briefly; she became confused"
         outcome = _nearest(c.outcomes, place.text, place.after, m, where=where)
     if outcome is None and place.contrast is not None:  # "PT for 16 visits but stopped because it increased pain"
@@ -416,6 +424,7 @@ def _nearest(items: tuple[tuple[str, re.Pattern[str]], ...], text: str, clause: 
 
 
 _LEADS_TO = re.compile(r"\s*(?:to|of|with|from|on)?\s*", re.I)
+_PAREN_AFTER = re.compile(r"(?:[^()\n;.]|\.(?=\d)){0,30}?\(([^()\n]{1,80})\)")
 
 EVENTS = ("epidural_steroid_injection", "nerve_block", "spine_surgery", "injectable_analgesics")
 
