@@ -564,3 +564,8 @@ def test_a_parenthesis_after_the_dose_is_the_items_own_outcome():
 def test_a_parenthesis_after_a_stated_outcome_does_not_override_it():
     text = PAIN + "Dorsal column stimulator trial in 2021 was unsuccessful (30% relief), so no implant."
     assert one(text, TX)["outcome"] == "failed"
+
+
+def test_a_course_cut_short_because_it_flared_the_pain_was_not_completed():
+    text = PAIN + "He did 12 visits of PT, cut short because every session flared his leg pain."
+    assert one(text, TX)["outcome"] == "unable_to_complete"
