@@ -569,3 +569,45 @@ def test_a_parenthesis_after_a_stated_outcome_does_not_override_it():
 def test_a_course_cut_short_because_it_flared_the_pain_was_not_completed():
     text = PAIN + "He did 12 visits of PT, cut short because every session flared his leg pain."
     assert one(text, TX)["outcome"] == "unable_to_complete"
+
+
+def test_without_meaningful_relief_does_not_negate_the_next_drug():
+    text = PAIN + "Gabapentin for a year without meaningful relief, and duloxetine, stopped for nausea."
+    got = {f.value["type"]: f for f in facts(text, TX)}
+    assert got["oral_nonopioid_analgesics"].value["outcome"] == "failed"
+    assert "negated" not in got["oral_nonopioid_analgesics"].modifier_names
+
+
+def test_heat_packs_are_ice_and_heat():
+    assert one(PAIN + "Heat packs at home did not help.", TX)["type"] == "ice_heat"
+
+
+def test_a_standing_frame_program_is_a_home_exercise_program():
+    assert one(PAIN + "Daily standing frame program with his mother, ongoing.", TX)["type"] == "home_exercise_program"
+
+
+def test_a_drug_that_barely_touches_the_pain_failed():
+    assert one(PAIN + "Tramadol 50 mg barely touches the pain.", TX)["outcome"] == "failed"
+
+
+def test_relief_lasting_under_a_week_each_time_is_a_failure():
+    text = PAIN + "Two lumbar ESIs in 2024, each lasting under a week."
+    assert one(text, TX)["outcome"] == "failed"
+
+
+def test_still_uses_a_tens_unit_is_ongoing():
+    assert one(PAIN + "She still uses the TENS unit nightly.", TX)["outcome"] == "ongoing"
+
+
+def test_did_not_want_to_attend_therapy_is_refused():
+    assert one(PAIN + "He did not want to attend physical therapy.", TX)["outcome"] == "refused"
+
+
+def test_palpitations_on_a_drug_are_a_side_effect():
+    text = PAIN + "Nortriptyline stopped after 3 weeks, palpitations."
+    assert one(text, TX)["outcome"] == "intolerable_side_effects"
+
+
+def test_not_feasible_given_a_condition_is_contraindicated():
+    text = PAIN + "NSAIDs not feasible given stage 4 CKD."
+    assert one(text, TX)["outcome"] == "contraindicated"
