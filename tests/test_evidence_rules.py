@@ -611,3 +611,13 @@ def test_palpitations_on_a_drug_are_a_side_effect():
 def test_not_feasible_given_a_condition_is_contraindicated():
     text = PAIN + "NSAIDs not feasible given stage 4 CKD."
     assert one(text, TX)["outcome"] == "contraindicated"
+
+
+def test_the_title_ms_is_not_multiple_sclerosis():
+    text = "Ms. Rivera returns for follow-up of her spasticity after a stroke."
+    assert values(text, "clinical.spasticity.origin") == ["cerebral"]
+
+
+def test_ms_in_capitals_is_multiple_sclerosis():
+    text = "Secondary progressive MS with severe lower-extremity spasticity."
+    assert values(text, "clinical.spasticity.origin") == ["spinal"]
