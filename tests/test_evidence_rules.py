@@ -621,3 +621,63 @@ def test_the_title_ms_is_not_multiple_sclerosis():
 def test_ms_in_capitals_is_multiple_sclerosis():
     text = "Secondary progressive MS with severe lower-extremity spasticity."
     assert values(text, "clinical.spasticity.origin") == ["spinal"]
+
+
+SURGERY = "clinical.surgery_indicated"
+
+
+@pytest.mark.parametrize("said", [
+    "Neurosurgery 10/2025: decompression/fusion not advised given cardiomyopathy.",
+    "Her spine surgeon advised against decompression and fusion.",
+    "Spine surgery reviewed the MRI: not a revision candidate.",
+    "Hand surgery saw him: not a surgical problem.",
+    "Orthopedics has nothing further to offer surgically.",
+    "Neurosurgery agrees: nothing operative is indicated.",
+    "No orthopedic or neurosurgical procedure would address diffuse tone.",
+    "HPB surgery reviewed the CT: no drainage or resection procedure recommended.",
+    "Pancreatic adenocarcinoma, unresectable, with celiac plexus invasion.",
+])
+def test_ways_of_saying_surgery_is_not_indicated(said):
+    assert values(PAIN + said, SURGERY) == [False]
+
+
+def test_a_candidate_for_a_named_operation_is_surgery_indicated():
+    text = PAIN + "Hepatobiliary surgery: he is a candidate for total pancreatectomy with islet autotransplant."
+    assert values(text, SURGERY) == [True]
+
+
+def test_a_header_the_rules_do_not_know_ends_the_family_history():
+    text = ("FHx: son w/ schizophrenia.\n\nEVALUATIONS\n"
+            "Psychology 11/20/2025: cleared for IT therapy; denies SI.\n")
+    assert [e["result"] for e in values(text, "clinical.evaluations[]")] == ["cleared"]
+    assert values(text, "clinical.psychiatric.active_psychosis") in ([], [False])
+
+
+def test_rather_than_negates_what_follows():
+    text = PAIN + "Site check: erythema at the catheter dressing, adhesive irritation rather than infection."
+    assert values(text, "clinical.findings.local_infection") in ([], [False])
+    text = PAIN + "Site check: erythema and purulent drainage at the incision, an infection rather than irritation."
+    assert values(text, "clinical.findings.local_infection") == [True]
+
+
+SUBSTANCE = "clinical.substance_use"
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Quit drinking in 2009 after a DUI, active in AA, no relapse.", "history"),
+    ("h/o cannabis use, quit 2019.", "history"),
+    ("She quit the cannabis gummies in 10/2025.", "history"),
+    ("Cannabis use, in remission since 10/2025.", "history"),
+    ("Cannabis use, daily.", "active"),
+    ("No other drug use.", "none"),
+    ("AUDIT-C 1, no hazardous drinking.", "none"),
+    ("She does not drink and has never used drugs.", "none"),
+])
+def test_ways_of_saying_substance_use(said, value):
+    assert values(PAIN + said, SUBSTANCE) == [value]
+
+
+def test_a_negative_screen_after_a_semicolon_does_not_negate_what_comes_before():
+    text = PAIN + ("She does not drink and has never used drugs; UDS 10/29/24 was negative for non-prescribed "
+                   "substances.")
+    assert values(text, SUBSTANCE) == ["none"]

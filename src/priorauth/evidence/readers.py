@@ -262,8 +262,11 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_fact(m, place, "none", mods)]
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
                          r"abstinent|no (?:current|active|recent) use|in the past|years ago|resolved|treated", re.I)
-    current = re.compile(r"\bactive\b|\bcurrent(?:ly)?\b|\bongoing\b|\brelapse", re.I)
-    if re.match(r"(?:remote|past|prior|former|previous)\b", m.match.group(0), re.I):
+    # "active in AA" is the recovery's, "no relapse" its absence
+    current = re.compile(r"\bactive\b(?! (?:in|with) (?:AA|NA|recovery|a recovery|twelve|12))|"
+                         r"\bcurrent(?:ly)?\b|\bongoing\b|(?<!no )\brelapse", re.I)
+    if re.match(r"(?:remote|past|prior|former|previous|quit|stopped|gave up|h/o|hx of|history of)\b|.*remission",
+                m.match.group(0), re.I):
         return [_fact(m, place, "history", mods)]  # the mention names its own time: "remote cocaine use"
     if current.search(_outside(place, m)):
         return [_fact(m, place, "active", mods)]  # "opioid use disorder, severe - active"

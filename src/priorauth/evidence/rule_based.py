@@ -30,6 +30,7 @@ _LISTED = {"trial_side_effects_absent", "site_signs_absent"}
 _EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
 _BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
+# and a modifier after a semicolon is its own clause's ("has never used drugs; UDS 10/29 was negative")
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
 
@@ -96,7 +97,10 @@ class RuleBasedExtractor:
             kept = [(m, s) for m, s in zip(mentions, spans, strict=True) if s is not None and len(s)]
             doc.spans[TARGETS] = [s for _, s in kept]
             doc = context(doc)
-        sections = [(doc[s.title_start].idx, doc[s.body_end - 1].idx + len(doc[s.body_end - 1]), s.category)
+        headers = _headers(text)
+        sections = [(doc[s.title_start].idx,
+                     _section_end(text, headers, doc[s.title_end - 1].idx + len(doc[s.title_end - 1]),
+                                  doc[s.body_end - 1].idx + len(doc[s.body_end - 1])), s.category)
                     for s in doc._.sections if s.category and s.body_end > s.title_start]
         note_contexts = frozenset(k for k, rx in c.contexts.items() if not k.startswith("not_") and rx.search(text))
         facts: list[Fact] = []
@@ -125,6 +129,7 @@ class RuleBasedExtractor:
                 start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
                         and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)) \
+                        and not (start >= m.end and ";" in text[m.end:start]) \
                         and not (mod.category == "HYPOTHETICAL" and start >= m.end
                                  and _far_condition(text, m.end, start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
@@ -300,6 +305,23 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
                         0.7, f.section))
     out.sort(key=lambda x: x.start)
     return out, aside
+
+
+# A header the section rules do not know ("EVALUATIONS", "Devices:") still ends the section before it: what
+# follows "FHx: son w/ schizophrenia" under it is not the family's.
+# In a note written in capitals (a fax) a line in capitals is not a header by that alone.
+_OTHER_HEADER = re.compile(r"^[ \t]*(?:[A-Z][A-Z0-9 &/()'-]{2,40}|[A-Z][A-Za-z0-9 &/()'-]{2,40}:)[ \t]*:?[ \t]*$", re.M)
+_COLON_HEADER = re.compile(r"^[ \t]*[A-Z][A-Za-z0-9 &/()'-]{2,40}:[ \t]*$", re.M)
+
+
+def _headers(text: str) -> re.Pattern[str]:
+    letters = [ch for ch in text if ch.isalpha()]
+    return _COLON_HEADER if sum(ch.isupper() for ch in letters) > 0.6 * len(letters) else _OTHER_HEADER
+
+
+def _section_end(text: str, headers: re.Pattern[str], title_end: int, end: int) -> int:
+    found = headers.search(text, text.find("\n", title_end) + 1 or end, end)
+    return found.start() if found else end
 
 
 ORIGIN = "clinical.spasticity.origin"
