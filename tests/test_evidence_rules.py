@@ -681,3 +681,25 @@ def test_a_negative_screen_after_a_semicolon_does_not_negate_what_comes_before()
     text = PAIN + ("She does not drink and has never used drugs; UDS 10/29/24 was negative for non-prescribed "
                    "substances.")
     assert values(text, SUBSTANCE) == ["none"]
+
+
+@pytest.mark.parametrize("said", [
+    "T12 kyphoplasty 07/2024 helped for about six weeks, then the ache came back.",
+    "s/p L4-S1 TLIF 03/2021 that helped the leg for a few months only.",
+    "s/p L1 kyphoplasty 04/2024 with little lasting benefit.",
+    "Aquatic PT x8 wks in 2024, minimal gain.",
+    "s/p ESI x4 (last 11/2023) - relief measured in days.",
+    "Percutaneous SCS trial 06/2023: <30% relief, not implanted.",
+])
+def test_relief_that_did_not_last_is_a_failure(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize(("said", "start", "end"), [
+    ("PT x16 visits Jan-Mar 2024, no durable gain.", "2024-01-31", "2024-03-31"),
+    ("PT x 10 wks Sept-Nov 2025: no durable benefit.", "2025-09-30", "2025-11-30"),
+    ("Aquatic therapy Nov-Feb 2025, no benefit.", "2024-11-30", "2025-02-28"),
+])
+def test_a_range_of_months_in_one_year_dates_the_course(said, start, end):
+    course = one(PAIN + said, TX)
+    assert (course["start"], course["end"]) == (start, end)

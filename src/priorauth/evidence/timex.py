@@ -109,10 +109,26 @@ def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
+# "Jan-Mar 2024", "Sept–Nov 2025", "Nov 2024 to Feb 2025" is two month_year: the first month takes the year of the
+# second (or the year before, when it comes later in the calendar: "Nov-Feb 2025")
+MONTH_RANGE = re.compile(rf"\b({_MONTH})\s*(?:-|–|to|through|thru)\s*({_MONTH})\s+(\d{{4}})\b", re.I)
+
+
+def _month_range(m: re.Match[str], offset: int) -> list[DateMention]:
+    first, second, year = MONTHS[m.group(1).lower()[:3]], MONTHS[m.group(2).lower()[:3]], int(m.group(3))
+    start_year = year - 1 if first > second else year
+    return [DateMention(m.start(1) + offset, m.end(1) + offset, dt.date(start_year, first, 1),
+                        _last_day(start_year, first)),
+            DateMention(m.start(2) + offset, m.end(3) + offset, dt.date(year, second, 1), _last_day(year, second))]
+
+
 def dates_in(text: str, offset: int = 0) -> list[DateMention]:
     """Every date in `text`, longest first where two overlap, in text order."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
+    for m in MONTH_RANGE.finditer(text):
+        taken.append((m.start(), m.end()))
+        found += _month_range(m, offset)
     for kind, rx in DATE_PATTERNS:
         for m in rx.finditer(text):
             if any(m.start() < e and s < m.end() for s, e in taken):
