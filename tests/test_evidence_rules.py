@@ -703,3 +703,13 @@ def test_relief_that_did_not_last_is_a_failure(said):
 def test_a_range_of_months_in_one_year_dates_the_course(said, start, end):
     course = one(PAIN + said, TX)
     assert (course["start"], course["end"]) == (start, end)
+
+
+@pytest.mark.parametrize(("said", "before", "after"), [
+    ("Intrathecal morphine trial: VAS 9/10 pre -> 3/10 on day 3.", 9, 3),
+    ("Intrathecal trial: daily VAS went from 8/10 at baseline to 2/10 on day 3.", 8, 2),
+    ("Intrathecal trial outcome: pre-injection NRS 7/10, best post-injection NRS 4/10.", 7, 4),
+])
+def test_trial_scores_as_the_fifth_writers_wrote_them(said, before, after):
+    trial = "clinical.trial_result"
+    assert (values(said, f"{trial}.pain_before"), values(said, f"{trial}.pain_after")) == ([before], [after])
