@@ -713,3 +713,21 @@ def test_a_range_of_months_in_one_year_dates_the_course(said, start, end):
 def test_trial_scores_as_the_fifth_writers_wrote_them(said, before, after):
     trial = "clinical.trial_result"
     assert (values(said, f"{trial}.pain_before"), values(said, f"{trial}.pain_after")) == ([before], [after])
+
+
+def test_depression_not_currently_treated_is_untreated():
+    text = PAIN + "PMH: Major depressive disorder, not currently treated."
+    assert values(text, "clinical.psychiatric.untreated_major_depression") == [True]
+
+
+def test_a_negative_phq2_screen_is_no_untreated_depression():
+    assert values(PAIN + "Screening: PHQ-2 = 0.", "clinical.psychiatric.untreated_major_depression") == [False]
+    assert values(PAIN + "Screening: PHQ-2 = 4.", "clinical.psychiatric.untreated_major_depression") == []
+
+
+@pytest.mark.parametrize("said", [
+    "Exam: adequate abdominal wall tissue in the right lower quadrant for a reservoir.",
+    "Body habitus adequate for the pump.",
+])
+def test_tissue_enough_for_the_reservoir_is_adequate_body_size(said):
+    assert values(PAIN + said, "clinical.findings.insufficient_body_size") == [False]

@@ -142,13 +142,14 @@ def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 _DENIED = re.compile(r"(?:\b(?:not|never|poorly|inadequately|insufficiently|not well|not yet|not adequately|not being|"
-                     r"has not|have not|had not|is not|was not)\s+|\bun)$", re.I)
+                     r"has not|have not|had not|is not|was not)\s+(?:(?:currently|presently|being|yet|actively)\s+)*"
+                     r"|\bun)$", re.I)  # "not currently treated"
 
 
 def _said(rx: re.Pattern[str], text: str) -> bool:
     """A phrase of `rx` in `text` that is not itself denied: "not well controlled", "poorly controlled", "has not
     resolved" say the opposite of "well controlled", "controlled", "resolved"."""
-    return any(not _DENIED.search(text, max(0, f.start() - 16), f.start()) for f in rx.finditer(text))
+    return any(not _DENIED.search(text, max(0, f.start() - 32), f.start()) for f in rx.finditer(text))
 
 
 def _cue_in_clause(rx: re.Pattern[str], place: Any, m: Any) -> re.Match[str] | None:
