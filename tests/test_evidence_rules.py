@@ -731,3 +731,13 @@ def test_a_negative_phq2_screen_is_no_untreated_depression():
 ])
 def test_tissue_enough_for_the_reservoir_is_adequate_body_size(said):
     assert values(PAIN + said, "clinical.findings.insufficient_body_size") == [False]
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("Axial LBP with burning down the R lateral calf into the dorsum of the foot, constant since the March 2020 "
+     "fusion.", "2020-03-31"),
+    ("Pain history: low back pain since a lifting injury at the warehouse in 2019, attended PT.", "2019-12-31"),
+    ("Burning and allodynia of the L hand since a crush injury + ORIF of the L wrist in 01/2023.", "2023-01-31"),
+])
+def test_a_long_description_of_the_pain_before_since_its_onset(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
