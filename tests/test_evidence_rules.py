@@ -741,3 +741,19 @@ def test_tissue_enough_for_the_reservoir_is_adequate_body_size(said):
 ])
 def test_a_long_description_of_the_pain_before_since_its_onset(said, onset):
     assert values(said, "clinical.pain_onset") == [onset]
+
+
+def test_a_negative_phq_screen_is_no_untreated_depression():
+    assert values(PAIN + "PHQ-2 negative.", "clinical.psychiatric.untreated_major_depression") == [False]
+
+
+def test_trial_scores_without_the_scale():
+    text = "Intrathecal morphine trial outcome: average pain 8 -> 2 by day 3, i.e. 75% less pain."
+    trial = "clinical.trial_result"
+    assert (values(text, f"{trial}.pain_before"), values(text, f"{trial}.pain_after")) == ([8], [2])
+
+
+def test_side_effects_tolerable_overall():
+    text = ("Intrathecal morphine trial.\nAdverse effects: facial itching on day 1, settled after one dose of "
+            "nalbuphine. Tolerable overall. No respiratory depression.")
+    assert values(text, "clinical.trial_result.side_effects") == ["tolerable"]
