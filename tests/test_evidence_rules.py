@@ -757,3 +757,14 @@ def test_side_effects_tolerable_overall():
     text = ("Intrathecal morphine trial.\nAdverse effects: facial itching on day 1, settled after one dose of "
             "nalbuphine. Tolerable overall. No respiratory depression.")
     assert values(text, "clinical.trial_result.side_effects") == ["tolerable"]
+
+
+@pytest.mark.parametrize("said", [
+    "Neurosurgery (Dr. Q. Fabric, 08/12/2025) does not think revision or extension of the fusion would help and is "
+    "not recommending further surgery.",
+    "From a neurosurgical standpoint, I do not recommend further spinal surgery.",
+    "No structural target for further surgery: no instability, hardware intact.",
+    "Spine surgery does not recommend extension of the fusion.",
+])
+def test_a_surgeon_who_does_not_recommend_surgery(said):
+    assert values(PAIN + said, SURGERY) == [False]

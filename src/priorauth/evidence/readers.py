@@ -157,12 +157,19 @@ def _cue_in_clause(rx: re.Pattern[str], place: Any, m: Any) -> re.Match[str] | N
     return next((f for f in rx.finditer(place.text, a, b) if not m.start <= f.start() < m.end), None)
 
 
+_OWN_NEGATIVE = re.compile(r"\b(?:not|no|never|nothing|without|against|unresectable|inoperable)\b", re.I)
+
+
 def choice(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     fixed = tuple(Modifier(name, m.start, m.end, place.original[m.start:m.end]) for name in m.rule.fixed_modifiers)
     # "no epidural disease, no metastases, thecal sac patent": a negation of the list before a comma is not this
     # item's (a choice states its own value)
     mods = tuple(x for x in mods if x.category != "negated" or x.start > m.start
                  or not re.search(r"[,;]", place.original[x.end:m.start]))
+    # a choice that says its own negative ("is not recommending further surgery") is not undone by a negation that
+    # came before it ("does not think revision would help and is not recommending ...")
+    if _OWN_NEGATIVE.search(m.match.group(0)):
+        mods = tuple(x for x in mods if x.category != "negated" or x.start >= m.start)
     if _negated(mods):
         return [_aside(m, place, "negated")]
     return [_fact(m, place, m.rule.value, mods + fixed)]
