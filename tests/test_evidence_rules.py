@@ -768,3 +768,23 @@ def test_side_effects_tolerable_overall():
 ])
 def test_a_surgeon_who_does_not_recommend_surgery(said):
     assert values(PAIN + said, SURGERY) == [False]
+
+
+def test_each_row_of_a_table_is_its_own_sentence():
+    text = (PAIN + "Treatment | Dates | Result\n"
+            "Hand OT with desensitization | 01/2023 - 07/2023 | no lasting change\n"
+            "Tramadol 50 mg q6h PRN | since 03/2024 | partial help, continues\n")
+    found = {f["type"]: f for f in values(text, TX)}
+    assert found["occupational_therapy"]["outcome"] == "failed"
+    assert (found["occupational_therapy"]["start"], found["occupational_therapy"]["end"]) == ("2023-01-31",
+                                                                                             "2023-07-31")
+    assert found["systemic_opioids"]["outcome"] == "ongoing"
+
+
+def test_a_course_to_the_present_starts_at_its_date():
+    course = one(PAIN + "Home exercise program daily, 03/2024 to present, continuing.", TX)
+    assert course["start"] == "2024-03-31" and "end" not in course
+
+
+def test_inadequate_relief_before_the_drug_is_a_failure():
+    assert one(PAIN + "Inadequate relief with transdermal fentanyl.", TX)["outcome"] == "failed"

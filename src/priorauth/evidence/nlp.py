@@ -86,6 +86,9 @@ _END = re.compile(r"[.?!]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
 _LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·|]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n")
 
 
+_TABLE_ROW = re.compile(r"^[^\n|]*\S[ \t]*\|[^\n]*$", re.M)
+
+
 def split_sentences(text: str) -> list[int]:
     """The character offsets where sentences start (after the first): after `.`, `?` or `!` before a capital or a
     digit (not after an abbreviation or a number), at a blank line, at a line that starts a list item, a table row or a
@@ -96,6 +99,8 @@ def split_sentences(text: str) -> list[int]:
             starts.add(m.end())
     for m in _LINE.finditer(text):
         starts.add(m.end())
+    for m in _TABLE_ROW.finditer(text):  # each row of a table ("PT | 01/2023 - 07/2023 | no change") is its own
+        starts.update((m.start(), m.end() + 1))
     return sorted(s for s in starts if 0 < s < len(text))
 
 

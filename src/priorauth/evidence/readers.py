@@ -456,7 +456,7 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     out: dict[str, str] = {}
     for d in dates:
         before = place.text[max(a, d.start - 14):d.start]
-        if c.date_roles["start"].search(before):
+        if c.date_roles["start"].search(before) or _TO_PRESENT.match(place.text, d.end, b):
             out.setdefault("start", d.last.isoformat())
         elif c.date_roles["end"].search(before) and "start" in out or re.search(
                 r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|(?:tapered|weaned) off|"
@@ -495,6 +495,7 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     return out
 
 
+_TO_PRESENT = re.compile(r"\s*(?:-|–|to|through|thru|until)\s*(?:the\s+)?(?:present|now|today|date|current)\b", re.I)
 _TO_COME = re.compile(r"\b(?:repeat|due|next|planned|scheduled|again)\b[^.;]*$", re.I)
 _STARTED = re.compile(r"\b(?:started|starting|switched to|changed to|rotated to|began|initiated|commenced)\s+(?:on\s+)?"
                       r"(?:an?\s+)?$", re.I)
