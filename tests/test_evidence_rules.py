@@ -788,3 +788,25 @@ def test_a_course_to_the_present_starts_at_its_date():
 
 def test_inadequate_relief_before_the_drug_is_a_failure():
     assert one(PAIN + "Inadequate relief with transdermal fentanyl.", TX)["outcome"] == "failed"
+
+
+def test_weeks_of_relief_then_back_to_baseline_is_a_failure():
+    text = PAIN + "Celiac plexus block x2 (2023, 2024) - 2 to 3 wks relief each, then back to baseline."
+    assert one(text, TX)["outcome"] == "failed"
+
+
+def test_a_drug_said_to_be_current_is_ongoing():
+    assert one(PAIN + "Nortriptyline 25 mg qhs, current.", TX)["outcome"] == "ongoing"
+
+
+def test_a_course_that_ended_last_month():
+    text = PAIN + "Pain psychology: 6 CBT sessions that ended last month; copes better, pain unchanged."
+    course = next(f.value for f in extract_note(text, dt.date(2025, 6, 20)).facts if f.path == TX)
+    assert course["end"] == "2025-05-31"
+
+
+def test_a_surgery_is_dated_by_its_own_dates_not_the_next_items():
+    text = PAIN + ("s/p L4-S1 TLIF 03/2021 that helped the leg for a few months only, s/p ESI x4 (last 11/2023) - "
+                   "relief.")
+    surgery = next(t for t in values(text, TX) if t["type"] == "spine_surgery")
+    assert (surgery["start"], surgery["end"]) == ("2021-03-31", "2021-03-31")

@@ -448,6 +448,8 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     a = max(a, place.previous)  # in a list, the item before this one has its own dates
     if place.after is not None and outcome is not None:  # "Norco from 2022; tapered off 04/2025 because ..."
         b = place.after[1]
+    elif m.end < place.upto < b and (m.rule.type in EVENTS or m.rule.event):
+        b = place.upto  # an event's dates stop at the next treatment ("TLIF 03/2021 ..., ESI x4 (last 11/2023)")
     text = place.text[a:b]
     dates = timex.dates_in(text, a)
     dates = sorted(dates + [d for d in timex.months_in(text, place.note_date, a)  # "Home PT was started in May"
@@ -464,6 +466,9 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
                 r"(?: in| on| by)?\W*$",
                 before, re.I):
             out.setdefault("end", d.last.isoformat())
+    ended = _ENDED_LAST.search(text)  # "6 CBT sessions that ended last month"
+    if ended and "end" not in out:
+        out["end"] = _last(ended.group(1).lower(), place.note_date).isoformat()
     event = m.rule.type in EVENTS or m.rule.event
     if len(dates) == 2 and not out and not event:
         out = {"start": dates[0].last.isoformat(), "end": dates[1].last.isoformat()}
@@ -493,6 +498,19 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
     if "start" in out and "end" in out and out["end"] < out["start"]:
         return {}
     return out
+
+
+_ENDED_LAST = re.compile(r"\b(?:ended|ending|finished|completed|stopped|concluded|discontinued)\s+"
+                         r"last\s+(week|month|year)\b", re.I)
+
+
+def _last(unit: str, note_date: dt.date) -> dt.date:
+    """The latest day "last week/month/year" can mean, before the note's date."""
+    if unit == "week":
+        return note_date - dt.timedelta(days=7)
+    if unit == "month":
+        return note_date.replace(day=1) - dt.timedelta(days=1)
+    return dt.date(note_date.year - 1, 12, 31)
 
 
 _TO_PRESENT = re.compile(r"\s*(?:-|–|to|through|thru|until)\s*(?:the\s+)?(?:present|now|today|date|current)\b", re.I)
