@@ -810,3 +810,17 @@ def test_a_surgery_is_dated_by_its_own_dates_not_the_next_items():
                    "relief.")
     surgery = next(t for t in values(text, TX) if t["type"] == "spine_surgery")
     assert (surgery["start"], surgery["end"]) == ("2021-03-31", "2021-03-31")
+
+
+def test_a_condition_a_pump_could_help_is_there():
+    text = "He asks whether an implanted drug delivery system could help his postherpetic neuralgia."
+    assert values(text, "clinical.pain_etiology") == ["postherpetic neuralgia"]
+
+
+@pytest.mark.parametrize(("said", "score"), [
+    ("Modified Ashworth (R): elbow flexors 2, wrist flexors 1+, hip adductors 2, knee extensors 3.", 3),
+    ("Tone remains high, MAS up to 3 in the leg.", 3),
+])
+def test_ashworth_by_side_and_up_to(said, score):
+    assert values("Spasticity clinic: spastic hemiparesis after stroke. " + said, "clinical.spasticity.ashworth") == \
+        [score]

@@ -28,6 +28,9 @@ def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     rule = m.rule
     if rule.not_negated_by:
         mods = tuple(x for x in mods if x.category != "negated" or not rule.not_negated_by.search(x.text))
+    if rule.read in ("etiology", "flag") and _OBJECT_OF_HOPE.search(place.original, max(0, m.start - 60), m.start):
+        # "whether a pump could help his postherpetic neuralgia": the hope is the pump's; the condition is there
+        mods = tuple(x for x in mods if x.category not in ("hypothetical", "uncertain") or x.start > m.start)
     names = {x.category for x in mods} - set(rule.allow)
     for why in SET_ASIDE_FIRST:
         if why in names:
@@ -35,6 +38,10 @@ def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if rule.context and not _in_context(rule.context, m, place):
         return [_aside(m, place, "not_in_context")]
     return READERS[rule.read](m, place, mods)
+
+
+_OBJECT_OF_HOPE = re.compile(r"\b(?:help|helps|benefit|relieve|treat|control|manage|address|improve|ease)\s+"
+                             r"(?:his|her|their|the|this|its)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
 
 def _in_context(context: str, m: Any, place: Any) -> bool:
@@ -261,7 +268,7 @@ _AFTER_DOSE = re.compile(r"\b(?:reduced|decreased|dropped|fell|improved) to\b|\b
                          r"(?:^|\n)\s*[-*]?\s*\d+ ?h(?:ours?|rs?)?:|\bpost[- ]?(?:dose|bolus|test|injection)\b|"
                          r"\bafter the (?:test )?(?:dose|bolus)", re.I)
 _BEFORE_DOSE = re.compile(r"\bbefore\b|\bbaseline\b|\bpre[- ]?(?:dose|test|bolus|trial|injection)\b|\bfrom\b", re.I)
-_ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<plus>\+)?(?![\d.])"
+_ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<plus>\+)?(?!\d|\.\d)"
                             r"(?!\s*(?:h|hours?|min|weeks?)\b)", re.I)
 
 
