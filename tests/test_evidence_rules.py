@@ -824,3 +824,10 @@ def test_a_condition_a_pump_could_help_is_there():
 def test_ashworth_by_side_and_up_to(said, score):
     assert values("Spasticity clinic: spastic hemiparesis after stroke. " + said, "clinical.spasticity.ashworth") == \
         [score]
+
+
+def test_an_abscess_away_from_the_site_is_an_infection_elsewhere():
+    found = facts(PAIN + "Dental abscess lower L molar, on amoxicillin.", "clinical.findings.active_infection")
+    assert [f.value for f in found] == [True]
+    assert values(PAIN + "Dental abscess lower L molar.", "clinical.findings.local_infection") == []
+    assert values(PAIN + "Small abscess at the incision.", "clinical.findings.local_infection") == [True]
