@@ -831,3 +831,9 @@ def test_an_abscess_away_from_the_site_is_an_infection_elsewhere():
     assert [f.value for f in found] == [True]
     assert values(PAIN + "Dental abscess lower L molar.", "clinical.findings.local_infection") == []
     assert values(PAIN + "Small abscess at the incision.", "clinical.findings.local_infection") == [True]
+
+
+@pytest.mark.parametrize("between", ["\n\nCONSERVATIVE TX (records attached)\n", "\n\n"])
+def test_a_family_history_line_does_not_reach_the_next_paragraph(between):
+    text = "FHx: son w/ schizophrenia." + between + "- PT 2x/wk 03/2025-06/2025: no durable benefit\n"
+    assert one(text, TX)["outcome"] == "failed"

@@ -100,7 +100,7 @@ class RuleBasedExtractor:
         headers = _headers(text)
         sections = [(doc[s.title_start].idx,
                      _section_end(text, headers, doc[s.title_end - 1].idx + len(doc[s.title_end - 1]),
-                                  doc[s.body_end - 1].idx + len(doc[s.body_end - 1])), s.category)
+                                  doc[s.body_end - 1].idx + len(doc[s.body_end - 1]), s.category), s.category)
                     for s in doc._.sections if s.category and s.body_end > s.title_start]
         note_contexts = frozenset(k for k, rx in c.contexts.items() if not k.startswith("not_") and rx.search(text))
         facts: list[Fact] = []
@@ -310,7 +310,8 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
 # A header the section rules do not know ("EVALUATIONS", "Devices:") still ends the section before it: what
 # follows "FHx: son w/ schizophrenia" under it is not the family's.
 # In a note written in capitals (a fax) a line in capitals is not a header by that alone.
-_OTHER_HEADER = re.compile(r"^[ \t]*(?:[A-Z][A-Z0-9 &/()'-]{2,40}|[A-Z][A-Za-z0-9 &/()'-]{2,40}:)[ \t]*:?[ \t]*$", re.M)
+_OTHER_HEADER = re.compile(r"^[ \t]*(?:[A-Z][A-Z0-9 &/()'-]{2,40}(?:\([^()\n]{0,40}\))?|[A-Z][A-Za-z0-9 &/()'-]{2,40}:)"
+                           r"[ \t]*:?[ \t]*$", re.M)  # "EVALUATIONS", "CONSERVATIVE TX (records attached)", "Devices:"
 _COLON_HEADER = re.compile(r"^[ \t]*[A-Z][A-Za-z0-9 &/()'-]{2,40}:[ \t]*$", re.M)
 
 
@@ -319,9 +320,16 @@ def _headers(text: str) -> re.Pattern[str]:
     return _COLON_HEADER if sum(ch.isupper() for ch in letters) > 0.6 * len(letters) else _OTHER_HEADER
 
 
-def _section_end(text: str, headers: re.Pattern[str], title_end: int, end: int) -> int:
+def _section_end(text: str, headers: re.Pattern[str], title_end: int, end: int, category: str) -> int:
     found = headers.search(text, text.find("\n", title_end) + 1 or end, end)
-    return found.start() if found else end
+    end = found.start() if found else end
+    if category == "family_history":  # a paragraph: "FHx: son w/ schizophrenia." ends at a blank line
+        blank = _BLANK_LINE.search(text, title_end, end)
+        end = blank.start() if blank else end
+    return end
+
+
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 ORIGIN = "clinical.spasticity.origin"
