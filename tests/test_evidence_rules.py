@@ -837,3 +837,31 @@ def test_an_abscess_away_from_the_site_is_an_infection_elsewhere():
 def test_a_family_history_line_does_not_reach_the_next_paragraph(between):
     text = "FHx: son w/ schizophrenia." + between + "- PT 2x/wk 03/2025-06/2025: no durable benefit\n"
     assert one(text, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Cocaine use - active.", "active"),
+    ("He has not used cocaine since 09/2024.", "history"),
+])
+def test_substance_use_dashed_and_not_since(said, value):
+    assert values(PAIN + said, SUBSTANCE) == [value]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Sacral neuromodulator (InterStim, implanted 2021) for urinary retention.", [True]),
+    ("No pacemaker, neurostimulator or other implanted device.", [False]),
+    ("SCS trial 2023 failed, explanted.", []),
+])
+def test_other_programmable_implants(said, value):
+    assert values(PAIN + said, "clinical.findings.other_programmable_implant") == value
+
+
+def test_an_imaging_report_of_what_it_did_not_find_is_normal():
+    text = PAIN + ("MRI thoracic spine 02/2024 - no cord signal change, no foraminal stenosis, no structural lesion "
+                   "that would account for the pain.")
+    assert values(text, "clinical.pathology_confirmed") == [False]
+
+
+def test_a_mild_phq9_is_no_untreated_major_depression():
+    assert values(PAIN + "PHQ-9 6 today.", "clinical.psychiatric.untreated_major_depression") == [False]
+    assert values(PAIN + "PHQ-9 16 today.", "clinical.psychiatric.untreated_major_depression") == []

@@ -273,6 +273,8 @@ _ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<p
 
 
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if re.match(r"(?:has not|hasn't|have not|had not)\b", m.match.group(0), re.I):
+        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024": its own negation, a past
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
@@ -280,7 +282,8 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     # "active in AA" is the recovery's, "no relapse" its absence
     current = re.compile(r"\bactive\b(?! (?:in|with) (?:AA|NA|recovery|a recovery|twelve|12))|"
                          r"\bcurrent(?:ly)?\b|\bongoing\b|(?<!no )\brelapse", re.I)
-    if re.match(r"(?:remote|past|prior|former|previous|quit|stopped|gave up|h/o|hx of|history of)\b|.*remission",
+    if re.match(r"(?:remote|past|prior|former|previous|quit|stopped|gave up|h/o|hx of|history of|has not|hasn't|"
+                r"have not|had not)\b|.*remission",
                 m.match.group(0), re.I):
         return [_fact(m, place, "history", mods)]  # the mention names its own time: "remote cocaine use"
     if current.search(_outside(place, m)):
@@ -312,8 +315,8 @@ def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     span_text = place.original[a:b]
     if _UNSURE.search(span_text):  # "cannot exclude a small syrinx", "equivocal uptake ... vs early metastasis"
         return [_aside(m, place, "uncertain")]
-    if c.pathology_normal.search(span_text) and not c.pathology_findings.search(
-            c.pathology_normal.sub(" ", span_text)):
+    if c.pathology_normal.search(span_text) and not c.pathology_findings.search(  # what it did not find is no finding
+            _ABSENT.sub(" ", c.pathology_normal.sub(" ", span_text))):
         return [_fact(m, place, False, mods, span=(a, b), confidence=0.7)]
     found = _ABSENT.sub(" ", span_text)  # "no epidural disease, no vertebral metastases": findings it did not find
     if c.pathology_findings.search(found) and (c.pathology_positive.search(found) or ":" in found or "(" in found):
