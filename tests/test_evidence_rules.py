@@ -865,3 +865,10 @@ def test_an_imaging_report_of_what_it_did_not_find_is_normal():
 def test_a_mild_phq9_is_no_untreated_major_depression():
     assert values(PAIN + "PHQ-9 6 today.", "clinical.psychiatric.untreated_major_depression") == [False]
     assert values(PAIN + "PHQ-9 16 today.", "clinical.psychiatric.untreated_major_depression") == []
+
+
+def test_the_trial_a_plan_describes_has_not_happened():
+    text = ("Chronic low back pain, FBSS.\n\nPlan:\n- Intrathecal trial: single bolus of Infumorph 0.2 mg with "
+            "overnight observation.\n- Patient wishes to proceed with the trial.\n")
+    assert values(text, "clinical.trial_result.method") == []
+    assert values(text, "clinical.trial_result.observation_days") == []

@@ -35,11 +35,14 @@ def read(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     for why in SET_ASIDE_FIRST:
         if why in names:
             return [_aside(m, place, why)]
+    if place.section == "plan" and rule.path.startswith("clinical.trial_result") and rule.path != _ACCEPTS:
+        return [_aside(m, place, "hypothetical")]  # the trial a plan describes has not happened yet (its wish has)
     if rule.context and not _in_context(rule.context, m, place):
         return [_aside(m, place, "not_in_context")]
     return READERS[rule.read](m, place, mods)
 
 
+_ACCEPTS = "clinical.trial_result.patient_accepts"
 _OBJECT_OF_HOPE = re.compile(r"\b(?:help|helps|benefit|relieve|treat|control|manage|address|improve|ease)\s+"
                              r"(?:his|her|their|the|this|its)\s+(?:[\w-]+\s+){0,2}$", re.I)
 
