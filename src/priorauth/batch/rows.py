@@ -57,8 +57,7 @@ def rows_for(source: str, text: str, policies: Any, only: tuple[str, ...] | None
     out = []
     for d in found:
         version = d.policy_version
-        unknown = [d.tree.table.labels[i][0] for i, s in enumerate(d.tree.statuses) if s == UNKNOWN] \
-            if d.tree is not None else []
+        unknown = d.tree.with_status(UNKNOWN) if d.tree is not None else []
         kinds: dict[str, int] = {}
         for f in d.findings:
             kinds[f.kind] = kinds.get(f.kind, 0) + 1

@@ -71,6 +71,7 @@ class NodeTable(NamedTuple):
     kids: tuple[tuple[int, ...], ...]
     root: int
     heads: tuple[dict[str, str | None], ...] = ()  # each node's fixed JSON (verdict to set): copied, built once
+    ids: tuple[str, ...] = ()  # each node's criterion id
 
     @classmethod
     def build(cls, labels, kids, root: int) -> NodeTable:
@@ -82,7 +83,7 @@ class NodeTable(NamedTuple):
             if operator:
                 head["operator"] = operator
             heads.append(head)
-        return cls(labels, kids, root, tuple(heads))
+        return cls(labels, kids, root, tuple(heads), tuple(label[0] for label in labels))
 
 
 class EvaluatedTree(NamedTuple):
@@ -93,6 +94,12 @@ class EvaluatedTree(NamedTuple):
     statuses: tuple[str, ...]
     explained: Any  # per node: its Outcome or None (a tuple, or engine.explain.LeafOutcomes); never changed
     evidence: Evidence
+
+    def with_status(self, status: str) -> list[str]:
+        """The ids of the nodes with `status`, in program order (a batch asks this of every row: kept cheap)."""
+        if status not in self.statuses:
+            return []
+        return [i for i, s in zip(self.table.ids, self.statuses, strict=True) if s == status]
 
     def view(self, i: int | None = None) -> Criterion:
         """The tree (or the subtree at node i) as Criterion tuples."""
@@ -271,8 +278,7 @@ class Determination:
         """What a denial may cite: the decisive reasons first, then every not-met node of the tree."""
         out = [r.criterion or r.rule for r in self.reasons] if self.decision == "deny" else []
         if self.tree is not None:
-            labels = self.tree.table.labels
-            out += [labels[i][0] for i, status in enumerate(self.tree.statuses) if status == NOT_MET]
+            out += self.tree.with_status(NOT_MET)
         return tuple(dict.fromkeys(i for i in out if i))
 
     @property
