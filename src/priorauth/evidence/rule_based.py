@@ -12,6 +12,7 @@ import bisect
 import datetime as dt
 import re
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from priorauth.evidence import readers
@@ -200,16 +201,36 @@ def _without(text: str, rx: re.Pattern[str]) -> str:
     return rx.sub(" ", text)
 
 
+def _anchored(rx: re.Pattern[str], words: tuple[str, ...], text: str, within: str) -> Iterator[re.Match[str]]:
+    """What `rx.finditer(text)` finds, when every match starts with one of `words` (as found in `within`, `text`
+    itself or lower-cased with the same offsets): tried only where a word starts, not at every character. A
+    leading lookbehind makes the regex engine try each position of the note, and there are some 600 patterns."""
+    starts: set[int] = set()
+    for word in words:
+        at = within.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = within.find(word, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at >= end and (m := rx.match(text, at)) is not None:
+            yield m
+            end = max(m.end(), at + 1)  # finditer's next match starts after this one (past it, if empty)
+
+
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
     lowered = text.lower()
+    aligned = len(lowered) == len(text)  # lower-casing kept every offset (it does, but for a few letters)
     for rule in rules():
         for rx, words in zip(rule.patterns, rule.anchors, strict=True):
-            if words is not None:
-                within = lowered if rx.flags & re.IGNORECASE else text
-                if not any(w in within for w in words):
-                    continue  # no match can start without one of its first words (a plain substring test is cheap)
-            for m in rx.finditer(text):
+            if words is None:
+                matches: Iterator[re.Match[str]] = rx.finditer(text)
+            elif rx.flags & re.IGNORECASE and not aligned:
+                matches = rx.finditer(text)
+            else:
+                matches = _anchored(rx, words, text, lowered if rx.flags & re.IGNORECASE else text)
+            for m in matches:
                 if m.end() > m.start():
                     found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
     out = sorted(found.values(), key=lambda m: (m.start, -m.end))
