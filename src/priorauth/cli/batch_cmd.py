@@ -24,7 +24,7 @@ def batch(
     dask: Annotated[str | None, typer.Option("--dask", help="Run on the Dask cluster at this scheduler address "
                                              "(tcp://HOST:PORT) instead of local processes.", show_default=False)]
     = None,
-    chunk: Annotated[int, typer.Option("--chunk", help="Cases per task (default: 64 locally, 2048 on Dask, where "
+    chunk: Annotated[int, typer.Option("--chunk", help="Cases per task (default: 128 locally, 2048 on Dask, where "
                                        "each task costs a scheduler round trip).", show_default=False)] = 0,
     policy: Annotated[list[str] | None, typer.Option("--policy", "-p", help="Only this policy id (repeatable).")]
     = None,
