@@ -477,7 +477,7 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
                 r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|(?:tapered|weaned) off|"
                 r"d/c(?:'d)?)"
                 r"(?: in| on| by)?\W*$",
-                before, re.I):
+                place.text[max(a, d.start - 24):d.start], re.I):  # wider: "discontinued in " is 16 characters
             out.setdefault("end", d.last.isoformat())
     ended = _ENDED_LAST.search(text)  # "6 CBT sessions that ended last month"
     if ended and "end" not in out:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
 from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
-from priorauth.evidence.rules_data import Rule, cues, rules
+from priorauth.evidence.rules_data import Cues, Rule, cues, rules
 
 NAME = "rules"
 _SPACY = threading.Lock()
@@ -85,7 +85,7 @@ class RuleBasedExtractor:
         c = cues()
         mentions = _mentions(text)
         # a note about another device (an insulin pump, an On-Q pump after surgery) that names nothing of ours
-        relevant = not c.other_device.search(text) or bool(c.relevant.search(_without(text, c.other_device)))
+        relevant = not c.other_device.search(text) or bool(c.relevant.search(_own(_without(text, c.other_device), c)))
         if not relevant:
             why = "other_device" if c.other_device.search(text) else "not_relevant"
             return NoteEvidence((), tuple(SetAside(m.rule.path, m.start, m.end, text[m.start:m.end], m.rule.id, why)
@@ -199,6 +199,14 @@ def _unchecked(text: str) -> str:
 
 def _without(text: str, rx: re.Pattern[str]) -> str:
     return rx.sub(" ", text)
+
+
+_SENTENCE_OR_LINE = re.compile(r"(?<=[.!?;])\s+|\n")
+
+
+def _own(text: str, c: Cues) -> str:
+    """The note without its sentences and lines about relatives: what it says of the member's own care."""
+    return "\n".join(part for part in _SENTENCE_OR_LINE.split(text) if not c.family.search(part))
 
 
 def _anchored(rx: re.Pattern[str], words: tuple[str, ...], text: str, within: str) -> Iterator[re.Match[str]]:

@@ -1,0 +1,42 @@
+"""Negation cues beyond "no" and "denies", and the words that date a course, one behaviour per test, in sentences
+of our own."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from priorauth.evidence.extractor import extract_note
+
+DAY = dt.date(2025, 11, 20)
+
+
+def one(text: str, path: str):
+    found = [f for note in [extract_note(text, DAY)] for f in note.facts if f.path == path]
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_a_test_that_excluded_a_condition_negates_it():
+    fact = one("Psychiatric screening excluded psychosis.", "clinical.psychiatric.active_psychosis")
+    assert fact.value is False and [m.category for m in fact.modifiers] == ["negated"]
+
+
+def test_a_condition_that_was_excluded_is_negated():
+    fact = one("Active psychosis was excluded by the evaluating psychologist.", "clinical.psychiatric.active_psychosis")
+    assert fact.value is False
+
+
+def test_a_condition_that_cannot_be_excluded_is_not_negated():
+    found = [f for f in extract_note("Psychosis cannot be excluded at this time.", DAY).facts
+             if f.path == "clinical.psychiatric.active_psychosis"]
+    assert all(f.value is not False for f in found), found
+
+
+def test_neither_nor_negates_the_condition():
+    fact = one("Neither depression nor anxiety was evident on exam.", "clinical.psychiatric.untreated_major_depression")
+    assert fact.value is False
+
+
+def test_discontinued_in_a_year_ends_the_course_that_year():
+    fact = one("Duragesic was discontinued in 2023 because of sedation.", "clinical.treatments[]")
+    assert fact.value.get("end") == "2023-12-31", fact.value
