@@ -1,5 +1,5 @@
-"""Negation cues beyond "no" and "denies", and the words that date a course, one behaviour per test, in sentences
-of our own."""
+"""Common clinical phrasings, one behaviour per test, in sentences of our own (written from how notes are usually
+worded, not from corpus notes): negation cues beyond "no" and "denies", the words that date a course, trial scores."""
 
 from __future__ import annotations
 
@@ -40,3 +40,21 @@ def test_neither_nor_negates_the_condition():
 def test_discontinued_in_a_year_ends_the_course_that_year():
     fact = one("Duragesic was discontinued in 2023 because of sedation.", "clinical.treatments[]")
     assert fact.value.get("end") == "2023-12-31", fact.value
+
+
+def test_prior_to_the_trial_gives_the_pain_before():
+    fact = one("Intrathecal morphine trial 10/14/2025. Prior to the trial her pain was 8/10.",
+               "clinical.trial_result.pain_before")
+    assert fact.value == 8
+
+
+def test_afterwards_in_a_trials_sentence_gives_the_pain_after():
+    fact = one("Intrathecal morphine trial 10/14/2025: pain 8/10 at baseline; afterwards it was 2/10.",
+               "clinical.trial_result.pain_after")
+    assert fact.value == 2
+
+
+def test_pain_that_dropped_to_after_the_trial_is_the_pain_after():
+    fact = one("Intrathecal trial on 10/14/2025. Following the trial her pain dropped to 3/10.",
+               "clinical.trial_result.pain_after")
+    assert fact.value == 3
