@@ -58,3 +58,19 @@ def test_pain_that_dropped_to_after_the_trial_is_the_pain_after():
     fact = one("Intrathecal trial on 10/14/2025. Following the trial her pain dropped to 3/10.",
                "clinical.trial_result.pain_after")
     assert fact.value == 3
+
+
+def test_a_cause_after_a_negation_is_present():
+    fact = one("The psychologist did not clear her for the implant because of untreated depression.",
+               "clinical.psychiatric.untreated_major_depression")
+    assert fact.value is True and fact.modifiers == ()
+
+
+def test_did_not_clear_is_a_mental_health_evaluation_not_cleared():
+    fact = one("The psychologist did not clear her for the implant.", "clinical.evaluations[]")
+    assert fact.value["type"] == "mental_health" and fact.value["result"] == "not_cleared"
+
+
+def test_oral_baclofen_without_adequate_tone_reduction_failed():
+    fact = one("Oral baclofen for spasticity over 10 weeks without adequate tone reduction.", "clinical.treatments[]")
+    assert fact.value["type"] == "oral_baclofen" and fact.value["outcome"] == "failed"
