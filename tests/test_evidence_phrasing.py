@@ -74,3 +74,13 @@ def test_did_not_clear_is_a_mental_health_evaluation_not_cleared():
 def test_oral_baclofen_without_adequate_tone_reduction_failed():
     fact = one("Oral baclofen for spasticity over 10 weeks without adequate tone reduction.", "clinical.treatments[]")
     assert fact.value["type"] == "oral_baclofen" and fact.value["outcome"] == "failed"
+
+
+def test_an_answer_after_a_dash_negates_the_condition():
+    fact = one("Psychosis - negative.", "clinical.psychiatric.active_psychosis")
+    assert fact.value is False
+
+
+def test_cognition_that_appears_impaired_is_compromised():
+    fact = one("Poor historian; cognition appears impaired.", "clinical.psychiatric.compromised_cognition")
+    assert fact.value is True
