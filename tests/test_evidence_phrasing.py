@@ -84,3 +84,9 @@ def test_an_answer_after_a_dash_negates_the_condition():
 def test_cognition_that_appears_impaired_is_compromised():
     fact = one("Poor historian; cognition appears impaired.", "clinical.psychiatric.compromised_cognition")
     assert fact.value is True
+
+
+def test_walking_farther_during_a_trial_is_improved_function():
+    fact = one("Intrathecal morphine trial: VAS 8/10 to 3/10, walking farther.",
+               "clinical.trial_result.function_improved")
+    assert fact.value is True
