@@ -90,3 +90,13 @@ def test_walking_farther_during_a_trial_is_improved_function():
     fact = one("Intrathecal morphine trial: VAS 8/10 to 3/10, walking farther.",
                "clinical.trial_result.function_improved")
     assert fact.value is True
+
+
+def test_absent_before_a_condition_negates_it():
+    fact = one("Absent suicidal ideation.", "clinical.psychiatric.suicidality")
+    assert fact.value is False
+
+
+def test_bleeding_disorders_in_the_plural_are_a_coagulopathy():
+    fact = one("Denies bleeding disorders.", "clinical.findings.coagulopathy")
+    assert fact.value is False
