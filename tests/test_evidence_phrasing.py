@@ -100,3 +100,8 @@ def test_absent_before_a_condition_negates_it():
 def test_bleeding_disorders_in_the_plural_are_a_coagulopathy():
     fact = one("Denies bleeding disorders.", "clinical.findings.coagulopathy")
     assert fact.value is False
+
+
+def test_a_forms_answer_no_after_a_question_mark_negates():
+    fact = one("Infection? No.", "clinical.findings.active_infection")
+    assert fact.value is False
