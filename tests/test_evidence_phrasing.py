@@ -105,3 +105,21 @@ def test_bleeding_disorders_in_the_plural_are_a_coagulopathy():
 def test_a_forms_answer_no_after_a_question_mark_negates():
     fact = one("Infection? No.", "clinical.findings.active_infection")
     assert fact.value is False
+
+
+def _trial_facts(text: str) -> list:
+    return [f for f in extract_note(text, DAY).facts if f.path.startswith("clinical.trial_result")]
+
+
+def test_a_trials_goal_is_not_its_result():
+    assert _trial_facts("Intrathecal trial next week. The goal of the intrathecal trial is a 50% reduction in pain.") \
+        == []
+
+
+def test_a_trials_success_criteria_are_not_its_result():
+    assert _trial_facts("Intrathecal morphine trial. Success criteria for the trial: >50% relief, improved function.") \
+        == []
+
+
+def test_what_a_successful_trial_is_defined_as_is_not_its_result():
+    assert _trial_facts("A successful intrathecal trial is defined as 50% or greater pain relief.") == []
