@@ -123,3 +123,13 @@ def test_a_trials_success_criteria_are_not_its_result():
 
 def test_what_a_successful_trial_is_defined_as_is_not_its_result():
     assert _trial_facts("A successful intrathecal trial is defined as 50% or greater pain relief.") == []
+
+
+def test_expected_to_live_at_least_a_year_is_twelve_months():
+    fact = one("Metastatic pancreatic cancer; expected to live at least a year.", "clinical.life_expectancy_months")
+    assert fact.value == 12
+
+
+def test_spasm_frequency_with_penn_in_parentheses_is_the_penn_score():
+    fact = one("Spasticity with spasm frequency (Penn) 3.", "clinical.spasticity.penn")
+    assert fact.value == 3

@@ -236,7 +236,7 @@ def trial_date(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 def life_expectancy(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     g = m.match.groupdict()
     bound = (g.get("bound") or "").lower()
-    value = _number(g.get("n"))
+    value = 1.0 if (g.get("n") or "").lower() in ("a", "an") else _number(g.get("n"))  # "at least a year"
     if value is None or _negated(mods):
         return [_aside(m, place, "no_value")]
     if bound in ("less than", "under", "fewer than", "<", "≤", "up to"):
