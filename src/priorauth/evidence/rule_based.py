@@ -31,7 +31,6 @@ _LISTED = {"trial_side_effects_absent", "site_signs_absent"}
 _EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
 _BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
-# and a modifier after a semicolon is its own clause's ("has never used drugs; UDS 10/29 was negative")
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
 
@@ -128,6 +127,8 @@ class RuleBasedExtractor:
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
                 start, end = doc[a].idx, doc[b - 1].idx + len(doc[b - 1])
+                # not a modifier of this mention: one inside it, a negation before a dash, one after a semicolon (its
+                # own clause's: "has never used drugs; UDS 10/29 was negative"), a far condition after the mention
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
                         and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)) \
                         and not (start >= m.end and ";" in text[m.end:start]) \

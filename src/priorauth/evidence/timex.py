@@ -109,8 +109,8 @@ def _last_day(year: int, month: int) -> dt.date:
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
-# "Jan-Mar 2024", "Sept–Nov 2025", "Nov 2024 to Feb 2025" is two month_year: the first month takes the year of the
-# second (or the year before, when it comes later in the calendar: "Nov-Feb 2025")
+# "Jan-Mar 2024", "Sept–Nov 2025": the first month takes the year of the second (or the year before, when it comes
+# later in the calendar: "Nov-Feb 2025"). "Nov 2024 to Feb 2025" names both years: two month_year dates, not this.
 MONTH_RANGE = re.compile(rf"\b({_MONTH})\s*(?:-|–|to|through|thru)\s*({_MONTH})\s+(\d{{4}})\b", re.I)
 
 
