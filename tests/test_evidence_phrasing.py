@@ -133,3 +133,22 @@ def test_expected_to_live_at_least_a_year_is_twelve_months():
 def test_spasm_frequency_with_penn_in_parentheses_is_the_penn_score():
     fact = one("Spasticity with spasm frequency (Penn) 3.", "clinical.spasticity.penn")
     assert fact.value == 3
+
+
+TRIAL = "Intrathecal morphine trial via temporary catheter, 11/17/2025 to 11/19/2025. "
+
+
+def test_a_range_of_relief_is_its_lower_bound():
+    fact = one(TRIAL + "Patient reported 60-70% improvement in pain.", "clinical.trial_result.pain_reduction_percent")
+    assert fact.value == 60
+
+
+def test_no_side_effects_other_than_one_names_that_one():
+    values = [f.value for f in _trial_facts(TRIAL + "No side effects other than mild itching.")
+              if f.path == "clinical.trial_result.side_effects"]
+    assert values == ["minimal"]
+
+
+def test_pain_that_went_from_one_number_to_another_gives_both_scores():
+    found = {f.path: f.value for f in _trial_facts(TRIAL + "Pain went from 9 to 4.")}
+    assert found.get("clinical.trial_result.pain_before") == 9 and found.get("clinical.trial_result.pain_after") == 4
