@@ -152,3 +152,8 @@ def test_no_side_effects_other_than_one_names_that_one():
 def test_pain_that_went_from_one_number_to_another_gives_both_scores():
     found = {f.path: f.value for f in _trial_facts(TRIAL + "Pain went from 9 to 4.")}
     assert found.get("clinical.trial_result.pain_before") == 9 and found.get("clinical.trial_result.pain_after") == 4
+
+
+def test_a_recovering_alcoholic_has_a_history_of_use():
+    fact = one("He is a recovering alcoholic.", "clinical.substance_use")
+    assert fact.value == "history"

@@ -285,8 +285,8 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     # "active in AA" is the recovery's, "no relapse" its absence
     current = re.compile(r"\bactive\b(?! (?:in|with) (?:AA|NA|recovery|a recovery|twelve|12))|"
                          r"\bcurrent(?:ly)?\b|\bongoing\b|(?<!no )\brelapse", re.I)
-    if re.match(r"(?:remote|past|prior|former|previous|quit|stopped|gave up|h/o|hx of|history of|has not|hasn't|"
-                r"have not|had not)\b|.*remission",
+    if re.match(r"(?:remote|past|prior|former|previous|quit|stopped|gave up|recovering|h/o|hx of|history of|has not|"
+                r"hasn't|have not|had not)\b|.*remission",
                 m.match.group(0), re.I):
         return [_fact(m, place, "history", mods)]  # the mention names its own time: "remote cocaine use"
     if current.search(_outside(place, m)):
