@@ -872,3 +872,11 @@ def test_the_trial_a_plan_describes_has_not_happened():
             "overnight observation.\n- Patient wishes to proceed with the trial.\n")
     assert values(text, "clinical.trial_result.method") == []
     assert values(text, "clinical.trial_result.observation_days") == []
+
+
+def test_a_list_of_treatments_that_all_failed_gives_each_the_failure():
+    text = PAIN + ("Good relief with the trial, mild side effects - after physical therapy, acupuncture, gabapentin "
+                   "and tramadol all failed.")
+    assert sorted((v["type"], v["outcome"]) for v in values(text, TX)) == [
+        ("oral_nonopioid_analgesics", "failed"), ("other", "failed"), ("physical_therapy", "failed"),
+        ("systemic_opioids", "failed")]

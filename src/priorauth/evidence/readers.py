@@ -373,11 +373,14 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
-    paren = _PAREN_AFTER.match(place.text, m.end)
+    together = _together(place, m)
+    paren = None if together else _PAREN_AFTER.match(place.text, m.end)
     if paren and (paren.end() > place.clause[1]
                   or any(rx.search(place.text, m.end, paren.start(1)) for _, rx in c.outcomes)):
         paren = None  # not after the dose alone ("trial in 2021 was unsuccessful (30% relief)")
     outcome = _nearest(c.outcomes, place.text, paren.span(1), m, where=where) if paren else None
+    if together:  # "PT, gabapentin and tramadol all failed": each item has the list's outcome
+        outcome = _nearest(c.outcomes, place.text, together, m, where=where)
     if outcome is None:
         outcome = _nearest(c.outcomes, place.text, place.clause, m, where=where, upto=place.upto)  # each item's own
     if outcome is None and place.after is not None:  # "Tramadol 50 mg BID was tried briefly; she became confused"
@@ -393,7 +396,7 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m, where=where) or outcome
-    if outcome in ("failed", "intolerable_side_effects"):
+    if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
@@ -411,6 +414,21 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         del value["outcome"]
     span = (min(m.start, where[-1][0]), max(m.end, where[-1][1])) if where and "outcome" in value else None
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
+
+
+# a list's items said together ("PT, SCS and oral opioids all failed", "both stopped for sedation")
+_TOGETHER = re.compile(r"\b(?:all|both|each|every one)\s+(?:of\s+(?:them|these|which)\s+)?"
+                       r"(?:(?:have|had|has|were|was)\s+)?", re.I)
+_LIST_ITEMS = re.compile(r"[\w\s,/&+-]{0,120}")
+
+
+def _together(place: Any, m: Any) -> tuple[int, int] | None:
+    """Where the outcome said of a list the mention is an item of lies (after its "all", up to 40 characters on):
+    only names, commas and "and" between the mention and the "all"."""
+    found = _TOGETHER.search(place.text, m.end, place.clause[1])
+    if not found or not _LIST_ITEMS.fullmatch(place.text, m.end, found.start()):
+        return None
+    return found.end(), min(place.clause[1], found.end() + 40)
 
 
 def _failure_kind(outcome: str, text: str, clause: tuple[int, int], m: Any) -> str:
