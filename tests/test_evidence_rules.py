@@ -880,3 +880,23 @@ def test_a_list_of_treatments_that_all_failed_gives_each_the_failure():
     assert sorted((v["type"], v["outcome"]) for v in values(text, TX)) == [
         ("oral_nonopioid_analgesics", "failed"), ("other", "failed"), ("physical_therapy", "failed"),
         ("systemic_opioids", "failed")]
+
+
+@pytest.mark.parametrize(("said", "specialty"), [
+    ("Palliative care (Dr. A. Example) saw her on 03/02/2025 and agrees the oral options are exhausted.", "other"),
+    ("Pain medicine saw him 03/02/2025 and agrees that systemic options are exhausted.", "pain_management"),
+])
+def test_a_service_that_saw_the_member_and_agrees_is_a_specialist_evaluation(said, specialty):
+    assert one(PAIN + said, "clinical.evaluations[]") == {
+        "type": "specialist", "specialty": specialty, "date": "2025-03-02", "result": "other_treatments_failed"}
+
+
+def test_a_specialist_who_agrees_with_itb_finds_the_other_treatments_failed():
+    got = one("Spasticity after stroke. Neurosurgery saw him 05/2025: agrees with ITB.", "clinical.evaluations[]")
+    assert got["result"] == "other_treatments_failed"
+
+
+def test_two_services_of_no_named_specialty_are_two_evaluations():
+    text = PAIN + ("Vascular surgery reviewed: no surgical options. Palliative care saw him and agrees the systemic "
+                   "options are exhausted.")
+    assert len(values(text, "clinical.evaluations[]")) == 2

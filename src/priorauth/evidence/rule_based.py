@@ -360,7 +360,9 @@ def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
     out: list[Fact] = []
     for f in facts:
         if f.path == "clinical.evaluations[]":
-            key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"))
+            # a specialty we do not name is told apart by the service's own name ("Colorectal surgery", "Palliative")
+            named = f.text.split(None, 1)[0].lower() if f.value.get("specialty") == "other" else ""
+            key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"), named)
             if key in seen:  # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE")
                 out[seen[key]] = f
                 continue
