@@ -900,3 +900,13 @@ def test_two_services_of_no_named_specialty_are_two_evaluations():
     text = PAIN + ("Vascular surgery reviewed: no surgical options. Palliative care saw him and agrees the systemic "
                    "options are exhausted.")
     assert len(values(text, "clinical.evaluations[]")) == 2
+
+
+def test_a_local_infection_that_cleared_is_none_now():
+    assert values(PAIN + "The cellulitis over the flank cleared after the antibiotic course.",
+                  "clinical.findings.local_infection") == [False]
+
+
+def test_a_without_before_and_a_new_verb_does_not_negate_it():
+    text = TRIAL + "By day 2 she walked to the lobby without stopping for pain, and showered on her own."
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
