@@ -910,3 +910,9 @@ def test_a_local_infection_that_cleared_is_none_now():
 def test_a_without_before_and_a_new_verb_does_not_negate_it():
     text = TRIAL + "By day 2 she walked to the lobby without stopping for pain, and showered on her own."
     assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_a_finding_in_a_sentence_about_another_device_is_that_devices():
+    text = PAIN + "Femoral nerve catheter running; the catheter site is without redness or signs of infection."
+    assert values(text, "clinical.findings.active_infection") == []
+    assert values(text, "clinical.findings.local_infection") == []

@@ -137,6 +137,10 @@ class RuleBasedExtractor:
                 mods += _own_negation(m, text)
             if place.section == "family_history" and not any(x.category == "family" for x in mods):
                 mods += (Modifier("family", m.start, m.start, ""),)
+            if m.rule.path.startswith(_FINDINGS) and m.rule.path != _OTHER_IMPLANT \
+                    and _about_other_device(text, place.sentence):
+                aside.append(SetAside(m.rule.path, m.start, m.end, text[m.start:m.end], m.rule.id, "other_device"))
+                continue
             for item in readers.read(m, place, mods):
                 if isinstance(item, SetAside):
                     aside.append(item)
@@ -162,6 +166,18 @@ class RuleBasedExtractor:
         aside.extend(SetAside(f.path, f.start, f.end, f.text, f.rule, "title") for f in facts if f.end <= title_end)
         facts = [f for f in facts if f.end > title_end]
         return NoteEvidence(tuple(_dedupe(facts, title_end)), tuple(aside), relevant=True)
+
+
+_FINDINGS = "clinical.findings."
+_OTHER_IMPLANT = "clinical.findings.other_programmable_implant"  # "no pacemaker or insulin pump" is about them
+
+
+def _about_other_device(text: str, sentence: tuple[int, int]) -> bool:
+    """A sentence that names another device (a nerve catheter, an insulin pump) and nothing of ours: its findings
+    are that device's site."""
+    c = cues()
+    said = text[sentence[0]:sentence[1]]
+    return bool(c.other_device_here.search(said)) and not c.relevant.search(_without(said, c.other_device_here))
 
 
 def _title_end(text: str) -> int:

@@ -141,6 +141,7 @@ class Cues:
     contexts: dict[str, re.Pattern[str]]
     relevant: re.Pattern[str]
     other_device: re.Pattern[str]
+    other_device_here: re.Pattern[str]
 
 
 def _ordered(items: list[list[Any]]) -> tuple[tuple[str, re.Pattern[str]], ...]:
@@ -166,4 +167,5 @@ def cues() -> Cues:
         pathology_normal=cue(raw["pathology"]["normal"]),
         contexts={k: cue(v) for k, v in raw["contexts"].items()},
         relevant=cue(raw["relevance"]["relevant"]),
-        other_device=cue(raw["relevance"]["other_device"]))
+        other_device=cue(raw["relevance"]["other_device"]),
+        other_device_here=cue(raw["relevance"]["other_device_here"]))
