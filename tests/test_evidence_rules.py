@@ -916,3 +916,8 @@ def test_a_finding_in_a_sentence_about_another_device_is_that_devices():
     text = PAIN + "Femoral nerve catheter running; the catheter site is without redness or signs of infection."
     assert values(text, "clinical.findings.active_infection") == []
     assert values(text, "clinical.findings.local_infection") == []
+
+
+def test_an_evaluation_that_is_still_needed_has_not_happened():
+    text = PAIN + "She seems an appropriate candidate for a pump; a psychology evaluation is required beforehand."
+    assert values(text, "clinical.evaluations[]") == []
