@@ -921,3 +921,17 @@ def test_a_finding_in_a_sentence_about_another_device_is_that_devices():
 def test_an_evaluation_that_is_still_needed_has_not_happened():
     text = PAIN + "She seems an appropriate candidate for a pump; a psychology evaluation is required beforehand."
     assert values(text, "clinical.evaluations[]") == []
+
+
+def test_none_lasting_after_a_series_is_its_outcome_not_a_negation():
+    assert one(PAIN + "Caudal ESI x2 last year, none lasting beyond ten days.", TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["Heat/ice at home: no lasting effect.", "Ice / heat at home without lasting effect."])
+def test_heat_and_ice_written_with_a_slash(said):
+    assert one(PAIN + said, TX) == {"type": "ice_heat", "outcome": "failed"}
+
+
+def test_a_surgery_named_as_when_another_treatment_began_is_no_outcome_of_it():
+    got = values(PAIN + "Facet blocks x3 since the laminectomy, each lasting under a week.", TX)
+    assert [v["type"] for v in got] == ["nerve_block"]

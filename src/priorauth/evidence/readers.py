@@ -370,6 +370,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
     if _negated(mods):
         return [_aside(m, place, "negated")]
+    if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
+        return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
@@ -420,6 +422,9 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 _TOGETHER = re.compile(r"\b(?:all|both|each|every one)\s+(?:of\s+(?:them|these|which)\s+)?"
                        r"(?:(?:have|had|has|were|was)\s+)?", re.I)
 _LIST_ITEMS = re.compile(r"[\w\s,/&+-]{0,120}")
+
+
+_SINCE_THE = re.compile(r"\b(?:since|after|before) (?:the|his|her|their) $", re.I)
 
 
 def _together(place: Any, m: Any) -> tuple[int, int] | None:
