@@ -935,3 +935,18 @@ def test_heat_and_ice_written_with_a_slash(said):
 def test_a_surgery_named_as_when_another_treatment_began_is_no_outcome_of_it():
     got = values(PAIN + "Facet blocks x3 since the laminectomy, each lasting under a week.", TX)
     assert [v["type"] for v in got] == ["nerve_block"]
+
+
+@pytest.mark.parametrize("said", [
+    "Hydrocodone 5 mg q6h since 03/2025: partial relief only.",
+    "Hydrocodone 5 mg q6h gave only partial relief.",
+    "Naproxen 500 PRN - nothing.",
+    "Capsaicin cream for 6 weeks: no help.",
+    "Lumbar fusion 2019 and laminectomy 2021, neither relieved the back pain.",
+    "Tapentadol 100 mg BID, no longer controlling the pain.",
+    "L5-S1 fusion in 2020; the pain persisted.",
+    "Tramadol takes the edge off, no better overall.",
+    "The back pain did not improve after his fusion.",
+])
+def test_more_ways_of_saying_a_treatment_failed(said):
+    assert {v["outcome"] for v in values(PAIN + said, TX)} == {"failed"}
