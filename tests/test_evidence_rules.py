@@ -950,3 +950,12 @@ def test_a_surgery_named_as_when_another_treatment_began_is_no_outcome_of_it():
 ])
 def test_more_ways_of_saying_a_treatment_failed(said):
     assert {v["outcome"] for v in values(PAIN + said, TX)} == {"failed"}
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("Home stretching daily with her mother.", "home_exercise_program"),
+    ("She sees a counselor every other week.", "behavioral_therapy"),
+    ("Ice packs nightly to the low back.", "ice_heat"),
+])
+def test_a_home_program_or_therapy_said_with_how_often_goes_on(said, kind):
+    assert one(PAIN + said, TX) == {"type": kind, "outcome": "ongoing"}

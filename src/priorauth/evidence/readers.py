@@ -389,6 +389,11 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         outcome = _nearest(c.outcomes, place.text, place.after, m, where=where)
     if outcome is None and place.contrast is not None:  # "PT for 16 visits but stopped because it increased pain"
         outcome = _nearest(c.outcomes, place.text, place.contrast, m, where=where)
+    if outcome is None and m.rule.ongoing_when:  # "home stretching daily", "sees a counselor monthly"
+        found = m.rule.ongoing_when.search(place.text, m.start, place.upto or place.clause[1])
+        if found:
+            outcome = "ongoing"
+            where.append(found.span())
     if outcome == "effective":  # "gives relief and he uses it daily, which he will continue": it helps and goes on
         ongoing = dict(c.outcomes)["ongoing"]
         found = next((f for f in ongoing.finditer(place.text, *place.clause) if not m.start <= f.start() < m.end), None)
