@@ -959,3 +959,9 @@ def test_more_ways_of_saying_a_treatment_failed(said):
 ])
 def test_a_home_program_or_therapy_said_with_how_often_goes_on(said, kind):
     assert one(PAIN + said, TX) == {"type": kind, "outcome": "ongoing"}
+
+
+@pytest.mark.parametrize("said", ["Medial branch blocks x2, 3-4 weeks of benefit each.",
+                                  "Vertebroplasty 02/2024: about six weeks of benefit."])
+def test_weeks_of_benefit_are_a_treatment_that_wore_off(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
