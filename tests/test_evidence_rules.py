@@ -965,3 +965,31 @@ def test_a_home_program_or_therapy_said_with_how_often_goes_on(said, kind):
                                   "Vertebroplasty 02/2024: about six weeks of benefit."])
 def test_weeks_of_benefit_are_a_treatment_that_wore_off(said):
     assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Ortho spine offered him an L4-5 decompression.", [True]),
+    ("Neurosurgery: the fusion is no longer recommended.", [False]),
+    ("Her surgeon no longer recommends extending the fusion.", [False]),
+    ("He is not a candidate for a Whipple.", [False]),
+])
+def test_surgery_offered_or_no_longer_recommended(said, value):
+    assert values(PAIN + said, "clinical.surgery_indicated") == value
+
+
+@pytest.mark.parametrize("said", [
+    "A laminectomy was recommended; she has declined it.",
+    "Decompression was offered and refused by the patient.",
+    "He continues to decline an operation.",
+    "She keeps refusing the fusion.",
+])
+def test_a_refused_surgery_said_with_a_pronoun_or_a_passive(said):
+    assert values(PAIN + said, "clinical.surgery_refused") == [True]
+
+
+def test_declining_it_in_a_sentence_about_no_surgery_is_no_refused_surgery():
+    assert values(PAIN + "Physical therapy was offered; she has declined it.", "clinical.surgery_refused") == []
+
+
+def test_a_surgery_that_would_be_offered_is_not_offered():
+    assert values(PAIN + "If she changes her mind, we would offer a decompression.", "clinical.surgery_indicated") == []

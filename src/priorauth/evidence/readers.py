@@ -71,7 +71,10 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         other_note = c.contexts["not_trial"].search(title) and not c.contexts["trial"].search(title)
         return not other_note and (not c.contexts["not_trial"].search(sentence)
                                    or bool(c.contexts["drug_trial"].search(sentence)))  # "single intrathecal injection"
-    return bool(c.contexts[context].search(sentence)) or context in place.contexts
+    return bool(c.contexts[context].search(sentence)) or (context in place.contexts and context not in _SENTENCE_ONLY)
+
+
+_SENTENCE_ONLY = {"surgery"}  # a note names some surgery nearly always: only the mention's sentence counts
 
 
 def _nearer(near: re.Pattern[str], far: re.Pattern[str], place: Any, m: Any) -> bool:
