@@ -993,3 +993,14 @@ def test_declining_it_in_a_sentence_about_no_surgery_is_no_refused_surgery():
 
 def test_a_surgery_that_would_be_offered_is_not_offered():
     assert values(PAIN + "If she changes her mind, we would offer a decompression.", "clinical.surgery_indicated") == []
+
+
+def test_a_finding_after_a_semicolon_in_a_study_report_is_pathology():
+    found = facts(PAIN + "MRI L-spine 03/2025: solid fusion; epidural fibrosis around the left S1 root.",
+                  "clinical.pathology_confirmed")
+    assert [(f.value, f.text) for f in found] == [(True, "epidural fibrosis around the left S1 root")]
+
+
+def test_increased_uptake_on_a_bone_scan_is_pathology():
+    text = "Chronic hand pain. Three-phase bone scan 02/2024 showed increased periarticular uptake in the wrist."
+    assert values(text, "clinical.pathology_confirmed") == [True]

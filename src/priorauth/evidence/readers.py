@@ -315,9 +315,24 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    """What a study found, in its first clause; else in a later `;` clause of the report that says a finding
+    ("MRI: solid fusion; epidural fibrosis encasing the L5 roots")."""
+    b = min(m.end, place.clause[1]) if place.clause[1] > m.start else m.end  # the finding, within its clause
+    first = _pathology_in(m, place, mods, m.start, b)
+    if first[0].__class__ is Fact:
+        return first
+    for later in _LATER_CLAUSE.finditer(place.original, b, place.sentence[1]):
+        found = _pathology_in(m, place, mods, later.start(1), later.end(1), reported=True)
+        if found[0].__class__ is Fact and found[0].value is True:
+            return found
+    return first
+
+
+_LATER_CLAUSE = re.compile(r";\s*([^;\n]+?)[\s.]*(?=;|\n|$)")
+
+
+def _pathology_in(m: Any, place: Any, mods: tuple[Modifier, ...], a: int, b: int, reported: bool = False) -> Out:
     c = cues()
-    a = m.start
-    b = min(m.end, place.clause[1]) if place.clause[1] > a else m.end  # the finding, within its clause
     span_text = place.original[a:b]
     if _UNSURE.search(span_text):  # "cannot exclude a small syrinx", "equivocal uptake ... vs early metastasis"
         return [_aside(m, place, "uncertain")]
@@ -325,7 +340,8 @@ def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             _ABSENT.sub(" ", c.pathology_normal.sub(" ", span_text))):
         return [_fact(m, place, False, mods, span=(a, b), confidence=0.7)]
     found = _ABSENT.sub(" ", span_text)  # "no epidural disease, no vertebral metastases": findings it did not find
-    if c.pathology_findings.search(found) and (c.pathology_positive.search(found) or ":" in found or "(" in found):
+    if c.pathology_findings.search(found) and (reported or c.pathology_positive.search(found) or ":" in found
+                                               or "(" in found):  # a later clause of a report says what it found
         return [_fact(m, place, True, mods, span=(a, b), confidence=0.8)]
     return [_aside(m, place, "no_value")]
 
