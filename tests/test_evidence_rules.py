@@ -1004,3 +1004,10 @@ def test_a_finding_after_a_semicolon_in_a_study_report_is_pathology():
 def test_increased_uptake_on_a_bone_scan_is_pathology():
     text = "Chronic hand pain. Three-phase bone scan 02/2024 showed increased periarticular uptake in the wrist."
     assert values(text, "clinical.pathology_confirmed") == [True]
+
+
+@pytest.mark.parametrize("said", ["Metastatic hormone-refractory breast cancer with bone pain.",
+                                  "Stage IV non-small cell lung cancer, pain in the ribs.",
+                                  "Metastatic NSCLC with rib pain."])
+def test_a_cancer_named_with_hyphenated_words_or_as_nsclc(said):
+    assert values(said, "clinical.pain_etiology") == ["cancer"]
