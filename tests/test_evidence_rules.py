@@ -1011,3 +1011,8 @@ def test_increased_uptake_on_a_bone_scan_is_pathology():
                                   "Metastatic NSCLC with rib pain."])
 def test_a_cancer_named_with_hyphenated_words_or_as_nsclc(said):
     assert values(said, "clinical.pain_etiology") == ["cancer"]
+
+
+def test_a_cause_of_pain_in_the_past_medical_history_is_named():
+    text = "Pain clinic consult.\n\nPMH: chronic alcoholic pancreatitis, hypertension.\n"
+    assert values(text, "clinical.pain_etiology") == ["chronic pancreatitis"]

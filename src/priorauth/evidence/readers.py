@@ -305,8 +305,9 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _historical(mods) and re.search(r"remission|resolved|cured|no evidence of disease|NED", place.clause_text, re.I):
         return [_aside(m, place, "historical")]
     sentence = place.sentence_text
-    # a problem list names diagnoses; a study's reading names a cause ("consistent with adhesive arachnoiditis")
-    named = place.section in (None, "hpi", "assessment", "procedure", "problem_list") or re.search(
+    # a problem list and a past history name diagnoses; a study's reading names a cause ("consistent with adhesive
+    # arachnoiditis")
+    named = place.section in (None, "hpi", "assessment", "procedure", "problem_list", "past_history") or re.search(
         r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of|"
         r"consistent with|compatible with", sentence, re.I)
     if not named:
