@@ -1016,3 +1016,14 @@ def test_a_cancer_named_with_hyphenated_words_or_as_nsclc(said):
 def test_a_cause_of_pain_in_the_past_medical_history_is_named():
     text = "Pain clinic consult.\n\nPMH: chronic alcoholic pancreatitis, hypertension.\n"
     assert values(text, "clinical.pain_etiology") == ["chronic pancreatitis"]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Atrial fibrillation, anticoagulated on apixaban.", [True]),
+    ("DVT in 2023, treated for 3 months and no longer anticoagulated.", [False]),
+    ("She is not taking anticoagulants.", [False]),
+    ("Apixaban completed 02/2025.", [False]),
+    ("No bleeding history.", [False]),
+])
+def test_anticoagulation_now_or_ended_and_a_bleeding_history(said, value):
+    assert values(PAIN + said, "clinical.findings.coagulopathy") == value
