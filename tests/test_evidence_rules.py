@@ -1027,3 +1027,14 @@ def test_a_cause_of_pain_in_the_past_medical_history_is_named():
 ])
 def test_anticoagulation_now_or_ended_and_a_bleeding_history(said, value):
     assert values(PAIN + said, "clinical.findings.coagulopathy") == value
+
+
+def test_a_relative_named_in_a_parenthesis_is_only_that_asides():
+    text = PAIN + "No pacemaker or other implanted device (her brother has a pacemaker)."
+    assert values(text, "clinical.findings.other_programmable_implant") == [False]
+
+
+@pytest.mark.parametrize("said", ["No other implanted programmable device.",
+                                  "The insulin pump is external; it is not an implanted programmable device."])
+def test_no_implanted_programmable_device(said):
+    assert values(PAIN + said, "clinical.findings.other_programmable_implant") == [False]

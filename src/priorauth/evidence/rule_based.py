@@ -130,6 +130,7 @@ class RuleBasedExtractor:
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
                         and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)) \
                         and not (start >= m.end and ";" in text[m.end:start]) \
+                        and not _aside_in_parenthesis(text, start, end, m) \
                         and not (mod.category == "HYPOTHETICAL" and start >= m.end
                                  and _far_condition(text, m.end, start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
@@ -187,6 +188,17 @@ def _title_end(text: str) -> int:
     if len(first) > 100 or first.rstrip().endswith((".", ";", ",")) or "\n" not in text[lead:]:
         return 0
     return lead + len(first)
+
+
+def _aside_in_parenthesis(text: str, start: int, end: int, m: Mention) -> bool:
+    """A modifier inside a parenthesis the mention is not in is that aside's ("No pacemaker (his father has one)")."""
+    opened = text.rfind("(", 0, start)
+    if opened < 0 or text.rfind(")", opened, start) >= 0:
+        return False
+    closed = text.find(")", end)
+    if closed < 0 or text.find("(", end, closed) >= 0:
+        return False
+    return not (opened < m.start and m.end <= closed)
 
 
 def _far_condition(text: str, end: int, at: int) -> bool:
