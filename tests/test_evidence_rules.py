@@ -1038,3 +1038,18 @@ def test_a_relative_named_in_a_parenthesis_is_only_that_asides():
                                   "The insulin pump is external; it is not an implanted programmable device."])
 def test_no_implanted_programmable_device(said):
     assert values(PAIN + said, "clinical.findings.other_programmable_implant") == [False]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Since the last visit she started escitalopram with her PCP.", [False]),
+    ("He began Cymbalta through his PCP and sees a counselor weekly.", [False]),
+    ("Mood low. She declines an antidepressant for now.", [True]),
+    ("Depression, PHQ-9 17 - declines meds.", [True]),
+])
+def test_an_antidepressant_started_or_declined(said, value):
+    assert values(PAIN + said, "clinical.psychiatric.untreated_major_depression") == value
+
+
+def test_an_antidepressant_started_then_stopped_is_no_treatment():
+    text = PAIN + "She was started on sertraline in May, stopped it in July because of nausea."
+    assert values(text, "clinical.psychiatric.untreated_major_depression") == []
