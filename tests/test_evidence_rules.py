@@ -1053,3 +1053,9 @@ def test_an_antidepressant_started_or_declined(said, value):
 def test_an_antidepressant_started_then_stopped_is_no_treatment():
     text = PAIN + "She was started on sertraline in May, stopped it in July because of nausea."
     assert values(text, "clinical.psychiatric.untreated_major_depression") == []
+
+
+@pytest.mark.parametrize("said", ["Heavy drinking in his twenties; no alcohol since 2018.",
+                                  "H/o alcohol misuse, none since 2016."])
+def test_none_since_a_year_is_a_history_of_use(said):
+    assert values(PAIN + said, SUBSTANCE) == ["history"]

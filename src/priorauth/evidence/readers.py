@@ -279,8 +279,8 @@ _ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<p
 
 
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
-    if re.match(r"(?:has not|hasn't|have not|had not)\b", m.match.group(0), re.I):
-        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024": its own negation, a past
+    if re.match(r"(?:has not|hasn't|have not|had not)\b|no .*\bsince$", m.match.group(0), re.I):
+        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021"
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
