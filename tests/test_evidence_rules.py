@@ -1059,3 +1059,14 @@ def test_an_antidepressant_started_then_stopped_is_no_treatment():
                                   "H/o alcohol misuse, none since 2016."])
 def test_none_since_a_year_is_a_history_of_use(said):
     assert values(PAIN + said, SUBSTANCE) == ["history"]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Response: favorable.", ["favorable"]),
+    ("Response clearly favorable.", ["favorable"]),
+    ("The therapist and I judged the response favorable.", ["favorable"]),
+    ("Response unfavorable.", ["unfavorable"]),
+])
+def test_a_test_dose_response_stated_on_its_own(said, value):
+    text = "Spasticity clinic: ITB screening. Tone fell from 4 to 1 at 4 hours. " + said
+    assert values(text, "clinical.spasticity.test_dose_response") == value
