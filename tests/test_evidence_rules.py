@@ -1070,3 +1070,9 @@ def test_none_since_a_year_is_a_history_of_use(said):
 def test_a_test_dose_response_stated_on_its_own(said, value):
     text = "Spasticity clinic: ITB screening. Tone fell from 4 to 1 at 4 hours. " + said
     assert values(text, "clinical.spasticity.test_dose_response") == value
+
+
+def test_trial_scores_with_an_arrow_and_no_scale():
+    text = TRIAL + "Summary: NRS 7 -> 2 by the last day of the trial."
+    assert values(text, "clinical.trial_result.pain_before") == [7]
+    assert values(text, "clinical.trial_result.pain_after") == [2]
