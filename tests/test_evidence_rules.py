@@ -1076,3 +1076,16 @@ def test_trial_scores_with_an_arrow_and_no_scale():
     text = TRIAL + "Summary: NRS 7 -> 2 by the last day of the trial."
     assert values(text, "clinical.trial_result.pain_before") == [7]
     assert values(text, "clinical.trial_result.pain_after") == [2]
+
+
+@pytest.mark.parametrize("said", ["Assessment: positive trial, 60% relief with better walking and self-care.",
+                                  "Assessment: positive trial with clear gains in walking and self-care."])
+def test_better_walking_and_self_care_after_a_trial(said):
+    text = TRIAL + said
+    assert values(text, "clinical.trial_result.function_improved") == [True]
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_function_better_after_a_trial():
+    assert values(TRIAL + "Positive trial. Function better (walking distance).",
+                  "clinical.trial_result.function_improved") == [True]
