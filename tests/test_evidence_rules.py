@@ -1089,3 +1089,8 @@ def test_better_walking_and_self_care_after_a_trial(said):
 def test_function_better_after_a_trial():
     assert values(TRIAL + "Positive trial. Function better (walking distance).",
                   "clinical.trial_result.function_improved") == [True]
+
+
+def test_unresponsive_to_oral_baclofen_is_its_own_not_the_next_drugs_intolerance():
+    text = "Spasticity after SCI. Unresponsive to 30 weeks of oral baclofen and intolerant of tizanidine."
+    assert values(text, "clinical.spasticity.oral_response") == ["unresponsive"]

@@ -647,6 +647,11 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         d = durations[0]
         out.append(_fact(m, place, round(d.weeks, 1) if d.weeks % 1 else int(d.weeks), mods,
                          path="clinical.spasticity.oral_baclofen_weeks", span=(d.start, d.end)))
+    led = _LEADS_INTO.search(place.text, max(a, m.start - 60), m.start)  # "unresponsive to 30 weeks of oral baclofen"
+    if led:
+        response = "intolerant" if led.group(1).lower().startswith("intoleran") else "unresponsive"
+        out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response", span=(led.start(), m.end)))
+        return out
     regions = [(a, b)] + ([place.after] if place.after else [])
     for k, (ra, rb) in enumerate(regions):
         if k:
@@ -660,6 +665,7 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return out
 
 
+_LEADS_INTO = re.compile(r"\b(unresponsive|refractory|intolerant|intolerance)\s+(?:to|of)\s+(?:[\w-]+\s+){0,5}$", re.I)
 _ORAL_RESPONSES = (
     ("intolerant", r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue"),
     ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief|change)|ineffective|"
