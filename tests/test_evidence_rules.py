@@ -1094,3 +1094,9 @@ def test_function_better_after_a_trial():
 def test_unresponsive_to_oral_baclofen_is_its_own_not_the_next_drugs_intolerance():
     text = "Spasticity after SCI. Unresponsive to 30 weeks of oral baclofen and intolerant of tizanidine."
     assert values(text, "clinical.spasticity.oral_response") == ["unresponsive"]
+
+
+@pytest.mark.parametrize("said", ["NSAIDs avoided after a GI bleed in 2021.",
+                                  "NSAIDs avoided: history of a bleeding ulcer."])
+def test_a_treatment_avoided_after_a_harm_is_contraindicated(said):
+    assert one(PAIN + said, TX)["outcome"] == "contraindicated"
