@@ -1100,3 +1100,9 @@ def test_unresponsive_to_oral_baclofen_is_its_own_not_the_next_drugs_intolerance
                                   "NSAIDs avoided: history of a bleeding ulcer."])
 def test_a_treatment_avoided_after_a_harm_is_contraindicated(said):
     assert one(PAIN + said, TX)["outcome"] == "contraindicated"
+
+
+@pytest.mark.parametrize("said", ["Chiropractic adjustments made her worse, so she quit.",
+                                  "Chiropractic x4 visits: stopped, flares after each adjustment."])
+def test_a_treatment_quit_because_it_made_the_pain_worse_was_not_completed(said):
+    assert one(PAIN + said, TX)["outcome"] == "unable_to_complete"
