@@ -1106,3 +1106,15 @@ def test_a_treatment_avoided_after_a_harm_is_contraindicated(said):
                                   "Chiropractic x4 visits: stopped, flares after each adjustment."])
 def test_a_treatment_quit_because_it_made_the_pain_worse_was_not_completed(said):
     assert one(PAIN + said, TX)["outcome"] == "unable_to_complete"
+
+
+def test_an_evaluations_date_is_its_own_not_an_earlier_lines():
+    text = PAIN + ("CBT x8, finished 05/2025, copes better\n"
+                   "Neurosurgery (Dr. A. Example, 06/20/2025) sees no surgical target.")
+    assert one(text, "clinical.evaluations[]")["date"] == "2025-06-20"
+
+
+@pytest.mark.parametrize("said", ["Spine surgery 03/2025: offered an L3-4 extension of the fusion.",
+                                  "Hepatobiliary surgery 03/2025 - she is a candidate for total pancreatectomy."])
+def test_a_surgeon_who_offers_an_operation_leaves_other_options(said):
+    assert one(PAIN + said, "clinical.evaluations[]")["result"] == "other_options_remain"

@@ -605,6 +605,7 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         value["specialty"] = specialty or "other"
     value["result"] = result[0]
     dates = timex.dates_in(sentence, place.sentence[0])
+    dates = [d for d in dates if d.start >= m.start] or dates  # its own ("Neurosurgery (Dr. X, 08/12/2025)")
     head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
     if dates:
         value["date"] = dates[0].last.isoformat()
