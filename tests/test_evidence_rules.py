@@ -1118,3 +1118,7 @@ def test_an_evaluations_date_is_its_own_not_an_earlier_lines():
                                   "Hepatobiliary surgery 03/2025 - she is a candidate for total pancreatectomy."])
 def test_a_surgeon_who_offers_an_operation_leaves_other_options(said):
     assert one(PAIN + said, "clinical.evaluations[]")["result"] == "other_options_remain"
+
+
+def test_a_denied_list_ending_in_other_drug_use_is_no_use():
+    assert values(PAIN + "Denies tobacco, cannabis or other drug use.", SUBSTANCE) == ["none"]
