@@ -1122,3 +1122,12 @@ def test_a_surgeon_who_offers_an_operation_leaves_other_options(said):
 
 def test_a_denied_list_ending_in_other_drug_use_is_no_use():
     assert values(PAIN + "Denies tobacco, cannabis or other drug use.", SUBSTANCE) == ["none"]
+
+
+def test_a_family_history_line_ends_at_the_next_labelled_line():
+    text = PAIN + "\nFH: father with depression.\nPsych ROS: mood fair, denies SI/HI.\n"
+    assert values(text, "clinical.psychiatric.suicidality") == [False]
+
+
+def test_the_si_joint_is_no_suicidal_ideation():
+    assert values(PAIN + "Tender over the right SI joint.", "clinical.psychiatric.suicidality") == []

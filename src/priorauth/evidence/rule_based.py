@@ -351,13 +351,16 @@ def _headers(text: str) -> re.Pattern[str]:
 def _section_end(text: str, headers: re.Pattern[str], title_end: int, end: int, category: str) -> int:
     found = headers.search(text, text.find("\n", title_end) + 1 or end, end)
     end = found.start() if found else end
-    if category == "family_history":  # a paragraph: "FHx: son w/ schizophrenia." ends at a blank line
-        blank = _BLANK_LINE.search(text, title_end, end)
+    if category == "family_history":  # a paragraph: "FHx: son w/ schizophrenia." ends at a blank line, or at the
+        blank = _BLANK_LINE.search(text, title_end, end)  # next labelled line ("Psych ROS: denies SI/HI")
         end = blank.start() if blank else end
+        labelled = _LABELLED_LINE.search(text, title_end, end)
+        end = labelled.start() if labelled else end
     return end
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LABELLED_LINE = re.compile(r"\n[ \t]*[A-Z][A-Za-z/&'-]*(?: [A-Za-z/&'-]+){0,3}:")
 
 
 ORIGIN = "clinical.spasticity.origin"
