@@ -1131,3 +1131,11 @@ def test_a_family_history_line_ends_at_the_next_labelled_line():
 
 def test_the_si_joint_is_no_suicidal_ideation():
     assert values(PAIN + "Tender over the right SI joint.", "clinical.psychiatric.suicidality") == []
+
+
+@pytest.mark.parametrize("said", ["Tizanidine 4 mg qHS: too sedated to get up for work; stopped.",
+                                  "Butrans patch tried in 2024 - severe skin reaction, removed.",
+                                  "Pregabalin 75 mg BID stopped after ataxia.",
+                                  "Gabapentin 600 mg TID stopped for cognitive fog."])
+def test_more_side_effects_that_stopped_a_drug(said):
+    assert {v["outcome"] for v in values(PAIN + said, TX)} == {"intolerable_side_effects"}
