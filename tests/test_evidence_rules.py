@@ -1139,3 +1139,17 @@ def test_the_si_joint_is_no_suicidal_ideation():
                                   "Gabapentin 600 mg TID stopped for cognitive fog."])
 def test_more_side_effects_that_stopped_a_drug(said):
     assert {v["outcome"] for v in values(PAIN + said, TX)} == {"intolerable_side_effects"}
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("The burning pain began after a fall from a ladder at his brother's farm in June 2021.", "2021-06-30"),
+    ("Symptoms started when she lifted a heavy patient at the nursing home in May 2023.", "2023-05-31"),
+    ("Leg pain present since about March of this year.", "2025-03-31"),
+])
+def test_an_onset_told_with_its_event_or_about(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
+
+
+def test_an_onset_stops_before_a_later_worsening():
+    text = "Back pain has been present since her L1 fracture in October 2022 and acutely worsened after a fall in May."
+    assert values(text, "clinical.pain_onset") == ["2022-10-31"]
