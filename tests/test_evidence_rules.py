@@ -1153,3 +1153,8 @@ def test_an_onset_told_with_its_event_or_about(said, onset):
 def test_an_onset_stops_before_a_later_worsening():
     text = "Back pain has been present since her L1 fracture in October 2022 and acutely worsened after a fall in May."
     assert values(text, "clinical.pain_onset") == ["2022-10-31"]
+
+
+def test_a_course_in_progress_is_ongoing():
+    got = one(PAIN + "Aquatic therapy 2x/week - in progress.", TX)
+    assert got == {"type": "physical_therapy", "outcome": "ongoing"}
