@@ -872,3 +872,289 @@ def test_the_trial_a_plan_describes_has_not_happened():
             "overnight observation.\n- Patient wishes to proceed with the trial.\n")
     assert values(text, "clinical.trial_result.method") == []
     assert values(text, "clinical.trial_result.observation_days") == []
+
+
+def test_a_list_of_treatments_that_all_failed_gives_each_the_failure():
+    text = PAIN + ("Good relief with the trial, mild side effects - after physical therapy, acupuncture, gabapentin "
+                   "and tramadol all failed.")
+    assert sorted((v["type"], v["outcome"]) for v in values(text, TX)) == [
+        ("oral_nonopioid_analgesics", "failed"), ("other", "failed"), ("physical_therapy", "failed"),
+        ("systemic_opioids", "failed")]
+
+
+@pytest.mark.parametrize(("said", "specialty"), [
+    ("Palliative care (Dr. A. Example) saw her on 03/02/2025 and agrees the oral options are exhausted.", "other"),
+    ("Pain medicine saw him 03/02/2025 and agrees that systemic options are exhausted.", "pain_management"),
+])
+def test_a_service_that_saw_the_member_and_agrees_is_a_specialist_evaluation(said, specialty):
+    assert one(PAIN + said, "clinical.evaluations[]") == {
+        "type": "specialist", "specialty": specialty, "date": "2025-03-02", "result": "other_treatments_failed"}
+
+
+def test_a_specialist_who_agrees_with_itb_finds_the_other_treatments_failed():
+    got = one("Spasticity after stroke. Neurosurgery saw him 05/2025: agrees with ITB.", "clinical.evaluations[]")
+    assert got["result"] == "other_treatments_failed"
+
+
+def test_two_services_of_no_named_specialty_are_two_evaluations():
+    text = PAIN + ("Vascular surgery reviewed: no surgical options. Palliative care saw him and agrees the systemic "
+                   "options are exhausted.")
+    assert len(values(text, "clinical.evaluations[]")) == 2
+
+
+def test_a_local_infection_that_cleared_is_none_now():
+    assert values(PAIN + "The cellulitis over the flank cleared after the antibiotic course.",
+                  "clinical.findings.local_infection") == [False]
+
+
+def test_a_without_before_and_a_new_verb_does_not_negate_it():
+    text = TRIAL + "By day 2 she walked to the lobby without stopping for pain, and showered on her own."
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_a_finding_in_a_sentence_about_another_device_is_that_devices():
+    text = PAIN + "Femoral nerve catheter running; the catheter site is without redness or signs of infection."
+    assert values(text, "clinical.findings.active_infection") == []
+    assert values(text, "clinical.findings.local_infection") == []
+
+
+def test_an_evaluation_that_is_still_needed_has_not_happened():
+    text = PAIN + "She seems an appropriate candidate for a pump; a psychology evaluation is required beforehand."
+    assert values(text, "clinical.evaluations[]") == []
+
+
+def test_none_lasting_after_a_series_is_its_outcome_not_a_negation():
+    assert one(PAIN + "Caudal ESI x2 last year, none lasting beyond ten days.", TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["Heat/ice at home: no lasting effect.", "Ice / heat at home without lasting effect."])
+def test_heat_and_ice_written_with_a_slash(said):
+    assert one(PAIN + said, TX) == {"type": "ice_heat", "outcome": "failed"}
+
+
+def test_a_surgery_named_as_when_another_treatment_began_is_no_outcome_of_it():
+    got = values(PAIN + "Facet blocks x3 since the laminectomy, each lasting under a week.", TX)
+    assert [v["type"] for v in got] == ["nerve_block"]
+
+
+@pytest.mark.parametrize("said", [
+    "Hydrocodone 5 mg q6h since 03/2025: partial relief only.",
+    "Hydrocodone 5 mg q6h gave only partial relief.",
+    "Naproxen 500 PRN - nothing.",
+    "Capsaicin cream for 6 weeks: no help.",
+    "Lumbar fusion 2019 and laminectomy 2021, neither relieved the back pain.",
+    "Tapentadol 100 mg BID, no longer controlling the pain.",
+    "L5-S1 fusion in 2020; the pain persisted.",
+    "Tramadol takes the edge off, no better overall.",
+    "The back pain did not improve after his fusion.",
+])
+def test_more_ways_of_saying_a_treatment_failed(said):
+    assert {v["outcome"] for v in values(PAIN + said, TX)} == {"failed"}
+
+
+@pytest.mark.parametrize(("said", "kind"), [
+    ("Home stretching daily with her mother.", "home_exercise_program"),
+    ("She sees a counselor every other week.", "behavioral_therapy"),
+    ("Ice packs nightly to the low back.", "ice_heat"),
+])
+def test_a_home_program_or_therapy_said_with_how_often_goes_on(said, kind):
+    assert one(PAIN + said, TX) == {"type": kind, "outcome": "ongoing"}
+
+
+@pytest.mark.parametrize("said", ["Medial branch blocks x2, 3-4 weeks of benefit each.",
+                                  "Vertebroplasty 02/2024: about six weeks of benefit."])
+def test_weeks_of_benefit_are_a_treatment_that_wore_off(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Ortho spine offered him an L4-5 decompression.", [True]),
+    ("Neurosurgery: the fusion is no longer recommended.", [False]),
+    ("Her surgeon no longer recommends extending the fusion.", [False]),
+    ("He is not a candidate for a Whipple.", [False]),
+])
+def test_surgery_offered_or_no_longer_recommended(said, value):
+    assert values(PAIN + said, "clinical.surgery_indicated") == value
+
+
+@pytest.mark.parametrize("said", [
+    "A laminectomy was recommended; she has declined it.",
+    "Decompression was offered and refused by the patient.",
+    "He continues to decline an operation.",
+    "She keeps refusing the fusion.",
+])
+def test_a_refused_surgery_said_with_a_pronoun_or_a_passive(said):
+    assert values(PAIN + said, "clinical.surgery_refused") == [True]
+
+
+def test_declining_it_in_a_sentence_about_no_surgery_is_no_refused_surgery():
+    assert values(PAIN + "Physical therapy was offered; she has declined it.", "clinical.surgery_refused") == []
+
+
+def test_a_surgery_that_would_be_offered_is_not_offered():
+    assert values(PAIN + "If she changes her mind, we would offer a decompression.", "clinical.surgery_indicated") == []
+
+
+def test_a_finding_after_a_semicolon_in_a_study_report_is_pathology():
+    found = facts(PAIN + "MRI L-spine 03/2025: solid fusion; epidural fibrosis around the left S1 root.",
+                  "clinical.pathology_confirmed")
+    assert [(f.value, f.text) for f in found] == [(True, "epidural fibrosis around the left S1 root")]
+
+
+def test_increased_uptake_on_a_bone_scan_is_pathology():
+    text = "Chronic hand pain. Three-phase bone scan 02/2024 showed increased periarticular uptake in the wrist."
+    assert values(text, "clinical.pathology_confirmed") == [True]
+
+
+@pytest.mark.parametrize("said", ["Metastatic hormone-refractory breast cancer with bone pain.",
+                                  "Stage IV non-small cell lung cancer, pain in the ribs.",
+                                  "Metastatic NSCLC with rib pain."])
+def test_a_cancer_named_with_hyphenated_words_or_as_nsclc(said):
+    assert values(said, "clinical.pain_etiology") == ["cancer"]
+
+
+def test_a_cause_of_pain_in_the_past_medical_history_is_named():
+    text = "Pain clinic consult.\n\nPMH: chronic alcoholic pancreatitis, hypertension.\n"
+    assert values(text, "clinical.pain_etiology") == ["chronic pancreatitis"]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Atrial fibrillation, anticoagulated on apixaban.", [True]),
+    ("DVT in 2023, treated for 3 months and no longer anticoagulated.", [False]),
+    ("She is not taking anticoagulants.", [False]),
+    ("Apixaban completed 02/2025.", [False]),
+    ("No bleeding history.", [False]),
+])
+def test_anticoagulation_now_or_ended_and_a_bleeding_history(said, value):
+    assert values(PAIN + said, "clinical.findings.coagulopathy") == value
+
+
+def test_a_relative_named_in_a_parenthesis_is_only_that_asides():
+    text = PAIN + "No pacemaker or other implanted device (her brother has a pacemaker)."
+    assert values(text, "clinical.findings.other_programmable_implant") == [False]
+
+
+@pytest.mark.parametrize("said", ["No other implanted programmable device.",
+                                  "The insulin pump is external; it is not an implanted programmable device."])
+def test_no_implanted_programmable_device(said):
+    assert values(PAIN + said, "clinical.findings.other_programmable_implant") == [False]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Since the last visit she started escitalopram with her PCP.", [False]),
+    ("He began Cymbalta through his PCP and sees a counselor weekly.", [False]),
+    ("Mood low. She declines an antidepressant for now.", [True]),
+    ("Depression, PHQ-9 17 - declines meds.", [True]),
+])
+def test_an_antidepressant_started_or_declined(said, value):
+    assert values(PAIN + said, "clinical.psychiatric.untreated_major_depression") == value
+
+
+def test_an_antidepressant_started_then_stopped_is_no_treatment():
+    text = PAIN + "She was started on sertraline in May, stopped it in July because of nausea."
+    assert values(text, "clinical.psychiatric.untreated_major_depression") == []
+
+
+@pytest.mark.parametrize("said", ["Heavy drinking in his twenties; no alcohol since 2018.",
+                                  "H/o alcohol misuse, none since 2016."])
+def test_none_since_a_year_is_a_history_of_use(said):
+    assert values(PAIN + said, SUBSTANCE) == ["history"]
+
+
+@pytest.mark.parametrize(("said", "value"), [
+    ("Response: favorable.", ["favorable"]),
+    ("Response clearly favorable.", ["favorable"]),
+    ("The therapist and I judged the response favorable.", ["favorable"]),
+    ("Response unfavorable.", ["unfavorable"]),
+])
+def test_a_test_dose_response_stated_on_its_own(said, value):
+    text = "Spasticity clinic: ITB screening. Tone fell from 4 to 1 at 4 hours. " + said
+    assert values(text, "clinical.spasticity.test_dose_response") == value
+
+
+def test_trial_scores_with_an_arrow_and_no_scale():
+    text = TRIAL + "Summary: NRS 7 -> 2 by the last day of the trial."
+    assert values(text, "clinical.trial_result.pain_before") == [7]
+    assert values(text, "clinical.trial_result.pain_after") == [2]
+
+
+@pytest.mark.parametrize("said", ["Assessment: positive trial, 60% relief with better walking and self-care.",
+                                  "Assessment: positive trial with clear gains in walking and self-care."])
+def test_better_walking_and_self_care_after_a_trial(said):
+    text = TRIAL + said
+    assert values(text, "clinical.trial_result.function_improved") == [True]
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_function_better_after_a_trial():
+    assert values(TRIAL + "Positive trial. Function better (walking distance).",
+                  "clinical.trial_result.function_improved") == [True]
+
+
+def test_unresponsive_to_oral_baclofen_is_its_own_not_the_next_drugs_intolerance():
+    text = "Spasticity after SCI. Unresponsive to 30 weeks of oral baclofen and intolerant of tizanidine."
+    assert values(text, "clinical.spasticity.oral_response") == ["unresponsive"]
+
+
+@pytest.mark.parametrize("said", ["NSAIDs avoided after a GI bleed in 2021.",
+                                  "NSAIDs avoided: history of a bleeding ulcer."])
+def test_a_treatment_avoided_after_a_harm_is_contraindicated(said):
+    assert one(PAIN + said, TX)["outcome"] == "contraindicated"
+
+
+@pytest.mark.parametrize("said", ["Chiropractic adjustments made her worse, so she quit.",
+                                  "Chiropractic x4 visits: stopped, flares after each adjustment."])
+def test_a_treatment_quit_because_it_made_the_pain_worse_was_not_completed(said):
+    assert one(PAIN + said, TX)["outcome"] == "unable_to_complete"
+
+
+def test_an_evaluations_date_is_its_own_not_an_earlier_lines():
+    text = PAIN + ("CBT x8, finished 05/2025, copes better\n"
+                   "Neurosurgery (Dr. A. Example, 06/20/2025) sees no surgical target.")
+    assert one(text, "clinical.evaluations[]")["date"] == "2025-06-20"
+
+
+@pytest.mark.parametrize("said", ["Spine surgery 03/2025: offered an L3-4 extension of the fusion.",
+                                  "Hepatobiliary surgery 03/2025 - she is a candidate for total pancreatectomy."])
+def test_a_surgeon_who_offers_an_operation_leaves_other_options(said):
+    assert one(PAIN + said, "clinical.evaluations[]")["result"] == "other_options_remain"
+
+
+def test_a_denied_list_ending_in_other_drug_use_is_no_use():
+    assert values(PAIN + "Denies tobacco, cannabis or other drug use.", SUBSTANCE) == ["none"]
+
+
+def test_a_family_history_line_ends_at_the_next_labelled_line():
+    text = PAIN + "\nFH: father with depression.\nPsych ROS: mood fair, denies SI/HI.\n"
+    assert values(text, "clinical.psychiatric.suicidality") == [False]
+
+
+def test_the_si_joint_is_no_suicidal_ideation():
+    assert values(PAIN + "Tender over the right SI joint.", "clinical.psychiatric.suicidality") == []
+
+
+@pytest.mark.parametrize("said", ["Tizanidine 4 mg qHS: too sedated to get up for work; stopped.",
+                                  "Butrans patch tried in 2024 - severe skin reaction, removed.",
+                                  "Pregabalin 75 mg BID stopped after ataxia.",
+                                  "Gabapentin 600 mg TID stopped for cognitive fog."])
+def test_more_side_effects_that_stopped_a_drug(said):
+    assert {v["outcome"] for v in values(PAIN + said, TX)} == {"intolerable_side_effects"}
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("The burning pain began after a fall from a ladder at his brother's farm in June 2021.", "2021-06-30"),
+    ("Symptoms started when she lifted a heavy patient at the nursing home in May 2023.", "2023-05-31"),
+    ("Leg pain present since about March of this year.", "2025-03-31"),
+])
+def test_an_onset_told_with_its_event_or_about(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
+
+
+def test_an_onset_stops_before_a_later_worsening():
+    text = "Back pain has been present since her L1 fracture in October 2022 and acutely worsened after a fall in May."
+    assert values(text, "clinical.pain_onset") == ["2022-10-31"]
+
+
+def test_a_course_in_progress_is_ongoing():
+    got = one(PAIN + "Aquatic therapy 2x/week - in progress.", TX)
+    assert got == {"type": "physical_therapy", "outcome": "ongoing"}

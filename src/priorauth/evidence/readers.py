@@ -71,7 +71,10 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
         other_note = c.contexts["not_trial"].search(title) and not c.contexts["trial"].search(title)
         return not other_note and (not c.contexts["not_trial"].search(sentence)
                                    or bool(c.contexts["drug_trial"].search(sentence)))  # "single intrathecal injection"
-    return bool(c.contexts[context].search(sentence)) or context in place.contexts
+    return bool(c.contexts[context].search(sentence)) or (context in place.contexts and context not in _SENTENCE_ONLY)
+
+
+_SENTENCE_ONLY = {"surgery"}  # a note names some surgery nearly always: only the mention's sentence counts
 
 
 def _nearer(near: re.Pattern[str], far: re.Pattern[str], place: Any, m: Any) -> bool:
@@ -276,8 +279,8 @@ _ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<p
 
 
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
-    if re.match(r"(?:has not|hasn't|have not|had not)\b", m.match.group(0), re.I):
-        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024": its own negation, a past
+    if re.match(r"(?:has not|hasn't|have not|had not)\b|no .*\bsince$", m.match.group(0), re.I):
+        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021"
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
     history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
@@ -302,8 +305,9 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if _historical(mods) and re.search(r"remission|resolved|cured|no evidence of disease|NED", place.clause_text, re.I):
         return [_aside(m, place, "historical")]
     sentence = place.sentence_text
-    # a problem list names diagnoses; a study's reading names a cause ("consistent with adhesive arachnoiditis")
-    named = place.section in (None, "hpi", "assessment", "procedure", "problem_list") or re.search(
+    # a problem list and a past history name diagnoses; a study's reading names a cause ("consistent with adhesive
+    # arachnoiditis")
+    named = place.section in (None, "hpi", "assessment", "procedure", "problem_list", "past_history") or re.search(
         r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of|"
         r"consistent with|compatible with", sentence, re.I)
     if not named:
@@ -312,9 +316,24 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    """What a study found, in its first clause; else in a later `;` clause of the report that says a finding
+    ("MRI: solid fusion; epidural fibrosis encasing the L5 roots")."""
+    b = min(m.end, place.clause[1]) if place.clause[1] > m.start else m.end  # the finding, within its clause
+    first = _pathology_in(m, place, mods, m.start, b)
+    if first[0].__class__ is Fact:
+        return first
+    for later in _LATER_CLAUSE.finditer(place.original, b, place.sentence[1]):
+        found = _pathology_in(m, place, mods, later.start(1), later.end(1), reported=True)
+        if found[0].__class__ is Fact and found[0].value is True:
+            return found
+    return first
+
+
+_LATER_CLAUSE = re.compile(r";\s*([^;\n]+?)[\s.]*(?=;|\n|$)")
+
+
+def _pathology_in(m: Any, place: Any, mods: tuple[Modifier, ...], a: int, b: int, reported: bool = False) -> Out:
     c = cues()
-    a = m.start
-    b = min(m.end, place.clause[1]) if place.clause[1] > a else m.end  # the finding, within its clause
     span_text = place.original[a:b]
     if _UNSURE.search(span_text):  # "cannot exclude a small syrinx", "equivocal uptake ... vs early metastasis"
         return [_aside(m, place, "uncertain")]
@@ -322,7 +341,8 @@ def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             _ABSENT.sub(" ", c.pathology_normal.sub(" ", span_text))):
         return [_fact(m, place, False, mods, span=(a, b), confidence=0.7)]
     found = _ABSENT.sub(" ", span_text)  # "no epidural disease, no vertebral metastases": findings it did not find
-    if c.pathology_findings.search(found) and (c.pathology_positive.search(found) or ":" in found or "(" in found):
+    if c.pathology_findings.search(found) and (reported or c.pathology_positive.search(found) or ":" in found
+                                               or "(" in found):  # a later clause of a report says what it found
         return [_fact(m, place, True, mods, span=(a, b), confidence=0.8)]
     return [_aside(m, place, "no_value")]
 
@@ -370,20 +390,30 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
     if _negated(mods):
         return [_aside(m, place, "negated")]
+    if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
+        return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
-    paren = _PAREN_AFTER.match(place.text, m.end)
+    together = _together(place, m)
+    paren = None if together else _PAREN_AFTER.match(place.text, m.end)
     if paren and (paren.end() > place.clause[1]
                   or any(rx.search(place.text, m.end, paren.start(1)) for _, rx in c.outcomes)):
         paren = None  # not after the dose alone ("trial in 2021 was unsuccessful (30% relief)")
     outcome = _nearest(c.outcomes, place.text, paren.span(1), m, where=where) if paren else None
+    if together:  # "PT, gabapentin and tramadol all failed": each item has the list's outcome
+        outcome = _nearest(c.outcomes, place.text, together, m, where=where)
     if outcome is None:
         outcome = _nearest(c.outcomes, place.text, place.clause, m, where=where, upto=place.upto)  # each item's own
     if outcome is None and place.after is not None:  # "Tramadol 50 mg BID was tried briefly; she became confused"
         outcome = _nearest(c.outcomes, place.text, place.after, m, where=where)
     if outcome is None and place.contrast is not None:  # "PT for 16 visits but stopped because it increased pain"
         outcome = _nearest(c.outcomes, place.text, place.contrast, m, where=where)
+    if outcome is None and m.rule.ongoing_when:  # "home stretching daily", "sees a counselor monthly"
+        found = m.rule.ongoing_when.search(place.text, m.start, place.upto or place.clause[1])
+        if found:
+            outcome = "ongoing"
+            where.append(found.span())
     if outcome == "effective":  # "gives relief and he uses it daily, which he will continue": it helps and goes on
         ongoing = dict(c.outcomes)["ongoing"]
         found = next((f for f in ongoing.finditer(place.text, *place.clause) if not m.start <= f.start() < m.end), None)
@@ -393,7 +423,7 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m, where=where) or outcome
-    if outcome in ("failed", "intolerable_side_effects"):
+    if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
@@ -411,6 +441,24 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         del value["outcome"]
     span = (min(m.start, where[-1][0]), max(m.end, where[-1][1])) if where and "outcome" in value else None
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
+
+
+# a list's items said together ("PT, SCS and oral opioids all failed", "both stopped for sedation")
+_TOGETHER = re.compile(r"\b(?:all|both|each|every one)\s+(?:of\s+(?:them|these|which)\s+)?"
+                       r"(?:(?:have|had|has|were|was)\s+)?", re.I)
+_LIST_ITEMS = re.compile(r"[\w\s,/&+-]{0,120}")
+
+
+_SINCE_THE = re.compile(r"\b(?:since|after|before) (?:the|his|her|their) $", re.I)
+
+
+def _together(place: Any, m: Any) -> tuple[int, int] | None:
+    """Where the outcome said of a list the mention is an item of lies (after its "all", up to 40 characters on):
+    only names, commas and "and" between the mention and the "all"."""
+    found = _TOGETHER.search(place.text, m.end, place.clause[1])
+    if not found or not _LIST_ITEMS.fullmatch(place.text, m.end, found.start()):
+        return None
+    return found.end(), min(place.clause[1], found.end() + 40)
 
 
 def _failure_kind(outcome: str, text: str, clause: tuple[int, int], m: Any) -> str:
@@ -557,6 +605,7 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         value["specialty"] = specialty or "other"
     value["result"] = result[0]
     dates = timex.dates_in(sentence, place.sentence[0])
+    dates = [d for d in dates if d.start >= m.start] or dates  # its own ("Neurosurgery (Dr. X, 08/12/2025)")
     head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
     if dates:
         value["date"] = dates[0].last.isoformat()
@@ -599,6 +648,11 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         d = durations[0]
         out.append(_fact(m, place, round(d.weeks, 1) if d.weeks % 1 else int(d.weeks), mods,
                          path="clinical.spasticity.oral_baclofen_weeks", span=(d.start, d.end)))
+    led = _LEADS_INTO.search(place.text, max(a, m.start - 60), m.start)  # "unresponsive to 30 weeks of oral baclofen"
+    if led:
+        response = "intolerant" if led.group(1).lower().startswith("intoleran") else "unresponsive"
+        out.append(_fact(m, place, response, mods, path="clinical.spasticity.oral_response", span=(led.start(), m.end)))
+        return out
     regions = [(a, b)] + ([place.after] if place.after else [])
     for k, (ra, rb) in enumerate(regions):
         if k:
@@ -612,6 +666,7 @@ def oral_baclofen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return out
 
 
+_LEADS_INTO = re.compile(r"\b(unresponsive|refractory|intolerant|intolerance)\s+(?:to|of)\s+(?:[\w-]+\s+){0,5}$", re.I)
 _ORAL_RESPONSES = (
     ("intolerant", r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue"),
     ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief|change)|ineffective|"

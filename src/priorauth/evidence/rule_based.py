@@ -132,6 +132,7 @@ class RuleBasedExtractor:
                 if mod.category in CATEGORIES and not (m.start <= start and end <= m.end) \
                         and not (mod.category == "NEGATED_EXISTENCE" and _DASH.search(text, end, m.start)) \
                         and not (start >= m.end and ";" in text[m.end:start]) \
+                        and not _aside_in_parenthesis(text, start, end, m) \
                         and not (mod.category == "HYPOTHETICAL" and start >= m.end
                                  and _far_condition(text, m.end, start)):
                     mods += (Modifier(CATEGORIES[mod.category], start, end, text[start:end]),)
@@ -139,6 +140,10 @@ class RuleBasedExtractor:
                 mods += _own_negation(m, text)
             if place.section == "family_history" and not any(x.category == "family" for x in mods):
                 mods += (Modifier("family", m.start, m.start, ""),)
+            if m.rule.path.startswith(_FINDINGS) and m.rule.path != _OTHER_IMPLANT \
+                    and _about_other_device(text, place.sentence):
+                aside.append(SetAside(m.rule.path, m.start, m.end, text[m.start:m.end], m.rule.id, "other_device"))
+                continue
             for item in readers.read(m, place, mods):
                 if isinstance(item, SetAside):
                     aside.append(item)
@@ -166,6 +171,18 @@ class RuleBasedExtractor:
         return NoteEvidence(tuple(_dedupe(facts, title_end)), tuple(aside), relevant=True)
 
 
+_FINDINGS = "clinical.findings."
+_OTHER_IMPLANT = "clinical.findings.other_programmable_implant"  # "no pacemaker or insulin pump" is about them
+
+
+def _about_other_device(text: str, sentence: tuple[int, int]) -> bool:
+    """A sentence that names another device (a nerve catheter, an insulin pump) and nothing of ours: its findings
+    are that device's site."""
+    c = cues()
+    said = text[sentence[0]:sentence[1]]
+    return bool(c.other_device_here.search(said)) and not c.relevant.search(_without(said, c.other_device_here))
+
+
 def _title_end(text: str) -> int:
     """Where the note's title ends: its first line, when that is a heading (short, not a sentence); else 0."""
     lead = len(text) - len(text.lstrip())
@@ -173,6 +190,17 @@ def _title_end(text: str) -> int:
     if len(first) > 100 or first.rstrip().endswith((".", ";", ",")) or "\n" not in text[lead:]:
         return 0
     return lead + len(first)
+
+
+def _aside_in_parenthesis(text: str, start: int, end: int, m: Mention) -> bool:
+    """A modifier inside a parenthesis the mention is not in is that aside's ("No pacemaker (his father has one)")."""
+    opened = text.rfind("(", 0, start)
+    if opened < 0 or text.rfind(")", opened, start) >= 0:
+        return False
+    closed = text.find(")", end)
+    if closed < 0 or text.find("(", end, closed) >= 0:
+        return False
+    return not (opened < m.start and m.end <= closed)
 
 
 def _far_condition(text: str, end: int, at: int) -> bool:
@@ -353,13 +381,16 @@ def _headers(text: str) -> re.Pattern[str]:
 def _section_end(text: str, headers: re.Pattern[str], title_end: int, end: int, category: str) -> int:
     found = headers.search(text, text.find("\n", title_end) + 1 or end, end)
     end = found.start() if found else end
-    if category == "family_history":  # a paragraph: "FHx: son w/ schizophrenia." ends at a blank line
-        blank = _BLANK_LINE.search(text, title_end, end)
+    if category == "family_history":  # a paragraph: "FHx: son w/ schizophrenia." ends at a blank line, or at the
+        blank = _BLANK_LINE.search(text, title_end, end)  # next labelled line ("Psych ROS: denies SI/HI")
         end = blank.start() if blank else end
+        labelled = _LABELLED_LINE.search(text, title_end, end)
+        end = labelled.start() if labelled else end
     return end
 
 
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
+_LABELLED_LINE = re.compile(r"\n[ \t]*[A-Z][A-Za-z/&'-]*(?: [A-Za-z/&'-]+){0,3}:")
 
 
 ORIGIN = "clinical.spasticity.origin"
@@ -390,7 +421,9 @@ def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
     out: list[Fact] = []
     for f in facts:
         if f.path == "clinical.evaluations[]":
-            key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"))
+            # a specialty we do not name is told apart by the service's own name ("Colorectal surgery", "Palliative")
+            named = f.text.split(None, 1)[0].lower() if f.value.get("specialty") == "other" else ""
+            key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"), named)
             if key in seen:  # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE")
                 out[seen[key]] = f
                 continue

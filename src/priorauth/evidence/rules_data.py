@@ -101,6 +101,7 @@ class Rule:
     # words in the clause that make an affirmed mention another thing's effect, not the member's condition
     # ("MS Contin stopped for visual hallucinations" is a drug's side effect, not psychosis)
     side_effect_when: re.Pattern[str] | None = None
+    ongoing_when: re.Pattern[str] | None = None  # a treatment said with how often it is done, and nothing else, goes on
 
 
 @cache
@@ -120,7 +121,8 @@ def rules() -> tuple[Rule, ...]:
             local_when=cue(r["local_when"]) if r.get("local_when") else None,
             general_when=cue(r["general_when"]) if r.get("general_when") else None,
             not_negated_by=cue(r["not_negated_by"]) if r.get("not_negated_by") else None,
-            side_effect_when=cue(r["side_effect_when"]) if r.get("side_effect_when") else None))
+            side_effect_when=cue(r["side_effect_when"]) if r.get("side_effect_when") else None,
+            ongoing_when=cue(r["ongoing_when"]) if r.get("ongoing_when") else None))
     return tuple(out)
 
 
@@ -141,6 +143,7 @@ class Cues:
     contexts: dict[str, re.Pattern[str]]
     relevant: re.Pattern[str]
     other_device: re.Pattern[str]
+    other_device_here: re.Pattern[str]
     family: re.Pattern[str]
 
 
@@ -168,4 +171,5 @@ def cues() -> Cues:
         contexts={k: cue(v) for k, v in raw["contexts"].items()},
         relevant=cue(raw["relevance"]["relevant"]),
         other_device=cue(raw["relevance"]["other_device"]),
+        other_device_here=cue(raw["relevance"]["other_device_here"]),
         family=cue(raw["relevance"]["family"]))
