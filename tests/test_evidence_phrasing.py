@@ -157,3 +157,20 @@ def test_pain_that_went_from_one_number_to_another_gives_both_scores():
 def test_a_recovering_alcoholic_has_a_history_of_use():
     fact = one("He is a recovering alcoholic.", "clinical.substance_use")
     assert fact.value == "history"
+
+
+def test_seen_by_psychiatry_and_a_candidate_is_a_mental_health_evaluation_cleared():
+    fact = one("Seen by psychiatry in 09/2025 and felt to be a reasonable candidate for the pump.",
+               "clinical.evaluations[]")
+    assert fact.value["type"] == "mental_health" and fact.value["result"] == "cleared"
+
+
+def test_a_specialist_with_no_further_treatment_to_offer_confirms_other_treatments_failed():
+    fact = one("He was evaluated by neurology who felt there was no further treatment to offer.",
+               "clinical.evaluations[]")
+    assert fact.value["specialty"] == "neurology" and fact.value["result"] == "other_treatments_failed"
+
+
+def test_a_specialist_who_supports_an_intrathecal_pump_confirms_other_treatments_failed():
+    fact = one("Oncology consult 08/2025: oncology supports an intrathecal pump.", "clinical.evaluations[]")
+    assert fact.value["specialty"] == "oncology" and fact.value["result"] == "other_treatments_failed"
