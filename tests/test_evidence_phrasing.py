@@ -174,3 +174,18 @@ def test_a_specialist_with_no_further_treatment_to_offer_confirms_other_treatmen
 def test_a_specialist_who_supports_an_intrathecal_pump_confirms_other_treatments_failed():
     fact = one("Oncology consult 08/2025: oncology supports an intrathecal pump.", "clinical.evaluations[]")
     assert fact.value["specialty"] == "oncology" and fact.value["result"] == "other_treatments_failed"
+
+
+def test_a_pocket_that_is_erythematous_is_a_local_infection():
+    fact = one("Pocket site erythematous and tender with purulence.", "clinical.findings.local_infection")
+    assert fact.value is True
+
+
+def test_too_thin_to_accommodate_the_pump_is_insufficient_body_size():
+    fact = one("She is too thin to accommodate the pump.", "clinical.findings.insufficient_body_size")
+    assert fact.value is True
+
+
+def test_an_allergy_lists_line_names_the_drug_allergy():
+    fact = one("Allergies: Morphine: anaphylaxis.", "clinical.findings.drug_allergy")
+    assert fact.value is True
