@@ -189,3 +189,7 @@ def test_too_thin_to_accommodate_the_pump_is_insufficient_body_size():
 def test_an_allergy_lists_line_names_the_drug_allergy():
     fact = one("Allergies: Morphine: anaphylaxis.", "clinical.findings.drug_allergy")
     assert fact.value is True
+
+
+def test_a_target_relief_is_not_the_trials_result():
+    assert _trial_facts("Prior authorization requested for a morphine trial; target relief 50%.") == []
