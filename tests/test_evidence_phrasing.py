@@ -193,3 +193,11 @@ def test_an_allergy_lists_line_names_the_drug_allergy():
 
 def test_a_target_relief_is_not_the_trials_result():
     assert _trial_facts("Prior authorization requested for a morphine trial; target relief 50%.") == []
+
+
+def test_a_forms_onset_field_dates_the_pain():
+    assert one("Onset of pain: 2019.", "clinical.pain_onset").value == "2019-12-31"
+
+
+def test_a_duration_in_brackets_after_the_pain_dates_its_onset():
+    assert one("Longstanding neck pain (> 10 years).", "clinical.pain_onset").value == "2015-11-20"
