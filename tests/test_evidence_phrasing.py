@@ -201,3 +201,14 @@ def test_a_forms_onset_field_dates_the_pain():
 
 def test_a_duration_in_brackets_after_the_pain_dates_its_onset():
     assert one("Longstanding neck pain (> 10 years).", "clinical.pain_onset").value == "2015-11-20"
+
+
+def test_an_affirmation_after_a_denial_is_not_negated():
+    fact = one("Denies SI, endorses depression, not on any treatment for it.",
+               "clinical.psychiatric.untreated_major_depression")
+    assert fact.value is True and fact.modifiers == ()
+
+
+def test_not_currently_negates():
+    fact = one("Not currently depressed.", "clinical.psychiatric.untreated_major_depression")
+    assert fact.value is False
