@@ -212,3 +212,36 @@ def test_an_affirmation_after_a_denial_is_not_negated():
 def test_not_currently_negates():
     fact = one("Not currently depressed.", "clinical.psychiatric.untreated_major_depression")
     assert fact.value is False
+
+
+def test_suicidal_or_homicidal_ideation_denied_is_no_suicidality():
+    fact = one("No current suicidal or homicidal ideation.", "clinical.psychiatric.suicidality")
+    assert fact.value is False and [m.category for m in fact.modifiers] == ["negated"]
+
+
+def test_a_former_user_is_a_history_of_substance_use():
+    assert one("Former IV heroin user, clean for 8 years.", "clinical.substance_use").value == "history"
+
+
+def test_none_in_years_after_a_use_is_its_past_not_a_denial():
+    assert one("Remote history of cocaine use, none in 10 years.", "clinical.substance_use").value == "history"
+
+
+def test_a_drop_in_ashworth_after_the_test_dose_is_favorable():
+    fact = one("Test dose of 50 mcg produced a 2-point drop in Ashworth scores.",
+               "clinical.spasticity.test_dose_response")
+    assert fact.value == "favorable"
+
+
+def test_no_drop_in_tone_after_the_test_dose_is_unfavorable():
+    fact = one("Baclofen test dose: no drop in tone.", "clinical.spasticity.test_dose_response")
+    assert fact.value == "unfavorable"
+
+
+def test_a_poor_surgical_candidate_is_surgery_not_indicated():
+    assert one("He is a poor surgical candidate.", "clinical.surgery_indicated").value is False
+    assert one("She is a poor candidate for further surgery.", "clinical.surgery_indicated").value is False
+
+
+def test_wishing_to_avoid_another_operation_is_a_refusal():
+    assert one("She wishes to avoid another operation.", "clinical.surgery_refused").value is True

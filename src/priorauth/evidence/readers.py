@@ -698,10 +698,12 @@ def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 _TEST_DOSE_RESPONSES = (
-    ("unfavorable", r"no (?:significant |meaningful |appreciable )?(?:response|change|improvement|reduction|benefit)|"
+    ("unfavorable", r"no (?:significant |meaningful |appreciable )?"
+                    r"(?:response|change|improvement|reduction|benefit|drop)|"
                     r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)"),
     ("favorable", r"favorable|positive (?:response|result|trial)|good (?:response|result)|excellent|"
-                  r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded"),
+                  r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded|"
+                  r"\bdrop(?:ped)?\b|\bfell\b|relax|loosen"),  # "a 2-point drop in Ashworth scores", "tone fell"
 )
 
 
