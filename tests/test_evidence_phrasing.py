@@ -245,3 +245,19 @@ def test_a_poor_surgical_candidate_is_surgery_not_indicated():
 
 def test_wishing_to_avoid_another_operation_is_a_refusal():
     assert one("She wishes to avoid another operation.", "clinical.surgery_refused").value is True
+
+
+def test_an_ellipsis_leads_a_faxed_item_to_its_result():
+    fact = one("CONSERVATIVE TX:\n1. PHYSICAL THERAPY 01/2024-04/2024 ... NO IMPROVEMENT\n", "clinical.treatments[]")
+    assert fact.value == {"type": "physical_therapy", "outcome": "failed", "start": "2024-01-31", "end": "2024-04-30"}
+
+
+def test_a_therapy_that_helped_coping_but_not_the_pain_failed():
+    fact = one("She did 14 sessions of CBT, which helped her coping but not the pain itself.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+    fact = one("Pain psychology 8 sessions in 2024: coping improved; pain unchanged.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+
+
+def test_a_treatment_that_helped_the_pain_but_not_something_else_is_effective():
+    assert one("Tramadol helped the pain, not the nausea.", "clinical.treatments[]").value["outcome"] == "effective"

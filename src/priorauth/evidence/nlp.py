@@ -91,10 +91,13 @@ _TABLE_ROW = re.compile(r"^[^\n|]*\S[ \t]*\|[^\n]*$", re.M)
 
 def split_sentences(text: str) -> list[int]:
     """The character offsets where sentences start (after the first): after `.`, `?` or `!` before a capital or a
-    digit (not after an abbreviation or a number), at a blank line, at a line that starts a list item, a table row or a
-    `Header:`, and at a line break after a sentence's end. A line broken mid-sentence (a fax) does not split."""
+    digit (not after an abbreviation, a number or an ellipsis), at a blank line, at a line that starts a list item, a
+    table row or a `Header:`, and at a line break after a sentence's end. A line broken mid-sentence (a fax) does not
+    split."""
     starts = set()
     for m in _END.finditer(text):
+        if ".." in m.group():  # an ellipsis leads an item to its result ("PT 01/2024 ... NO IMPROVEMENT")
+            continue
         if not _ABBREV.search(text[max(0, m.start() - 8):m.start() + 1]):
             starts.add(m.end())
     for m in _LINE.finditer(text):

@@ -414,6 +414,11 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         if found:
             outcome = "ongoing"
             where.append(found.span())
+    if outcome == "effective":  # "helped her coping but not the pain": it failed the pain
+        found = c.pain_unchanged.search(place.text, where[-1][1] if where else m.end, place.sentence[1])
+        if found:
+            outcome = "failed"
+            where.append(found.span())
     if outcome == "effective":  # "gives relief and he uses it daily, which he will continue": it helps and goes on
         ongoing = dict(c.outcomes)["ongoing"]
         found = next((f for f in ongoing.finditer(place.text, *place.clause) if not m.start <= f.start() < m.end), None)

@@ -130,6 +130,7 @@ def rules() -> tuple[Rule, ...]:
 class Cues:
     outcomes: tuple[tuple[str, re.Pattern[str]], ...]
     bare_failure: re.Pattern[str]
+    pain_unchanged: re.Pattern[str]
     schedules: tuple[tuple[str, re.Pattern[str]], ...]
     medication_types: frozenset[str]
     date_roles: dict[str, re.Pattern[str]]
@@ -158,6 +159,7 @@ def cues() -> Cues:
     return Cues(
         outcomes=_ordered(raw["treatment_outcomes"]),
         bare_failure=re.compile("(?:" + "|".join(raw["bare_failure"]) + ")", re.IGNORECASE),
+        pain_unchanged=cue(raw["pain_unchanged"]),
         schedules=tuple((k, cue(v)) for k, v in raw["schedules"].items()),
         medication_types=frozenset(raw["medication_types"]),
         date_roles={k: cue(v) for k, v in raw["date_roles"].items()},
