@@ -261,3 +261,44 @@ def test_a_therapy_that_helped_coping_but_not_the_pain_failed():
 
 def test_a_treatment_that_helped_the_pain_but_not_something_else_is_effective():
     assert one("Tramadol helped the pain, not the nausea.", "clinical.treatments[]").value["outcome"] == "effective"
+
+
+def _trial_note(sentence: str) -> str:
+    return "Intrathecal trial note.\n" + sentence + "\n"
+
+
+def test_an_arrow_between_scores_with_the_scale_after_the_second():
+    assert one(_trial_note("Pain 8 -> 2/10 after the trial."), "clinical.trial_result.pain_before").value == 8
+    assert one(_trial_note("Pain 8 -> 2/10 after the trial."), "clinical.trial_result.pain_after").value == 2
+
+
+def test_a_23_hr_observation_unit_and_observed_24_hrs_are_one_day():
+    note = _trial_note("Pt admitted to the 23-hr observation unit.")
+    assert one(note, "clinical.trial_result.observation_days").value == 1
+    assert one(_trial_note("OBSERVED 24 HRS."), "clinical.trial_result.observation_days").value == 1
+
+
+def test_self_care_done_independently_or_unassisted_is_an_adl_gain():
+    note = _trial_note("PERFORMED SELF-CARE INDEPENDENTLY.")
+    assert one(note, "clinical.trial_result.adl_improved").value is True
+    note = _trial_note("She got up to the bathroom unassisted at +7 h.")
+    assert one(note, "clinical.trial_result.adl_improved").value is True
+
+
+def test_a_forms_substance_abuse_hx_denies_is_none():
+    assert one("SUBSTANCE ABUSE HX: DENIES\n", "clinical.substance_use").value == "none"
+
+
+def test_heavy_drinking_in_her_twenties_is_a_history():
+    fact = one("Reports heavy alcohol use in her 20s; abstinent for over 20 years.", "clinical.substance_use")
+    assert fact.value == "history"
+
+
+def test_a_use_stopped_is_a_history():
+    assert one("Cannabis use - stopped 09/2025.", "clinical.substance_use").value == "history"
+
+
+def test_a_labelled_field_on_the_first_line_is_not_the_notes_title():
+    assert one("Substance abuse hx: denies\nPlan: trial.\n", "clinical.substance_use").value == "none"
+    assert [f for f in extract_note("CANCER PAIN - INTRATHECAL TRIAL\nSeen today.\n", DAY).facts
+            if f.path == "clinical.pain_etiology"] == []

@@ -283,8 +283,10 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021"
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
-    history = re.compile(r"remission|sober|quit|former|past|prior|previous|recovered|recovery|clean (?:since|for)|"
-                         r"abstinent|no (?:current|active|recent) use|in the past|years ago|resolved|treated", re.I)
+    history = re.compile(r"remission|sober|quit|stopped|former|past|prior|previous|recovered|recovery|"
+                         r"clean (?:since|for)|abstinent|no (?:current|active|recent) use|in the past|years ago|"
+                         r"resolved|treated|as a (?:teen|young)|"
+                         r"in (?:his|her|their) (?:teens|20s|30s|40s|twenties|thirties|forties|youth)", re.I)
     # "active in AA" is the recovery's, "no relapse" its absence
     current = re.compile(r"\bactive\b(?! (?:in|with) (?:AA|NA|recovery|a recovery|twelve|12))|"
                          r"\bcurrent(?:ly)?\b|\bongoing\b|(?<!no )\brelapse", re.I)

@@ -183,11 +183,16 @@ def _about_other_device(text: str, sentence: tuple[int, int]) -> bool:
     return bool(c.other_device_here.search(said)) and not c.relevant.search(_without(said, c.other_device_here))
 
 
+_FIELD_LINE = re.compile(r"[A-Za-z][A-Za-z /&'()-]{1,40}:[ \t]*\S")
+
+
 def _title_end(text: str) -> int:
-    """Where the note's title ends: its first line, when that is a heading (short, not a sentence); else 0."""
+    """Where the note's title ends: its first line, when that is a heading (short, not a sentence, not a form's
+    labelled field such as "Substance abuse hx: denies"); else 0."""
     lead = len(text) - len(text.lstrip())
     first = text[lead:].split("\n", 1)[0]
-    if len(first) > 100 or first.rstrip().endswith((".", ";", ",")) or "\n" not in text[lead:]:
+    if len(first) > 100 or first.rstrip().endswith((".", ";", ",")) or "\n" not in text[lead:] \
+            or _FIELD_LINE.match(first):
         return 0
     return lead + len(first)
 
