@@ -302,3 +302,31 @@ def test_a_labelled_field_on_the_first_line_is_not_the_notes_title():
     assert one("Substance abuse hx: denies\nPlan: trial.\n", "clinical.substance_use").value == "none"
     assert [f for f in extract_note("CANCER PAIN - INTRATHECAL TRIAL\nSeen today.\n", DAY).facts
             if f.path == "clinical.pain_etiology"] == []
+
+
+def test_still_after_an_arrow_is_a_failure():
+    fact = one("Norco 10/325 q6h scheduled since March 2022 -> still ~8/10.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+
+
+def test_without_clinically_meaningful_improvement_is_a_failure():
+    fact = one("16 weeks of PT, without clinically meaningful improvement in pain.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+
+
+def test_a_medication_taken_as_directed_is_ongoing():
+    assert one("Takes prescribed oxycodone as directed.", "clinical.treatments[]").value["outcome"] == "ongoing"
+
+
+def test_aquatic_exercise_is_an_exercise_program():
+    fact = one("Aquatic exercise 2x/wk since spring, ongoing.", "clinical.treatments[]")
+    assert fact.value == {"type": "exercise_program", "outcome": "ongoing"}
+
+
+def test_a_treatment_that_may_be_helpful_is_a_suggestion_not_a_result():
+    found = extract_note("CBT sessions may be helpful.", DAY).facts
+    assert [f for f in found if f.path == "clinical.treatments[]"] == []
+
+
+def test_drinking_before_the_accident_is_a_history():
+    assert one("Binge drinking before the accident.", "clinical.substance_use").value == "history"

@@ -286,6 +286,7 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     history = re.compile(r"remission|sober|quit|stopped|former|past|prior|previous|recovered|recovery|"
                          r"clean (?:since|for)|abstinent|no (?:current|active|recent) use|in the past|years ago|"
                          r"resolved|treated|as a (?:teen|young)|"
+                         r"before (?:the|his|her|their) (?:accident|injury|surgery|diagnosis|arrest|crash)|"
                          r"in (?:his|her|their) (?:teens|20s|30s|40s|twenties|thirties|forties|youth)", re.I)
     # "active in AA" is the recovery's, "no relapse" its absence
     current = re.compile(r"\bactive\b(?! (?:in|with) (?:AA|NA|recovery|a recovery|twelve|12))|"
