@@ -330,3 +330,29 @@ def test_a_treatment_that_may_be_helpful_is_a_suggestion_not_a_result():
 
 def test_drinking_before_the_accident_is_a_history():
     assert one("Binge drinking before the accident.", "clinical.substance_use").value == "history"
+
+
+def test_labelled_pre_and_post_scores_without_the_scale():
+    note = _trial_note("Preprocedure NRS 9; postprocedure NRS 4.")
+    assert one(note, "clinical.trial_result.pain_before").value == 9
+    assert one(note, "clinical.trial_result.pain_after").value == 4
+    note = _trial_note("Pre: 7/10. Post: 2/10.")
+    assert one(note, "clinical.trial_result.pain_before").value == 7
+    assert one(note, "clinical.trial_result.pain_after").value == 2
+
+
+def test_a_post_trial_duration_is_not_a_score():
+    found = extract_note(_trial_note("Seen post-trial 3 days later."), DAY).facts
+    assert [f for f in found if f.path == "clinical.trial_result.pain_after"] == []
+
+
+def test_relief_of_greater_than_or_only_a_percent():
+    note = _trial_note("Pain relief of greater than 50% was achieved for 8 hours.")
+    assert one(note, "clinical.trial_result.pain_reduction_percent").value == 50
+    note = _trial_note("Trial was considered a failure; pain relief was only 20%.")
+    assert one(note, "clinical.trial_result.pain_reduction_percent").value == 20
+
+
+def test_the_usual_side_effects_listed_and_denied_are_none():
+    note = _trial_note("No nausea, pruritus, urinary retention, or respiratory depression.")
+    assert one(note, "clinical.trial_result.side_effects").value == "none"
