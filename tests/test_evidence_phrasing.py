@@ -356,3 +356,29 @@ def test_relief_of_greater_than_or_only_a_percent():
 def test_the_usual_side_effects_listed_and_denied_are_none():
     note = _trial_note("No nausea, pruritus, urinary retention, or respiratory depression.")
     assert one(note, "clinical.trial_result.side_effects").value == "none"
+
+
+def test_is_not_present_negates_backward():
+    fact = one("Psychosis is not present.", "clinical.psychiatric.active_psychosis")
+    assert fact.value is False and [m.category for m in fact.modifiers] == ["negated"]
+
+
+def test_fails_to_show_negates():
+    fact = one("Exam fails to show any signs of cognitive impairment.", "clinical.psychiatric.compromised_cognition")
+    assert fact.value is False
+    assert one("Evaluation failed to identify psychosis.", "clinical.psychiatric.active_psychosis").value is False
+
+
+def test_unremarkable_for_and_lacks_evidence_of_negate():
+    assert one("Labs unremarkable for coagulopathy.", "clinical.findings.coagulopathy").value is False
+    assert one("Lacks any evidence of infection.", "clinical.findings.active_infection").value is False
+
+
+def test_no_concern_for_negates():
+    fact = one("No concern for cognitive impairment.", "clinical.psychiatric.compromised_cognition")
+    assert fact.value is False
+
+
+def test_suicidal_said_of_the_member():
+    assert one("Not suicidal.", "clinical.psychiatric.suicidality").value is False
+    assert one("He is suicidal, with a plan.", "clinical.psychiatric.suicidality").value is True
