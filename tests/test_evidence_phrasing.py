@@ -382,3 +382,40 @@ def test_no_concern_for_negates():
 def test_suicidal_said_of_the_member():
     assert one("Not suicidal.", "clinical.psychiatric.suicidality").value is False
     assert one("He is suicidal, with a plan.", "clinical.psychiatric.suicidality").value is True
+
+
+def test_a_psychologist_who_did_not_recommend_proceeding_did_not_clear():
+    fact = one("The psychologist did not recommend proceeding due to active substance use.", "clinical.evaluations[]")
+    assert fact.value["result"] == "not_cleared"
+    fact = one("The psychologist did not recommend proceeding due to active substance use.", "clinical.substance_use")
+    assert fact.value == "active"
+
+
+def test_a_surgeon_who_felt_surgery_would_not_help():
+    text = "Orthopedic spine surgeon Dr. Ray (04/2025) felt that surgery would not help."
+    assert one(text, "clinical.evaluations[]").value == {"type": "specialist", "specialty": "orthopedic_surgery",
+                                                          "result": "other_treatments_failed", "date": "2025-04-30"}
+    assert one(text, "clinical.surgery_indicated").value is False
+
+
+def test_a_specialist_who_recommends_further_pt_leaves_options():
+    fact = one("Evaluated by physiatry in May 2025; further PT recommended.", "clinical.evaluations[]")
+    assert fact.value["result"] == "other_options_remain"
+
+
+def test_an_oncologist_who_confirms_the_pain_is_refractory():
+    fact = one("Oncology (Dr. Kim, 10/01/2025) confirms the pain is refractory to systemic therapy.",
+               "clinical.evaluations[]")
+    assert fact.value["result"] == "other_treatments_failed"
+
+
+def test_an_mmpi_with_no_contraindication_is_a_clearance():
+    fact = one("MMPI-2 and clinical interview completed 08/12/2025; no psychological contraindication.",
+               "clinical.evaluations[]")
+    assert fact.value == {"type": "mental_health", "result": "cleared", "date": "2025-08-12"}
+
+
+def test_a_denial_before_an_active_use_is_none():
+    assert one("No active cocaine use.", "clinical.substance_use").value == "none"
+    assert one("No active substance use; OUD in sustained remission.", "clinical.substance_use").value != "active"
+    assert one("He has no current drug use.", "clinical.substance_use").value == "none"

@@ -278,11 +278,19 @@ _ASHWORTH_ITEM = re.compile(r",\s*(?:and\s+)?(?:[a-z]+\s+){1,3}(?P<n>[0-4])(?P<p
                             r"(?!\s*(?:h|hours?|min|weeks?)\b)", re.I)
 
 
+_DENIED_BEFORE = re.compile(r"\b(?:no|not|without|denies|denied)\s+$", re.I)
+_PAST_USE = re.compile(r"remission|sober|abstinent|recovery|clean (?:since|for)|\bh/o\b|history of|former|remote", re.I)
+
+
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     if re.match(r"(?:has not|hasn't|have not|had not)\b|no .*\bsince$", m.match.group(0), re.I):
         return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021"
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
+    if _DENIED_BEFORE.search(place.text, max(0, m.start - 12), m.start):  # the cue word is inside the mention
+        if _PAST_USE.search(place.sentence_text, m.end - place.sentence[0]):
+            return [_aside(m, place, "negated")]  # "No active use; OUD in sustained remission": the history says it
+        return [_fact(m, place, "none", mods)]  # "No active cocaine use"
     history = re.compile(r"remission|sober|quit|stopped|former|past|prior|previous|recovered|recovery|"
                          r"clean (?:since|for)|abstinent|no (?:current|active|recent) use|in the past|years ago|"
                          r"resolved|treated|as a (?:teen|young)|"
