@@ -419,3 +419,14 @@ def test_a_denial_before_an_active_use_is_none():
     assert one("No active cocaine use.", "clinical.substance_use").value == "none"
     assert one("No active substance use; OUD in sustained remission.", "clinical.substance_use").value != "active"
     assert one("He has no current drug use.", "clinical.substance_use").value == "none"
+
+
+def test_marginal_benefit_and_helped_temporarily_are_failures():
+    fact = one("Duloxetine 60 mg daily x 6 months, marginal benefit.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+    assert one("Kyphoplasty at T12 in 2024 helped temporarily.", "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_refusing_to_try_a_treatment_is_a_refusal_not_a_plan():
+    assert one("She refuses to try opioids.", "clinical.treatments[]").value == {"type": "systemic_opioids",
+                                                                                 "outcome": "refused"}
