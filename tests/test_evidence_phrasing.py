@@ -430,3 +430,9 @@ def test_marginal_benefit_and_helped_temporarily_are_failures():
 def test_refusing_to_try_a_treatment_is_a_refusal_not_a_plan():
     assert one("She refuses to try opioids.", "clinical.treatments[]").value == {"type": "systemic_opioids",
                                                                                  "outcome": "refused"}
+
+
+def test_should_she_develop_is_hypothetical():
+    found = extract_note("Should she develop an infection, the pump would be removed.", DAY).facts
+    assert [f for f in found if f.path == "clinical.findings.active_infection"] == []
+    assert one("Infection should be treated first.", "clinical.findings.active_infection").value is True
