@@ -436,3 +436,21 @@ def test_should_she_develop_is_hypothetical():
     found = extract_note("Should she develop an infection, the pump would be removed.", DAY).facts
     assert [f for f in found if f.path == "clinical.findings.active_infection"] == []
     assert one("Infection should be treated first.", "clinical.findings.active_infection").value is True
+
+
+def test_symptoms_that_date_to_a_year():
+    assert one("Her symptoms date to 2016.", "clinical.pain_onset").value == "2016-12-31"
+
+
+def test_pain_for_over_a_decade_is_ten_years():
+    assert one("Long-standing neck pain, present for over a decade.", "clinical.pain_onset").value == "2015-11-20"
+
+
+def test_survival_of_more_than_a_year():
+    assert one("Oncology anticipates survival of more than a year.", "clinical.life_expectancy_months").value == 12
+
+
+def test_oral_baclofen_without_adequate_relief_is_unresponsive():
+    fact = one("Oral baclofen up to 80 mg/day for 4 months without adequate relief of spasticity.",
+               "clinical.spasticity.oral_response")
+    assert fact.value == "unresponsive"

@@ -686,7 +686,8 @@ _LEADS_INTO = re.compile(r"\b(unresponsive|refractory|intolerant|intolerance)\s+
 _ORAL_RESPONSES = (
     ("intolerant", r"sedation|drowsi|somnolen|weakness|side effects?|intoleran|could not tolerate|confusion|fatigue"),
     ("unresponsive", r"fail|no (?:significant |meaningful )?(?:benefit|response|improvement|relief|change)|ineffective|"
-                     r"inadequate|insufficient|without (?:benefit|improvement|relief)|minimal (?:benefit|response)|"
+                     r"inadequate|insufficient|without (?:adequate |sufficient |meaningful |significant )?"
+                     r"(?:benefit|improvement|relief|response|control)|minimal (?:benefit|response)|"
                      r"refractory|persist|unresponsive|did not control"),
     ("responsive", r"effective|good response|helped|controlled|improved|responsive"),
 )

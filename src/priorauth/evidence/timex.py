@@ -21,7 +21,8 @@ NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "fiv
                 "twenty-four": 24, "thirty": 30, "several": None, "few": None}
 UNITS = {"d": "day", "day": "day", "days": "day", "wk": "week", "wks": "week", "week": "week", "weeks": "week",
          "w": "week", "mo": "month", "mos": "month", "month": "month", "months": "month", "m": "month",
-         "yr": "year", "yrs": "year", "year": "year", "years": "year", "y": "year"}
+         "yr": "year", "yrs": "year", "year": "year", "years": "year", "y": "year", "decade": "decade",
+         "decades": "decade"}
 
 _MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|" \
          r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
@@ -39,7 +40,7 @@ DATE_PATTERNS = [
     ("year", re.compile(r"(?:(?<=(?:19|20)\d\d[-–])|(?<![\d/.\-–]))((?:19|20)\d{2})"
                         r"(?![\d/]|\.\d|[-–](?!(?:19|20)\d\d\b)|\s*(?:mg|mcg|ml|%))")),
 ]
-_WORD_UNIT = r"(?:days?|wks?|weeks?|mos?|months?|yrs?|years?)"
+_WORD_UNIT = r"(?:days?|wks?|weeks?|mos?|months?|yrs?|years?|decades?)"
 # `12 weeks`, `x12 wks`, `6-month`, `18mo`; a number word only with a whole unit (`two weeks`, not `an d`)
 DURATION = re.compile(rf"(?:\bx\s*|\b)(?:(\d+(?:\.\d+)?)(?:\s*\+)?(?:\s*-\s*|\s*)({_UNIT})|({_NUM})"
                       rf"(?:\s*-\s*|\s+)({_WORD_UNIT}))\b\.?", re.I)
@@ -206,8 +207,13 @@ def durations_in(text: str, offset: int = 0) -> list[Duration]:
         count = _number(number)
         if count is None or count <= 0:
             continue
-        out.append(Duration(m.start() + offset, m.end() + offset, count, UNITS[unit.lower()]))
+        out.append(_duration(m.start() + offset, m.end() + offset, count, UNITS[unit.lower()]))
     return out
+
+
+def _duration(start: int, end: int, count: float, unit: str) -> Duration:
+    """A decade ("for over a decade") is counted as ten years."""
+    return Duration(start, end, count * 10, "year") if unit == "decade" else Duration(start, end, count, unit)
 
 
 def ago_in(text: str, note_date: dt.date, offset: int = 0) -> list[DateMention]:
@@ -218,6 +224,6 @@ def ago_in(text: str, note_date: dt.date, offset: int = 0) -> list[DateMention]:
         count = _number(number)
         if count is None:
             continue
-        day = Duration(0, 0, count, UNITS[unit.lower()]).before(note_date)
+        day = _duration(0, 0, count, UNITS[unit.lower()]).before(note_date)
         out.append(DateMention(m.start() + offset, m.end() + offset, day, day))
     return out
