@@ -454,3 +454,22 @@ def test_oral_baclofen_without_adequate_relief_is_unresponsive():
     fact = one("Oral baclofen up to 80 mg/day for 4 months without adequate relief of spasticity.",
                "clinical.spasticity.oral_response")
     assert fact.value == "unresponsive"
+
+
+def test_a_denied_radicular_pain_or_cancer_is_no_etiology():
+    for text in ("Back pain. No radicular symptoms.", "Denies radicular pain.", "No cancer history."):
+        found = extract_note(text, DAY).facts
+        assert [f for f in found if f.path == "clinical.pain_etiology"] == [], text
+
+
+def test_a_score_at_baseline_is_not_the_next_scores_baseline():
+    note = _trial_note("Intrathecal morphine trial: NRS 8/10 at baseline, 3/10 at 6 hours.")
+    assert one(note, "clinical.trial_result.pain_before").value == 8
+    assert one(note, "clinical.trial_result.pain_after").value == 3
+
+
+def test_a_stimulator_trials_paresthesia_coverage_is_not_the_drug_trials():
+    note = ("SCS TRIAL FOLLOW-UP\nIntrathecal pump was discussed in the past.\n"
+            "Paresthesia coverage was poor; 20% relief.\n")
+    found = extract_note(note, DAY).facts
+    assert [f for f in found if f.path.startswith("clinical.trial_result")] == []
