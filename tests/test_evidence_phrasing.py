@@ -473,3 +473,15 @@ def test_a_stimulator_trials_paresthesia_coverage_is_not_the_drug_trials():
             "Paresthesia coverage was poor; 20% relief.\n")
     found = extract_note(note, DAY).facts
     assert [f for f in found if f.path.startswith("clinical.trial_result")] == []
+
+
+def test_a_device_explanted_for_a_complication_is_a_prior_intolerance_not_an_infection_now():
+    text = "Prior pump explanted for infection in 2021."
+    assert one(text, "clinical.findings.prior_implant_intolerance").value is True
+    assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.findings.active_infection"] == []
+    assert one("No device intolerance.", "clinical.findings.prior_implant_intolerance").value is False
+
+
+def test_insufficient_subcutaneous_tissue_for_the_pump():
+    fact = one("BMI of 16, insufficient subcutaneous tissue for the pump.", "clinical.findings.insufficient_body_size")
+    assert fact.value is True
