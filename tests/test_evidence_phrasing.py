@@ -485,3 +485,20 @@ def test_a_device_explanted_for_a_complication_is_a_prior_intolerance_not_an_inf
 def test_insufficient_subcutaneous_tissue_for_the_pump():
     fact = one("BMI of 16, insufficient subcutaneous tissue for the pump.", "clinical.findings.insufficient_body_size")
     assert fact.value is True
+
+
+def _spasticity_note(sentence: str) -> str:
+    return "SPASTICITY CLINIC NOTE\n" + sentence + "\n"
+
+
+def test_a_baclofen_lumbar_puncture_or_trial_is_the_test_dose():
+    note = _spasticity_note("Lumbar puncture with 50 mcg baclofen: positive response.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "favorable"
+    note = _spasticity_note("Gablofen 100 mcg trial: no significant change in tone or spasms.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "unfavorable"
+
+
+def test_limited_by_spasms_is_not_a_side_effect():
+    fact = one(_spasticity_note("Responds partially to oral baclofen but remains limited by spasms."),
+               "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
