@@ -502,3 +502,10 @@ def test_limited_by_spasms_is_not_a_side_effect():
     fact = one(_spasticity_note("Responds partially to oral baclofen but remains limited by spasms."),
                "clinical.treatments[]")
     assert fact.value["outcome"] == "failed"
+
+
+def test_months_to_live():
+    text = "Her oncologist estimates she has at least 6 months to live."
+    assert one(text, "clinical.life_expectancy_months").value == 6
+    found = extract_note("He has less than 3 months to live.", DAY).facts
+    assert [f for f in found if f.path == "clinical.life_expectancy_months"] == []  # an upper bound, set aside
