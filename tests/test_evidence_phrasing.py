@@ -509,3 +509,8 @@ def test_months_to_live():
     assert one(text, "clinical.life_expectancy_months").value == 6
     found = extract_note("He has less than 3 months to live.", DAY).facts
     assert [f for f in found if f.path == "clinical.life_expectancy_months"] == []  # an upper bound, set aside
+
+
+def test_psych_cleared_in_a_referral():
+    fact = one("Psych cleared 09/2025.", "clinical.evaluations[]")
+    assert fact.value == {"type": "mental_health", "result": "cleared", "date": "2025-09-30"}
