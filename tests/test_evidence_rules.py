@@ -1158,3 +1158,35 @@ def test_an_onset_stops_before_a_later_worsening():
 def test_a_course_in_progress_is_ongoing():
     got = one(PAIN + "Aquatic therapy 2x/week - in progress.", TX)
     assert got == {"type": "physical_therapy", "outcome": "ongoing"}
+
+
+# --- seventh session: outcomes as clinicians state them ---------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["Caudal ESI x2, relief < 10 days each.",
+                                  "L4-5 medial branch blocks x2 - RELIEF < 24 HRS."])
+def test_relief_shorter_than_a_stated_time_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["L5-S1 laminectomy, which never gave her relief.",
+                                  "Oxycodone 10 mg q6h, which has not controlled the pain.",
+                                  "Morphine ER 30 mg BID for a year - pain remains 8/10.",
+                                  "Tapentadol 50 mg PRN: pain never below 6.",
+                                  "Transforaminal ESI x2 gave 1-2 weeks each.",
+                                  "Caudal ESI x3, each ~2 weeks of partial relief.",
+                                  "Botox to the calves 03/2025: partial, short-lived."])
+def test_relief_that_never_came_or_did_not_last_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["Pool therapy x6 sessions: stopped, pain worse after every session.",
+                                  "Traction aggravated her back pain and was discontinued after two visits."])
+def test_a_treatment_stopped_because_it_aggravated_the_pain_was_not_completed(said):
+    assert one(PAIN + said, TX)["outcome"] == "unable_to_complete"
+
+
+@pytest.mark.parametrize("said", ["Dorsal root ganglion stimulator trial 02/2025: patchy coverage, not implanted.",
+                                  "Spinal cord stimulator trial 02/2025 gave about 25% relief."])
+def test_a_stimulator_trial_not_implanted_failed_on_its_day(said):
+    got = one(PAIN + said, TX)
+    assert got == {"type": "other", "outcome": "failed", "start": "2025-02-28", "end": "2025-02-28"}
