@@ -1190,3 +1190,60 @@ def test_a_treatment_stopped_because_it_aggravated_the_pain_was_not_completed(sa
 def test_a_stimulator_trial_not_implanted_failed_on_its_day(said):
     got = one(PAIN + said, TX)
     assert got == {"type": "other", "outcome": "failed", "start": "2025-02-28", "end": "2025-02-28"}
+
+
+def test_a_trial_told_day_by_day_ends_at_its_last_days_score():
+    text = TRIAL + "Baseline NRS 7/10.\nDay 1: 5/10; day 2: 4/10; day 3: 2/10.\n"
+    assert values(text, "clinical.trial_result.pain_after") == [2]
+
+
+def test_a_score_by_a_day_of_the_trial_is_its_result():
+    assert values(TRIAL + "She reported 4/10 by day 3.", "clinical.trial_result.pain_after") == [4]
+
+
+def test_a_baseline_with_its_date_and_an_aside_before_the_score():
+    text = TRIAL + "Baseline 03/02 (before the catheter): NRS 7/10."
+    assert values(text, "clinical.trial_result.pain_before") == [7]
+
+
+@pytest.mark.parametrize("said", ["She declines the permanent pump.", "He does not wish to pursue a permanent pump."])
+def test_a_pump_declined_after_the_trial_is_not_accepted(said):
+    assert values(TRIAL + said, "clinical.trial_result.patient_accepts") == [False]
+
+
+@pytest.mark.parametrize("said", ["Patient accepts the permanent implant.", "They want to move on to a permanent pump.",
+                                  "Her parents want the pump."])
+def test_a_pump_accepted_in_other_words(said):
+    assert values(TRIAL + said, "clinical.trial_result.patient_accepts") == [True]
+
+
+@pytest.mark.parametrize("said", ["Bathed without her husband's help on day 2.",
+                                  "Pulled on her own socks and shoes without help.", "Donned his shoes independently.",
+                                  "Regained independence in dressing."])
+def test_more_self_care_gains_told(said):
+    assert values(TRIAL + said, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_a_board_transfer_on_her_own_is_a_functional_gain():
+    text = TRIAL + "Did a sliding-board transfer on her own for the first time."
+    assert values(text, "clinical.trial_result.function_improved") == [True]
+
+
+@pytest.mark.parametrize(("said", "value"), [("Mild positional headache on day 2, settled with fluids.", "minimal"),
+                                             ("Minimal and transient side effects.", "minimal"),
+                                             ("Itching and nausea were intolerable.", "intolerable")])
+def test_more_trial_side_effects_as_said(said, value):
+    assert values(TRIAL + said, "clinical.trial_result.side_effects") == [value]
+
+
+def test_a_peak_relief_is_the_trials_percentage():
+    assert values(TRIAL + "70% peak relief.", "clinical.trial_result.pain_reduction_percent") == [70]
+
+
+def test_a_screening_bolus_dates_the_trial():
+    assert values(TRIAL + "Screening bolus 04/03/2025.", "clinical.trial_result.date") == ["2025-04-03"]
+
+
+def test_an_indented_line_in_words_is_a_list_item_a_negation_does_not_cross():
+    text = TRIAL + "Today:\n  No nausea\n  Showered independently\n"
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
