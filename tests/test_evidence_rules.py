@@ -1247,3 +1247,23 @@ def test_a_screening_bolus_dates_the_trial():
 def test_an_indented_line_in_words_is_a_list_item_a_negation_does_not_cross():
     text = TRIAL + "Today:\n  No nausea\n  Showered independently\n"
     assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+@pytest.mark.parametrize("said", ["Decompression remains the treatment of choice.",
+                                  "An L4-5 laminectomy, with or without fusion, is indicated.",
+                                  "Distal pancreatectomy would be a reasonable surgical option.",
+                                  "L4-5 laminectomy recommended by neurosurgery.",
+                                  "Dr. Example offered her an L2-3 extension of the fusion."])
+def test_an_operation_the_surgeon_recommends_in_other_words(said):
+    assert values(PAIN + said, "clinical.surgery_indicated") == [True]
+
+
+@pytest.mark.parametrize("said", ["Spine surgery review: no role for surgical stabilization.",
+                                  "Neurosurgery reviewed the MRI: no further surgery.",
+                                  "No further endoscopic or surgical options."])
+def test_no_operation_in_other_words(said):
+    assert values(PAIN + said, "clinical.surgery_indicated") == [False]
+
+
+def test_no_further_surgery_since_a_year_is_a_history_not_a_conclusion():
+    assert values(PAIN + "No further surgery since 2019.", "clinical.surgery_indicated") == []
