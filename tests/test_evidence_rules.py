@@ -1267,3 +1267,20 @@ def test_no_operation_in_other_words(said):
 
 def test_no_further_surgery_since_a_year_is_a_history_not_a_conclusion():
     assert values(PAIN + "No further surgery since 2019.", "clinical.surgery_indicated") == []
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("Leg pain that started about 6 months ago when the tumour recurred.", "2025-01-14"),
+    ("Low back pain since a 2019 crush injury, worse with sitting.", "2019-12-31"),
+])
+def test_what_follows_an_onsets_time_is_not_a_change_in_the_pain(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("Her neck pain dates to a rear-end collision in April 2021.", "2021-04-30"),
+    ("Over the past 3 months she has developed constant rib pain.", "2025-04-14"),
+    ("Axial back pain persisting > 3 years.", "2022-07-14"),
+])
+def test_more_onsets_as_clinicians_tell_them(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]

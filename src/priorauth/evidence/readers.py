@@ -356,26 +356,32 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     g = m.match.groupdict()
     if _negated(mods):
         return [_aside(m, place, "negated")]
-    if re.search(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", m.match.group(0), re.I):
-        return [_aside(m, place, "no_value")]  # "pain returned to 8/10 over 3 weeks": a change, not the onset
+    def changed(end: int) -> bool:
+        """A change, not the onset ("pain returned to 8/10 over 3 weeks"), said before the time ("began about 8
+        months ago with the recurrence": what follows the time is not what began)."""
+        return bool(_CHANGE.search(place.text, m.start, end))
+
     if g.get("dur"):
         found = timex.durations_in(g["dur"], m.match.start("dur"))
-        if found:
+        if found and not changed(found[0].end):
             d = found[0]
             return [_fact(m, place, d.before(place.note_date).isoformat(), mods, span=(d.start, d.end))]
     if g.get("ago"):
         found = timex.ago_in(g["ago"], place.note_date, m.match.start("ago"))
-        if found:
+        if found and not changed(found[0].end):
             return [_fact(m, place, found[0].last.isoformat(), mods, span=(found[0].start, found[0].end))]
     if g.get("when"):
         base = m.match.start("when")
         ago = timex.ago_in(g["when"], place.note_date, base)
         dates = timex.dates_in(g["when"], base)
         found = ago[:1] or dates[:1] or timex.month_at_start(g["when"], place.note_date, base)
-        if found:
+        if found and not changed(found[0].end):
             d = found[0]
             return [_fact(m, place, d.last.isoformat(), mods, span=(d.start, d.end), confidence=0.8)]
     return [_aside(m, place, "no_value")]
+
+
+_CHANGE = re.compile(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", re.I)
 
 
 def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[str, re.Match[str]] | None:
