@@ -1284,3 +1284,16 @@ def test_what_follows_an_onsets_time_is_not_a_change_in_the_pain(said, onset):
 ])
 def test_more_onsets_as_clinicians_tell_them(said, onset):
     assert values(said, "clinical.pain_onset") == [onset]
+
+
+@pytest.mark.parametrize("said", ["Afebrile; no UTI symptoms; skin intact.",
+                                  "She is without signs of systemic infection; the skin of the back is intact."])
+def test_an_infection_named_by_its_organ_or_systemic_is_not_the_sites(said):
+    text = PAIN + said
+    assert values(text, "clinical.findings.active_infection") == [False]
+    assert values(text, "clinical.findings.local_infection") == []
+
+
+def test_no_signs_of_infection_over_the_back_is_the_sites():
+    text = PAIN + "Exam: no signs of infection over the lower back."
+    assert values(text, "clinical.findings.local_infection") == [False]
