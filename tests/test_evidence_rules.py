@@ -1297,3 +1297,30 @@ def test_an_infection_named_by_its_organ_or_systemic_is_not_the_sites(said):
 def test_no_signs_of_infection_over_the_back_is_the_sites():
     text = PAIN + "Exam: no signs of infection over the lower back."
     assert values(text, "clinical.findings.local_infection") == [False]
+
+
+EVAL = "clinical.evaluations[]"
+
+
+@pytest.mark.parametrize("said", ["Psychology saw him on 03/04/2025: no psychological contraindication to a trial.",
+                                  "Pain psychology (Dr. Example, PsyD) evaluated him on 03/04/2025 and found no "
+                                  "psychological contraindication to a trial."])
+def test_no_psychological_contraindication_clears(said):
+    assert one(PAIN + said, EVAL) == {"type": "mental_health", "result": "cleared", "date": "2025-03-04"}
+
+
+def test_an_opinion_not_cleared_at_this_time():
+    got = one(PAIN + "\nOpinion: NOT CLEARED at this time for an intrathecal trial.", EVAL)
+    assert got["result"] == "not_cleared"
+
+
+def test_a_surgeon_who_recommends_a_named_operation_leaves_other_options():
+    got = one(PAIN + "\nNeurosurgery saw her in 05/2025 and recommended an L4-5 laminectomy.", EVAL)
+    assert got == {"type": "specialist", "specialty": "neurosurgery", "result": "other_options_remain",
+                   "date": "2025-05-31"}
+
+
+@pytest.mark.parametrize("said", ["Neurosurgery reviewed the films; no further surgery.",
+                                  "Neurosurgery review 04/2025: the fusion is no longer recommended."])
+def test_a_surgeon_with_no_further_surgery_to_offer(said):
+    assert one(PAIN + "\n" + said, EVAL)["result"] == "other_treatments_failed"
