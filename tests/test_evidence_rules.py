@@ -1324,3 +1324,21 @@ def test_a_surgeon_who_recommends_a_named_operation_leaves_other_options():
                                   "Neurosurgery review 04/2025: the fusion is no longer recommended."])
 def test_a_surgeon_with_no_further_surgery_to_offer(said):
     assert one(PAIN + "\n" + said, EVAL)["result"] == "other_treatments_failed"
+
+
+PATHOLOGY = "clinical.pathology_confirmed"
+
+
+@pytest.mark.parametrize("said", ["Chronic left S1 radiculopathy with epidural fibrosis on MRI.",
+                                  "Left L5 radiculopathy, EMG-confirmed 02/2025."])
+def test_a_finding_named_before_the_study_that_showed_it(said):
+    assert values(said, PATHOLOGY) == [True]
+
+
+def test_no_change_in_a_finding_on_repeat_testing_is_the_finding():
+    text = "Repeat EMG 2025: no change in the chronic right L5 radiculopathy pattern."
+    assert values(text, PATHOLOGY) == [True]
+
+
+def test_an_abnormal_autonomic_test_confirms_pathology():
+    assert values("CRPS of the left hand. QSART 03/2024 abnormal on the left.", PATHOLOGY) == [True]

@@ -349,7 +349,8 @@ def _pathology_in(m: Any, place: Any, mods: tuple[Modifier, ...], a: int, b: int
 
 _UNSURE = re.compile(r"\b(?:cannot (?:exclude|rule out)|can't rule out|equivocal|indeterminate|questionable|"
                      r"possible|possibly|may (?:be|represent)|vs\.?|versus|suspicious for)\b", re.I)
-_ABSENT = re.compile(r"\b(?:no|without|negative for)\b[^,;.:]*", re.I)
+# (not "no change in the chronic L5-S1 radiculopathy pattern": what did not change is still there)
+_ABSENT = re.compile(r"\b(?:no|without|negative for)\b(?! (?:interval |significant )?change\b)[^,;.:]*", re.I)
 
 
 def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
