@@ -1342,3 +1342,37 @@ def test_no_change_in_a_finding_on_repeat_testing_is_the_finding():
 
 def test_an_abnormal_autonomic_test_confirms_pathology():
     assert values("CRPS of the left hand. QSART 03/2024 abnormal on the left.", PATHOLOGY) == [True]
+
+
+@pytest.mark.parametrize("said", ["CBT x8 sessions, completed: coping improved, pain unchanged.",
+                                  "Acupuncture x6 helped her sleep but not the pain itself."])
+def test_a_treatment_that_helped_something_else_but_not_the_pain_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+def test_a_side_effect_with_the_drug_still_taken_is_ongoing():
+    assert one(PAIN + "Amitriptyline 25 mg qhs - dry mouth but he keeps taking it.", TX)["outcome"] == "ongoing"
+
+
+def test_unable_to_tolerate_progression_is_a_course_not_completed():
+    got = one(PAIN + "Graded PT 2x/week: unable to tolerate progression because of flares.", TX)
+    assert got["outcome"] == "unable_to_complete"
+
+
+def test_a_device_abandoned_as_useless_failed():
+    assert one(PAIN + "Home TENS used daily, then abandoned as useless.", TX)["outcome"] == "failed"
+
+
+def test_a_rotation_dates_the_new_drugs_start():
+    got = one(PAIN + "Methadone rotation 03/2025: QTc prolonged, stopped.", TX)
+    assert (got["outcome"], got["start"]) == ("intolerable_side_effects", "2025-03-31")
+
+
+def test_a_steroid_among_the_other_treatments_has_a_schedule():
+    assert one(PAIN + "Dexamethasone 4 mg daily, ongoing.", TX) == {"type": "other", "outcome": "ongoing",
+                                                                   "schedule": "fixed"}
+
+
+def test_oral_morphine_is_a_systemic_opioid():
+    got = one(PAIN + "Intolerant of oral morphine (itching).", TX)
+    assert (got["type"], got["outcome"]) == ("systemic_opioids", "intolerable_side_effects")

@@ -432,10 +432,22 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
                            place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
+    around = [r for r in (place.clause, place.contrast, place.after) if r is not None]
+    if outcome == "effective":  # "coping improved, pain unchanged": it helped with something else
+        found = next((f for r in around[:2] for f in c.pain_unchanged.finditer(place.text, *r)), None)
+        if found:
+            outcome = "failed"
+            where.append(found.span())
+    if outcome == "intolerable_side_effects" and not together:  # "dry mouth but she keeps taking it"
+        found = next((f for r in around for f in c.still_taken.finditer(place.text, *r)
+                      if not m.start <= f.start() < m.end), None)
+        if found:
+            outcome = "ongoing"
+            where.append(found.span())
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
         value["outcome"] = outcome
-    if m.rule.type in c.medication_types:  # "baclofen 10 mg TID": the mention's own words count here
+    if m.rule.type in c.medication_types or m.rule.medication:  # "baclofen 10 mg TID": the mention's own words count
         schedule = _nearest(c.schedules, place.text, place.clause, m, own=True)
         if schedule:
             value["schedule"] = schedule
