@@ -1376,3 +1376,23 @@ def test_a_steroid_among_the_other_treatments_has_a_schedule():
 def test_oral_morphine_is_a_systemic_opioid():
     got = one(PAIN + "Intolerant of oral morphine (itching).", TX)
     assert (got["type"], got["outcome"]) == ("systemic_opioids", "intolerable_side_effects")
+
+
+@pytest.mark.parametrize("said", ["ERCP with pancreatic duct stenting 03/2024: benefit lasted under 2 months.",
+                                  "Lateral pancreaticojejunostomy (Puestow) 2020: helped for less than a year.",
+                                  "Frey procedure 05/2022: about a year of partial relief, then the pain returned.",
+                                  "ESWL of pancreatic duct stones x2 - no appreciable change."])
+def test_the_drainage_of_a_pancreas_and_relief_that_ended(said):
+    got = one("Chronic pancreatitis. " + said, TX)
+    assert (got["type"], got["outcome"]) == ("other", "failed")
+
+
+@pytest.mark.parametrize(("said", "kind", "outcome"), [
+    ("Palliative SBRT to T10 06/2025: no durable benefit.", "other", "failed"),
+    ("Prednisone taper 04/2025: no change in pain.", "other", "failed"),
+    ("Chiro x10 visits, short-lived relief only.", "chiropractic", "failed"),
+    ("Pregabalin 50 mg TID: unsteadiness, stopped.", "oral_nonopioid_analgesics", "intolerable_side_effects"),
+])
+def test_more_treatments_named_as_clinicians_abbreviate_them(said, kind, outcome):
+    got = one(PAIN + said, TX)
+    assert (got["type"], got["outcome"]) == (kind, outcome)
