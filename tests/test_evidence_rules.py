@@ -1158,3 +1158,241 @@ def test_an_onset_stops_before_a_later_worsening():
 def test_a_course_in_progress_is_ongoing():
     got = one(PAIN + "Aquatic therapy 2x/week - in progress.", TX)
     assert got == {"type": "physical_therapy", "outcome": "ongoing"}
+
+
+# --- seventh session: outcomes as clinicians state them ---------------------------------------------------------
+
+@pytest.mark.parametrize("said", ["Caudal ESI x2, relief < 10 days each.",
+                                  "L4-5 medial branch blocks x2 - RELIEF < 24 HRS."])
+def test_relief_shorter_than_a_stated_time_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["L5-S1 laminectomy, which never gave her relief.",
+                                  "Oxycodone 10 mg q6h, which has not controlled the pain.",
+                                  "Morphine ER 30 mg BID for a year - pain remains 8/10.",
+                                  "Tapentadol 50 mg PRN: pain never below 6.",
+                                  "Transforaminal ESI x2 gave 1-2 weeks each.",
+                                  "Caudal ESI x3, each ~2 weeks of partial relief.",
+                                  "Botox to the calves 03/2025: partial, short-lived."])
+def test_relief_that_never_came_or_did_not_last_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+@pytest.mark.parametrize("said", ["Pool therapy x6 sessions: stopped, pain worse after every session.",
+                                  "Traction aggravated her back pain and was discontinued after two visits."])
+def test_a_treatment_stopped_because_it_aggravated_the_pain_was_not_completed(said):
+    assert one(PAIN + said, TX)["outcome"] == "unable_to_complete"
+
+
+@pytest.mark.parametrize("said", ["Dorsal root ganglion stimulator trial 02/2025: patchy coverage, not implanted.",
+                                  "Spinal cord stimulator trial 02/2025 gave about 25% relief."])
+def test_a_stimulator_trial_not_implanted_failed_on_its_day(said):
+    got = one(PAIN + said, TX)
+    assert got == {"type": "other", "outcome": "failed", "start": "2025-02-28", "end": "2025-02-28"}
+
+
+def test_a_trial_told_day_by_day_ends_at_its_last_days_score():
+    text = TRIAL + "Baseline NRS 7/10.\nDay 1: 5/10; day 2: 4/10; day 3: 2/10.\n"
+    assert values(text, "clinical.trial_result.pain_after") == [2]
+
+
+def test_a_score_by_a_day_of_the_trial_is_its_result():
+    assert values(TRIAL + "She reported 4/10 by day 3.", "clinical.trial_result.pain_after") == [4]
+
+
+def test_a_baseline_with_its_date_and_an_aside_before_the_score():
+    text = TRIAL + "Baseline 03/02 (before the catheter): NRS 7/10."
+    assert values(text, "clinical.trial_result.pain_before") == [7]
+
+
+@pytest.mark.parametrize("said", ["She declines the permanent pump.", "He does not wish to pursue a permanent pump."])
+def test_a_pump_declined_after_the_trial_is_not_accepted(said):
+    assert values(TRIAL + said, "clinical.trial_result.patient_accepts") == [False]
+
+
+@pytest.mark.parametrize("said", ["Patient accepts the permanent implant.", "They want to move on to a permanent pump.",
+                                  "Her parents want the pump."])
+def test_a_pump_accepted_in_other_words(said):
+    assert values(TRIAL + said, "clinical.trial_result.patient_accepts") == [True]
+
+
+@pytest.mark.parametrize("said", ["Bathed without her husband's help on day 2.",
+                                  "Pulled on her own socks and shoes without help.", "Donned his shoes independently.",
+                                  "Regained independence in dressing."])
+def test_more_self_care_gains_told(said):
+    assert values(TRIAL + said, "clinical.trial_result.adl_improved") == [True]
+
+
+def test_a_board_transfer_on_her_own_is_a_functional_gain():
+    text = TRIAL + "Did a sliding-board transfer on her own for the first time."
+    assert values(text, "clinical.trial_result.function_improved") == [True]
+
+
+@pytest.mark.parametrize(("said", "value"), [("Mild positional headache on day 2, settled with fluids.", "minimal"),
+                                             ("Minimal and transient side effects.", "minimal"),
+                                             ("Itching and nausea were intolerable.", "intolerable")])
+def test_more_trial_side_effects_as_said(said, value):
+    assert values(TRIAL + said, "clinical.trial_result.side_effects") == [value]
+
+
+def test_a_peak_relief_is_the_trials_percentage():
+    assert values(TRIAL + "70% peak relief.", "clinical.trial_result.pain_reduction_percent") == [70]
+
+
+def test_a_screening_bolus_dates_the_trial():
+    assert values(TRIAL + "Screening bolus 04/03/2025.", "clinical.trial_result.date") == ["2025-04-03"]
+
+
+def test_an_indented_line_in_words_is_a_list_item_a_negation_does_not_cross():
+    text = TRIAL + "Today:\n  No nausea\n  Showered independently\n"
+    assert values(text, "clinical.trial_result.adl_improved") == [True]
+
+
+@pytest.mark.parametrize("said", ["Decompression remains the treatment of choice.",
+                                  "An L4-5 laminectomy, with or without fusion, is indicated.",
+                                  "Distal pancreatectomy would be a reasonable surgical option.",
+                                  "L4-5 laminectomy recommended by neurosurgery.",
+                                  "Dr. Example offered her an L2-3 extension of the fusion."])
+def test_an_operation_the_surgeon_recommends_in_other_words(said):
+    assert values(PAIN + said, "clinical.surgery_indicated") == [True]
+
+
+@pytest.mark.parametrize("said", ["Spine surgery review: no role for surgical stabilization.",
+                                  "Neurosurgery reviewed the MRI: no further surgery.",
+                                  "No further endoscopic or surgical options."])
+def test_no_operation_in_other_words(said):
+    assert values(PAIN + said, "clinical.surgery_indicated") == [False]
+
+
+def test_no_further_surgery_since_a_year_is_a_history_not_a_conclusion():
+    assert values(PAIN + "No further surgery since 2019.", "clinical.surgery_indicated") == []
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("Leg pain that started about 6 months ago when the tumour recurred.", "2025-01-14"),
+    ("Low back pain since a 2019 crush injury, worse with sitting.", "2019-12-31"),
+])
+def test_what_follows_an_onsets_time_is_not_a_change_in_the_pain(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
+
+
+@pytest.mark.parametrize(("said", "onset"), [
+    ("Her neck pain dates to a rear-end collision in April 2021.", "2021-04-30"),
+    ("Over the past 3 months she has developed constant rib pain.", "2025-04-14"),
+    ("Axial back pain persisting > 3 years.", "2022-07-14"),
+])
+def test_more_onsets_as_clinicians_tell_them(said, onset):
+    assert values(said, "clinical.pain_onset") == [onset]
+
+
+@pytest.mark.parametrize("said", ["Afebrile; no UTI symptoms; skin intact.",
+                                  "She is without signs of systemic infection; the skin of the back is intact."])
+def test_an_infection_named_by_its_organ_or_systemic_is_not_the_sites(said):
+    text = PAIN + said
+    assert values(text, "clinical.findings.active_infection") == [False]
+    assert values(text, "clinical.findings.local_infection") == []
+
+
+def test_no_signs_of_infection_over_the_back_is_the_sites():
+    text = PAIN + "Exam: no signs of infection over the lower back."
+    assert values(text, "clinical.findings.local_infection") == [False]
+
+
+EVAL = "clinical.evaluations[]"
+
+
+@pytest.mark.parametrize("said", ["Psychology saw him on 03/04/2025: no psychological contraindication to a trial.",
+                                  "Pain psychology (Dr. Example, PsyD) evaluated him on 03/04/2025 and found no "
+                                  "psychological contraindication to a trial."])
+def test_no_psychological_contraindication_clears(said):
+    assert one(PAIN + said, EVAL) == {"type": "mental_health", "result": "cleared", "date": "2025-03-04"}
+
+
+def test_an_opinion_not_cleared_at_this_time():
+    got = one(PAIN + "\nOpinion: NOT CLEARED at this time for an intrathecal trial.", EVAL)
+    assert got["result"] == "not_cleared"
+
+
+def test_a_surgeon_who_recommends_a_named_operation_leaves_other_options():
+    got = one(PAIN + "\nNeurosurgery saw her in 05/2025 and recommended an L4-5 laminectomy.", EVAL)
+    assert got == {"type": "specialist", "specialty": "neurosurgery", "result": "other_options_remain",
+                   "date": "2025-05-31"}
+
+
+@pytest.mark.parametrize("said", ["Neurosurgery reviewed the films; no further surgery.",
+                                  "Neurosurgery review 04/2025: the fusion is no longer recommended."])
+def test_a_surgeon_with_no_further_surgery_to_offer(said):
+    assert one(PAIN + "\n" + said, EVAL)["result"] == "other_treatments_failed"
+
+
+PATHOLOGY = "clinical.pathology_confirmed"
+
+
+@pytest.mark.parametrize("said", ["Chronic left S1 radiculopathy with epidural fibrosis on MRI.",
+                                  "Left L5 radiculopathy, EMG-confirmed 02/2025."])
+def test_a_finding_named_before_the_study_that_showed_it(said):
+    assert values(said, PATHOLOGY) == [True]
+
+
+def test_no_change_in_a_finding_on_repeat_testing_is_the_finding():
+    text = "Repeat EMG 2025: no change in the chronic right L5 radiculopathy pattern."
+    assert values(text, PATHOLOGY) == [True]
+
+
+def test_an_abnormal_autonomic_test_confirms_pathology():
+    assert values("CRPS of the left hand. QSART 03/2024 abnormal on the left.", PATHOLOGY) == [True]
+
+
+@pytest.mark.parametrize("said", ["CBT x8 sessions, completed: coping improved, pain unchanged.",
+                                  "Acupuncture x6 helped her sleep but not the pain itself."])
+def test_a_treatment_that_helped_something_else_but_not_the_pain_failed(said):
+    assert one(PAIN + said, TX)["outcome"] == "failed"
+
+
+def test_a_side_effect_with_the_drug_still_taken_is_ongoing():
+    assert one(PAIN + "Amitriptyline 25 mg qhs - dry mouth but he keeps taking it.", TX)["outcome"] == "ongoing"
+
+
+def test_unable_to_tolerate_progression_is_a_course_not_completed():
+    got = one(PAIN + "Graded PT 2x/week: unable to tolerate progression because of flares.", TX)
+    assert got["outcome"] == "unable_to_complete"
+
+
+def test_a_device_abandoned_as_useless_failed():
+    assert one(PAIN + "Home TENS used daily, then abandoned as useless.", TX)["outcome"] == "failed"
+
+
+def test_a_rotation_dates_the_new_drugs_start():
+    got = one(PAIN + "Methadone rotation 03/2025: QTc prolonged, stopped.", TX)
+    assert (got["outcome"], got["start"]) == ("intolerable_side_effects", "2025-03-31")
+
+
+def test_a_steroid_among_the_other_treatments_has_a_schedule():
+    assert one(PAIN + "Dexamethasone 4 mg daily, ongoing.", TX) == {"type": "other", "outcome": "ongoing",
+                                                                   "schedule": "fixed"}
+
+
+def test_oral_morphine_is_a_systemic_opioid():
+    got = one(PAIN + "Intolerant of oral morphine (itching).", TX)
+    assert (got["type"], got["outcome"]) == ("systemic_opioids", "intolerable_side_effects")
+
+
+@pytest.mark.parametrize("said", ["ERCP with pancreatic duct stenting 03/2024: benefit lasted under 2 months.",
+                                  "Lateral pancreaticojejunostomy (Puestow) 2020: helped for less than a year.",
+                                  "Frey procedure 05/2022: about a year of partial relief, then the pain returned.",
+                                  "ESWL of pancreatic duct stones x2 - no appreciable change."])
+def test_the_drainage_of_a_pancreas_and_relief_that_ended(said):
+    got = one("Chronic pancreatitis. " + said, TX)
+    assert (got["type"], got["outcome"]) == ("other", "failed")
+
+
+@pytest.mark.parametrize(("said", "kind", "outcome"), [
+    ("Palliative SBRT to T10 06/2025: no durable benefit.", "other", "failed"),
+    ("Prednisone taper 04/2025: no change in pain.", "other", "failed"),
+    ("Chiro x10 visits, short-lived relief only.", "chiropractic", "failed"),
+    ("Pregabalin 50 mg TID: unsteadiness, stopped.", "oral_nonopioid_analgesics", "intolerable_side_effects"),
+])
+def test_more_treatments_named_as_clinicians_abbreviate_them(said, kind, outcome):
+    got = one(PAIN + said, TX)
+    assert (got["type"], got["outcome"]) == (kind, outcome)

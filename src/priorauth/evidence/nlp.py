@@ -83,7 +83,8 @@ def _context_rules(rule: Any, raw: list[dict[str, Any]]) -> list[Any]:
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|pt|pts|e\.g|i\.e|etc|hx|dx|tx|yo|y\.o|jr|sr|inc|fig|cf|al|"
                      r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m|[a-z]))\.$", re.I)  # [a-z]: an initial, "Dr. H. Doe"
 _END = re.compile(r"[.?!]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
-_LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·|]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n")
+_LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·|]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n"
+                   r"|\n(?=[ \t]{2,}[A-Z][a-z])")  # an indented line in words is a list item ("  Donned socks")
 
 
 _TABLE_ROW = re.compile(r"^[^\n|]*\S[ \t]*\|[^\n]*$", re.M)
@@ -92,8 +93,9 @@ _TABLE_ROW = re.compile(r"^[^\n|]*\S[ \t]*\|[^\n]*$", re.M)
 def split_sentences(text: str) -> list[int]:
     """The character offsets where sentences start (after the first): after `.`, `?` or `!` before a capital or a
     digit (not after an abbreviation, a number or an ellipsis), at a blank line, at a line that starts a list item, a
-    table row or a `Header:`, and at a line break after a sentence's end. A line broken mid-sentence (a fax) does not
-    split."""
+    table row or a `Header:`, at an indented line that starts with a word in lower case after its capital (a fax's
+    indented continuation is in capitals), and at a line break after a sentence's end. A line broken mid-sentence (a
+    fax) does not split."""
     starts = set()
     for m in _END.finditer(text):
         if ".." in m.group():  # an ellipsis leads an item to its result ("PT 01/2024 ... NO IMPROVEMENT")

@@ -360,33 +360,40 @@ def _pathology_in(m: Any, place: Any, mods: tuple[Modifier, ...], a: int, b: int
 
 _UNSURE = re.compile(r"\b(?:cannot (?:exclude|rule out)|can't rule out|equivocal|indeterminate|questionable|"
                      r"possible|possibly|may (?:be|represent)|vs\.?|versus|suspicious for)\b", re.I)
-_ABSENT = re.compile(r"\b(?:no|without|negative for)\b[^,;.:]*", re.I)
+# (not "no change in the chronic L5-S1 radiculopathy pattern": what did not change is still there)
+_ABSENT = re.compile(r"\b(?:no|without|negative for)\b(?! (?:interval |significant )?change\b)[^,;.:]*", re.I)
 
 
 def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     g = m.match.groupdict()
     if _negated(mods):
         return [_aside(m, place, "negated")]
-    if re.search(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", m.match.group(0), re.I):
-        return [_aside(m, place, "no_value")]  # "pain returned to 8/10 over 3 weeks": a change, not the onset
+    def changed(end: int) -> bool:
+        """A change, not the onset ("pain returned to 8/10 over 3 weeks"), said before the time ("began about 8
+        months ago with the recurrence": what follows the time is not what began)."""
+        return bool(_CHANGE.search(place.text, m.start, end))
+
     if g.get("dur"):
         found = timex.durations_in(g["dur"], m.match.start("dur"))
-        if found:
+        if found and not changed(found[0].end):
             d = found[0]
             return [_fact(m, place, d.before(place.note_date).isoformat(), mods, span=(d.start, d.end))]
     if g.get("ago"):
         found = timex.ago_in(g["ago"], place.note_date, m.match.start("ago"))
-        if found:
+        if found and not changed(found[0].end):
             return [_fact(m, place, found[0].last.isoformat(), mods, span=(found[0].start, found[0].end))]
     if g.get("when"):
         base = m.match.start("when")
         ago = timex.ago_in(g["when"], place.note_date, base)
         dates = timex.dates_in(g["when"], base)
         found = ago[:1] or dates[:1] or timex.month_at_start(g["when"], place.note_date, base)
-        if found:
+        if found and not changed(found[0].end):
             d = found[0]
             return [_fact(m, place, d.last.isoformat(), mods, span=(d.start, d.end), confidence=0.8)]
     return [_aside(m, place, "no_value")]
+
+
+_CHANGE = re.compile(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", re.I)
 
 
 def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[str, re.Match[str]] | None:
@@ -441,10 +448,17 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
                            place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
+    around = [r for r in (place.clause, place.contrast, place.after) if r is not None]
+    if outcome == "intolerable_side_effects" and not together:  # "dry mouth but she keeps taking it"
+        found = next((f for r in around for f in c.still_taken.finditer(place.text, *r)
+                      if not m.start <= f.start() < m.end), None)
+        if found:
+            outcome = "ongoing"
+            where.append(found.span())
     value: dict[str, Any] = {"type": m.rule.type}
     if outcome:
         value["outcome"] = outcome
-    if m.rule.type in c.medication_types:  # "baclofen 10 mg TID": the mention's own words count here
+    if m.rule.type in c.medication_types or m.rule.medication:  # "baclofen 10 mg TID": the mention's own words count
         schedule = _nearest(c.schedules, place.text, place.clause, m, own=True)
         if schedule:
             value["schedule"] = schedule

@@ -422,6 +422,9 @@ def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
     had = any(f.path == SIDE_EFFECTS and f.value != "none" for f in facts)
     trial = any(f.path in _TRIAL_DONE for f in facts)
     facts = [f for f in facts if not ((had or not trial) and f.rule == "trial_side_effects_absent")]
+    # a course told day by day: the last day's score is the trial's result, the earlier days' are its course
+    days = [f for f in facts if f.rule == "trial_day_score"]
+    facts = [f for f in facts if f.rule != "trial_day_score" or f is max(days, key=lambda d: d.start)]
     seen: dict[tuple, int] = {}
     out: list[Fact] = []
     for f in facts:

@@ -87,6 +87,7 @@ class Rule:
     value: Any = None
     type: str | None = None
     event: bool = False  # a treatment given on a day (a course of radiation, an injection), not taken over weeks
+    medication: bool = False  # a drug of a type that is not only drugs (`other`): it has a schedule
     context: str | None = None
     historical: str = "keep"
     false_when: re.Pattern[str] | None = None
@@ -113,7 +114,8 @@ def rules() -> tuple[Rule, ...]:
             id=r["id"], path=r["path"], read=r["read"], patterns=compiled,
             anchors=tuple(anchors(p, bool(rx.flags & re.IGNORECASE))
                           for p, rx in zip(r["patterns"], compiled, strict=True)),
-            value=r.get("value"), type=r.get("type"), event=bool(r.get("event")), context=r.get("context"),
+            value=r.get("value"), type=r.get("type"), event=bool(r.get("event")),
+            medication=bool(r.get("medication")), context=r.get("context"),
             historical=r.get("historical", "keep"),
             false_when=cue(r["false_when"]) if r.get("false_when") else None,
             true_when=cue(r["true_when"]) if r.get("true_when") else None,
@@ -133,6 +135,7 @@ class Cues:
     pain_unchanged: re.Pattern[str]
     schedules: tuple[tuple[str, re.Pattern[str]], ...]
     medication_types: frozenset[str]
+    still_taken: re.Pattern[str]
     date_roles: dict[str, re.Pattern[str]]
     evaluation_results: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
     specialties: tuple[tuple[str, re.Pattern[str]], ...]
@@ -162,6 +165,7 @@ def cues() -> Cues:
         pain_unchanged=cue(raw["pain_unchanged"]),
         schedules=tuple((k, cue(v)) for k, v in raw["schedules"].items()),
         medication_types=frozenset(raw["medication_types"]),
+        still_taken=cue(raw["still_taken"]),
         date_roles={k: cue(v) for k, v in raw["date_roles"].items()},
         evaluation_results={"mental_health": _ordered(ev["mental_health"]), "specialist": _ordered(ev["specialist"])},
         specialties=tuple((k, re.compile("|".join(v), re.IGNORECASE)) for k, v in ev["specialties"].items()),
