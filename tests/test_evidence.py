@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from priorauth.evidence.extractor import checked, extract_note
 from priorauth.evidence.model import Fact, NoteEvidence
-from priorauth.evidence.rules_data import anchors, rules
+from priorauth.evidence.rules_data import Anchor, anchors, rules
 
 DAY = dt.date(2025, 3, 14)
 
@@ -493,24 +493,36 @@ CORPUS_NOTES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "note
 
 @pytest.mark.parametrize("rule", rules(), ids=lambda r: r.id)
 def test_every_match_of_a_rule_starts_with_one_of_its_first_words(rule):
-    """A note is not scanned for a pattern when none of its first words occurs in it: sound only if every match
-    starts with one of them. Checked on the corpus and on text made of the rules' own words."""
+    """A note is not scanned for a pattern where none of its first words occurs: sound only if every match starts
+    with one of them (or, with `back`, holds one after at most that many runs of whitespace). Checked on the corpus
+    and on text made of the rules' own words."""
     texts = [p.read_text(encoding="utf-8") for p in CORPUS_NOTES] + [" ".join(WORDS), " ".join(WORDS).upper()]
-    for rx, words in zip(rule.patterns, rule.anchors, strict=True):
-        if words is None:
+    for rx, anchor in zip(rule.patterns, rule.anchors, strict=True):
+        if anchor is None:
             continue
         ignore_case = bool(rx.flags & re.IGNORECASE)
         for text in texts:
             for m in rx.finditer(text):
                 said = m.group(0).lower() if ignore_case else m.group(0)
-                assert said.startswith(words), (rx.pattern, said, words)
+                opening = [said[w.start():] for w in re.finditer(r"(?<!\w)\S", said)
+                           if len(re.findall(r"\s+", said[:w.start()])) <= anchor.back]
+                assert any(o.startswith(anchor.words) for o in opening), (rx.pattern, said, anchor)
 
 
 def test_first_words_follow_optional_words_and_alternatives():
-    assert anchors("(?:severe )?(?:lumbar|cervical) stenosis", True) == ("cervical", "lumbar", "severe")
-    assert anchors("s(?:kin|oft tissue) infection", True) == ("skin", "soft")
-    assert anchors(r"\d+% relief", True) is None
-    assert anchors("PT", False) == ("PT",)
+    assert anchors("(?:severe )?(?:lumbar|cervical) stenosis", True) == Anchor(("cervical", "lumbar", "severe"))
+    assert anchors("s(?:kin|oft tissue) infection", True) == Anchor(("skin", "soft"))
+    assert anchors(r"\d+% relief", True) == Anchor(tuple("0123456789"))
+    assert anchors("PT", False) == Anchor(("PT",))
+    assert anchors("(?:ab)+c", True) == Anchor(("ab",))
+    assert anchors("(?<!respiratory.)depression", True) == Anchor(("depression",))
+
+
+def test_optional_words_before_the_first_word_are_counted_not_listed():
+    assert anchors("(?:[a-z-]+ ){0,3}?stenosis", True) == Anchor(("stenosis",), back=3)
+    assert anchors("(?:an? )?good candidate", True) == Anchor(("good",), back=1)
+    assert anchors("(?:[a-z]+ )*stenosis", True) is None
+    assert anchors("[a-z]+ stenosis", True) is None
 
 
 # --- one sentence per fact type the other tests do not read ---------------------------------------------------

@@ -1,4 +1,5 @@
-"""The anchored scan (rule_based._anchored) finds exactly what a full regex scan finds, for every target pattern."""
+"""The anchored scan (rule_based._Starts, _matches) finds exactly what a full regex scan finds, for every target
+pattern."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from priorauth.evidence.rule_based import _anchored, _mentions
-from priorauth.evidence.rules_data import rules
+from priorauth.evidence.rule_based import _matches, _mentions, _Starts
+from priorauth.evidence.rules_data import Anchor, rules
 
 NOTES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "notes").glob("*.txt"))
 
@@ -21,12 +22,16 @@ TRICKY = [
     "failed failedfailed  failed\nfailed",
     "Chronic infection and 50% relief after MORPHINE trial",
     "trial",
+    "severe  lumbar\n stenosis; x-ray-confirmed foraminal stenosis, L4-5 disc herniation (MRI 2024)",
+    "C-SSRS negative; CSSRS neg. h/o cocaine, hx of alcohol; Hx  of THC; 23-hour observation, 24 hr stay",
+    "7/10 -> 2/10; 8 / 10 to 3/10; 50% relief; 40-60% pain relief; 3-day trial; 2 nights of observation",
+    "offered her an L4-5 posterior lumbar fusion; a poor candidate for surgery; walking and self-care",
 ]
 
 
-def _spans(rx: re.Pattern[str], words: tuple[str, ...], text: str) -> list[tuple[int, int]]:
-    within = text.lower() if rx.flags & re.IGNORECASE else text
-    return [m.span() for m in _anchored(rx, words, text, within)]
+def _spans(rx: re.Pattern[str], anchor, text: str) -> list[tuple[int, int]]:
+    at = _Starts(text, text.lower()).at(anchor, bool(rx.flags & re.IGNORECASE))
+    return [m.span() for m in _matches(rx, text, at)]
 
 
 @pytest.mark.parametrize("text", TRICKY + [p.read_text(encoding="utf-8") for p in NOTES[::7]])
@@ -34,14 +39,21 @@ def test_anchored_scan_finds_what_finditer_finds(text):
     if len(text.lower()) != len(text):
         pytest.skip("lower-casing moves offsets here; _mentions scans such a note in full")
     for rule in rules():
-        for rx, words in zip(rule.patterns, rule.anchors, strict=True):
-            if words is not None:
-                assert _spans(rx, words, text) == [m.span() for m in rx.finditer(text)], (rule.id, rx.pattern)
+        for rx, anchor in zip(rule.patterns, rule.anchors, strict=True):
+            if anchor is not None:
+                assert _spans(rx, anchor, text) == [m.span() for m in rx.finditer(text)], (rule.id, rx.pattern)
 
 
 def test_a_match_must_begin_where_a_word_begins():
     rx = re.compile(r"(?<!\w)(?:infections?)(?!\w)")
-    assert _spans(rx, ("infection",), "reinfection; infections") == [(13, 23)]
+    assert _spans(rx, Anchor(("infection",)), "reinfection; infections") == [(13, 23)]
+
+
+def test_a_match_may_begin_up_to_its_optional_words_before_the_anchor():
+    rx = re.compile(r"(?<!\w)(?:(?:[a-z-]+\s+){0,2}?stenosis)(?!\w)", re.I)
+    text = "MRI: severe  left-sided\nforaminal stenosis."
+    assert _spans(rx, Anchor(("stenosis",), back=2), text) == [m.span() for m in rx.finditer(text)]
+    assert _spans(rx, Anchor(("stenosis",), back=0), text) != [m.span() for m in rx.finditer(text)]
 
 
 def test_a_note_whose_lower_case_is_longer_is_scanned_in_full():

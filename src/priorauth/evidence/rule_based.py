@@ -12,13 +12,14 @@ import bisect
 import datetime as dt
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
 from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
-from priorauth.evidence.rules_data import Cues, Rule, cues, rules
+from priorauth.evidence.rules_data import Anchor, Cues, Rule, cues, rules
 
 NAME = "rules"
 _SPACY = threading.Lock()
@@ -31,6 +32,8 @@ _LISTED = {"trial_side_effects_absent", "site_signs_absent"}
 _EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
 _BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
+_WORD_START = re.compile(r"(?<!\w)\S")
+_TOKEN_START = re.compile(r"(?<!\S)\S")
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
 
@@ -243,35 +246,60 @@ def _own(text: str, c: Cues) -> str:
     return "\n".join(part for part in _SENTENCE_OR_LINE.split(text) if not c.family.search(part))
 
 
-def _anchored(rx: re.Pattern[str], words: tuple[str, ...], text: str, within: str) -> Iterator[re.Match[str]]:
-    """What `rx.finditer(text)` finds, when every match starts with one of `words` (as found in `within`, `text`
-    itself or lower-cased with the same offsets): tried only where a word starts, not at every character. A
-    leading lookbehind makes the regex engine try each position of the note, and there are some 600 patterns."""
-    starts: set[int] = set()
-    for word in words:
-        at = within.find(word)
-        while at >= 0:
-            starts.add(at)
-            at = within.find(word, at + 1)
+class _Starts:
+    """Where in one note a match can begin: every match begins where a word does (the patterns open with
+    `(?<!\\w)`), so a pattern is tried at the words that begin with its anchor's words, not at every character (a
+    lookbehind keeps the regex engine from skipping ahead, and there are some 700 patterns)."""
+
+    def __init__(self, text: str, lowered: str) -> None:
+        self.text, self.lowered = text, lowered
+        self.words = [m.start() for m in _WORD_START.finditer(text)]
+        self.tokens = [m.start() for m in _TOKEN_START.finditer(text)]
+        self.by: tuple[dict[str, list[int]], ...] = (defaultdict(list), defaultdict(list), defaultdict(list))
+        one, two, three = self.by
+        for p in self.words:
+            one[lowered[p]].append(p)
+            two[lowered[p:p + 2]].append(p)
+            three[lowered[p:p + 3]].append(p)
+
+    def at(self, anchor: Anchor, ignore_case: bool) -> list[int]:
+        within = self.lowered if ignore_case else self.text
+        hits: list[int] = []
+        for word in anchor.words:
+            k = min(len(word), 3)
+            found = self.by[k - 1].get(word[:k].lower(), ())
+            hits += found if ignore_case and k == len(word) else [p for p in found if within.startswith(word, p)]
+        if anchor.back and hits:  # the words that may open the match before its anchor's word
+            more = []
+            for q in hits:
+                j = max(bisect.bisect_right(self.tokens, q) - 1 - anchor.back, 0)
+                more += self.words[bisect.bisect_left(self.words, self.tokens[j]):bisect.bisect_left(self.words, q)]
+            hits += more
+        return sorted(set(hits))
+
+
+def _matches(rx: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
+    """What `rx.finditer(text)` finds, when its matches can only begin at `at`."""
     end = 0
-    for at in sorted(starts):
-        if at >= end and (m := rx.match(text, at)) is not None:
+    for p in at:
+        if p >= end and (m := rx.match(text, p)) is not None:
             yield m
-            end = max(m.end(), at + 1)  # finditer's next match starts after this one (past it, if empty)
+            end = max(m.end(), p + 1)  # finditer's next match starts after this one (past it, if empty)
 
 
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
     lowered = text.lower()
-    aligned = len(lowered) == len(text)  # lower-casing kept every offset (it does, but for a few letters)
+    # lower-casing kept every offset (it does, but for a few letters; then every pattern is tried everywhere)
+    starts = _Starts(text, lowered) if len(lowered) == len(text) else None
     for rule in rules():
-        for rx, words in zip(rule.patterns, rule.anchors, strict=True):
-            if words is None:
+        for rx, anchor in zip(rule.patterns, rule.anchors, strict=True):
+            if anchor is None or starts is None:
                 matches: Iterator[re.Match[str]] = rx.finditer(text)
-            elif rx.flags & re.IGNORECASE and not aligned:
-                matches = rx.finditer(text)
+            elif at := starts.at(anchor, bool(rx.flags & re.IGNORECASE)):
+                matches = _matches(rx, text, at)
             else:
-                matches = _anchored(rx, words, text, lowered if rx.flags & re.IGNORECASE else text)
+                continue
             for m in matches:
                 if m.end() > m.start():
                     found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
