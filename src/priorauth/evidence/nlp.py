@@ -148,6 +148,9 @@ def _sentences(doc: Any) -> Any:
     """Mark the tokens that start a sentence (the first token at or after each start offset), and give the doc
     hooks that find a token's sentence at once: spaCy's own `Token.sent` rescans the whole doc each time, and
     ConText asks for every modifier (two thirds of the time on a 250-word note)."""
+    import numpy
+    from spacy.attrs import SENT_START
+
     starts = split_sentences(doc.text)
     k, previous_end = 0, 0
     firsts = []
@@ -156,11 +159,14 @@ def _sentences(doc: Any) -> Any:
         while k < len(starts) and starts[k] <= token.idx:
             begins = begins or starts[k] >= previous_end
             k += 1
-        token.is_sent_start = begins
         if begins:
             firsts.append(token.i)
         if not token.is_space:  # a start inside "\n " (a line break and a list's indent) is the next word's
             previous_end = token.idx + len(token)
+    # set at once: spaCy checks the whole doc for a parse each time one token's `is_sent_start` is set
+    flags = numpy.full((len(doc), 1), -1, dtype="int64")
+    flags[firsts] = 1
+    doc.from_array([SENT_START], flags.astype("uint64"))
     spans = [doc[a:b] for a, b in zip(firsts, firsts[1:] + [len(doc)], strict=False)]  # none for an empty note
     of_token = [0] * len(doc)
     for n, span in enumerate(spans):

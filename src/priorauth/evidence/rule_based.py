@@ -15,6 +15,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 
 from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
@@ -255,20 +256,24 @@ class _Starts:
         self.text, self.lowered = text, lowered
         self.words = [m.start() for m in _WORD_START.finditer(text)]
         self.tokens = [m.start() for m in _TOKEN_START.finditer(text)]
-        self.by: tuple[dict[str, list[int]], ...] = (defaultdict(list), defaultdict(list), defaultdict(list))
-        one, two, three = self.by
+        self.by: dict[str, list[int]] = defaultdict(list)  # a word's first one, two and three letters -> where
+        n = len(lowered)
         for p in self.words:
-            one[lowered[p]].append(p)
-            two[lowered[p:p + 2]].append(p)
-            three[lowered[p:p + 3]].append(p)
+            self.by[lowered[p]].append(p)
+            if p + 2 <= n:
+                self.by[lowered[p:p + 2]].append(p)
+                if p + 3 <= n:
+                    self.by[lowered[p:p + 3]].append(p)
 
     def at(self, anchor: Anchor, ignore_case: bool) -> list[int]:
+        if self.by.keys().isdisjoint(anchor.keys):  # (the view tests the few keys; a frozenset would walk the dict)
+            return []
         within = self.lowered if ignore_case else self.text
         hits: list[int] = []
         for word in anchor.words:
-            k = min(len(word), 3)
-            found = self.by[k - 1].get(word[:k].lower(), ())
-            hits += found if ignore_case and k == len(word) else [p for p in found if within.startswith(word, p)]
+            found = self.by.get(word[:3].lower())
+            if found:
+                hits += found if ignore_case and len(word) <= 3 else [p for p in found if within.startswith(word, p)]
         if anchor.back and hits:  # the words that may open the match before its anchor's word
             more = []
             for q in hits:
@@ -287,27 +292,34 @@ def _matches(rx: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match
             end = max(m.end(), p + 1)  # finditer's next match starts after this one (past it, if empty)
 
 
+@cache
+def _patterns() -> tuple[tuple[Rule, re.Pattern[str], Anchor | None, bool], ...]:
+    return tuple((rule, rx, anchor, bool(rx.flags & re.IGNORECASE))
+                 for rule in rules() for rx, anchor in zip(rule.patterns, rule.anchors, strict=True))
+
+
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
     lowered = text.lower()
     # lower-casing kept every offset (it does, but for a few letters; then every pattern is tried everywhere)
     starts = _Starts(text, lowered) if len(lowered) == len(text) else None
-    for rule in rules():
-        for rx, anchor in zip(rule.patterns, rule.anchors, strict=True):
-            if anchor is None or starts is None:
-                matches: Iterator[re.Match[str]] = rx.finditer(text)
-            elif at := starts.at(anchor, bool(rx.flags & re.IGNORECASE)):
-                matches = _matches(rx, text, at)
-            else:
-                continue
-            for m in matches:
-                if m.end() > m.start():
-                    found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
+    for rule, rx, anchor, ignore_case in _patterns():
+        if anchor is None or starts is None:
+            matches: Iterator[re.Match[str]] = rx.finditer(text)
+        elif at := starts.at(anchor, ignore_case):
+            matches = _matches(rx, text, at)
+        else:
+            continue
+        for m in matches:
+            if m.end() > m.start():
+                found.setdefault((rule.id, m.start(), m.end()), Mention(rule, m.start(), m.end(), m))
     out = sorted(found.values(), key=lambda m: (m.start, -m.end))
     keep = []
-    for k, m in enumerate(out):
-        # only mentions that start at or before this one can contain it; they come first in this order
-        covering = [o for o in out[:k] if o.end >= m.end and (o.end - o.start) > (m.end - m.start)]
+    before: list[Mention] = []  # the mentions so far that reach past this one's start: only they can contain it
+    for m in out:
+        before = [o for o in before if o.end > m.start]
+        covering = [o for o in before if o.end >= m.end and (o.end - o.start) > (m.end - m.start)]
+        before.append(m)
         if m.rule.id in _WIDE:
             if not any(o.rule.id == m.rule.id for o in covering):
                 keep.append(m)

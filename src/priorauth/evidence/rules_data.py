@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import re._parser as sre_parse  # the parsed pattern, to find the literal words a match must start with
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from priorauth.evidence.nlp import rules_file
@@ -29,6 +29,11 @@ class Anchor:
 
     words: tuple[str, ...]
     back: int = 0
+
+    @cached_property
+    def keys(self) -> frozenset[str]:
+        """The words' first three letters (or fewer), as a note's words are indexed (rule_based._Starts)."""
+        return frozenset(w[:3].lower() for w in self.words)
 
 
 def anchors(pattern: str, ignore_case: bool) -> Anchor | None:
