@@ -266,14 +266,12 @@ class _Starts:
                     self.by[lowered[p:p + 3]].append(p)
 
     def at(self, anchor: Anchor, ignore_case: bool) -> list[int]:
-        if self.by.keys().isdisjoint(anchor.keys):  # (the view tests the few keys; a frozenset would walk the dict)
-            return []
         within = self.lowered if ignore_case else self.text
         hits: list[int] = []
-        for word in anchor.words:
-            found = self.by.get(word[:3].lower())
+        for key, word in anchor.entries:
+            found = self.by.get(key)
             if found:
-                hits += found if ignore_case and len(word) <= 3 else [p for p in found if within.startswith(word, p)]
+                hits += found if ignore_case and key == word else [p for p in found if within.startswith(word, p)]
         if anchor.back and hits:  # the words that may open the match before its anchor's word
             more = []
             for q in hits:
@@ -298,12 +296,36 @@ def _patterns() -> tuple[tuple[Rule, re.Pattern[str], Anchor | None, bool], ...]
                  for rule in rules() for rx, anchor in zip(rule.patterns, rule.anchors, strict=True))
 
 
+@cache
+def _opened_by() -> dict[str, tuple[int, ...]]:
+    """An anchor key (a word's first letters) -> the patterns, by their place in _patterns(), it may open."""
+    out: dict[str, list[int]] = defaultdict(list)
+    for i, (_rule, _rx, anchor, _ic) in enumerate(_patterns()):
+        for key in anchor.keys if anchor else ():
+            out[key].append(i)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+@cache
+def _unanchored() -> tuple[int, ...]:
+    return tuple(i for i, (_rule, _rx, anchor, _ic) in enumerate(_patterns()) if anchor is None)
+
+
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
     lowered = text.lower()
     # lower-casing kept every offset (it does, but for a few letters; then every pattern is tried everywhere)
     starts = _Starts(text, lowered) if len(lowered) == len(text) else None
-    for rule, rx, anchor, ignore_case in _patterns():
+    plan = _patterns()
+    if starts is None:
+        todo: list[int] | set[int] = range(len(plan))  # type: ignore[assignment]
+    else:  # the patterns some word of the note may open, in their order
+        todo, opened = set(_unanchored()), _opened_by()
+        for key in starts.by:
+            todo.update(opened.get(key, ()))
+        todo = sorted(todo)
+    for i in todo:
+        rule, rx, anchor, ignore_case = plan[i]
         if anchor is None or starts is None:
             matches: Iterator[re.Match[str]] = rx.finditer(text)
         elif at := starts.at(anchor, ignore_case):

@@ -31,9 +31,14 @@ class Anchor:
     back: int = 0
 
     @cached_property
+    def entries(self) -> tuple[tuple[str, str], ...]:
+        """(key, word) for each word: its first three letters (or fewer) lower-cased, as a note's words are indexed
+        (rule_based._Starts)."""
+        return tuple((w[:3].lower(), w) for w in self.words)
+
+    @cached_property
     def keys(self) -> frozenset[str]:
-        """The words' first three letters (or fewer), as a note's words are indexed (rule_based._Starts)."""
-        return frozenset(w[:3].lower() for w in self.words)
+        return frozenset(key for key, _ in self.entries)
 
 
 def anchors(pattern: str, ignore_case: bool) -> Anchor | None:
