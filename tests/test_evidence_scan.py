@@ -1,4 +1,4 @@
-"""The anchored scan (rule_based._Starts, _matches) finds exactly what a full regex scan finds, for every target
+"""The anchored scan (scan.Starts, matches_at) finds exactly what a full regex scan finds, for every target
 pattern."""
 
 from __future__ import annotations
@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from priorauth.evidence.rule_based import _matches, _mentions, _Starts
+from priorauth.evidence.rule_based import _mentions
 from priorauth.evidence.rules_data import Anchor, rules
+from priorauth.evidence.scan import Starts, matches_at, opening_anchor
 
 NOTES = sorted((Path(__file__).resolve().parent.parent / "corpus" / "notes").glob("*.txt"))
 
@@ -30,8 +31,8 @@ TRICKY = [
 
 
 def _spans(rx: re.Pattern[str], anchor, text: str) -> list[tuple[int, int]]:
-    at = _Starts(text, text.lower()).at(anchor, bool(rx.flags & re.IGNORECASE))
-    return [m.span() for m in _matches(rx, text, at)]
+    at = Starts(text, text.lower()).at(anchor, bool(rx.flags & re.IGNORECASE))
+    return [m.span() for m in matches_at(rx, text, at)]
 
 
 @pytest.mark.parametrize("text", TRICKY + [p.read_text(encoding="utf-8") for p in NOTES[::7]])
@@ -61,3 +62,29 @@ def test_a_note_whose_lower_case_is_longer_is_scanned_in_full():
     assert len(text.lower()) != len(text)
     found = [(m.rule.id, text[m.start:m.end]) for m in _mentions(text)]
     assert any(span.lower().endswith("infection") for _, span in found), found
+
+
+def _context_expressions():
+    from priorauth.evidence.nlp import pipeline
+
+    regex = pipeline()[3]._ConText__matcher._MedspacyMatcher__regex_matcher
+    return [p for patterns in regex._patterns.values() for p in patterns]
+
+
+@pytest.mark.parametrize("text", TRICKY + [p.read_text(encoding="utf-8") for p in NOTES[::7]])
+def test_context_expressions_tried_at_their_words_find_what_finditer_finds(text):
+    if len(text.lower()) != len(text):
+        pytest.skip("lower-casing moves offsets here; the expressions are scanned in full")
+    anchored = [p for p in _context_expressions() if hasattr(p, "anchor")]
+    assert anchored
+    for p in anchored:
+        assert [m.span() for m in p.finditer(text)] == [m.span() for m in p.rx.finditer(text)], p.rx.pattern[:80]
+
+
+def test_an_expression_is_anchored_only_if_it_opens_at_a_word_or_a_mark():
+    assert opening_anchor(r"\b(?:is|was) negative\b", True) == Anchor(("is negative", "was negative"))
+    assert opening_anchor(r":\s*(?:denied|none)", True) == Anchor((":",))
+    assert opening_anchor(r"(?<!\S)\?(?=\w)", True) == Anchor(("?",))
+    assert opening_anchor(r"negative\b", True) is None  # may begin inside "seronegative"
+    assert opening_anchor(r"\?(?!\w)", True) == Anchor(("?",))  # a mark is indexed wherever it stands
+    assert opening_anchor(r"\s+denies", True) is None

@@ -20,7 +20,8 @@ from functools import cache
 from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
 from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
-from priorauth.evidence.rules_data import Anchor, Cues, Rule, cues, rules
+from priorauth.evidence.rules_data import Cues, Rule, cues, rules
+from priorauth.evidence.scan import Anchor, Starts, matches_at
 
 NAME = "rules"
 _SPACY = threading.Lock()
@@ -33,8 +34,6 @@ _LISTED = {"trial_side_effects_absent", "site_signs_absent"}
 _EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
 _BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
-_WORD_START = re.compile(r"(?<!\w)\S")
-_TOKEN_START = re.compile(r"(?<!\S)\S")
 _CLAUSE_BREAK = re.compile(r";|\bbut\b|\bhowever\b|\bwhereas\b|\balthough\b|\bthough\b|\bexcept\b|\bwhile\b", re.I)
 
 
@@ -247,49 +246,6 @@ def _own(text: str, c: Cues) -> str:
     return "\n".join(part for part in _SENTENCE_OR_LINE.split(text) if not c.family.search(part))
 
 
-class _Starts:
-    """Where in one note a match can begin: every match begins where a word does (the patterns open with
-    `(?<!\\w)`), so a pattern is tried at the words that begin with its anchor's words, not at every character (a
-    lookbehind keeps the regex engine from skipping ahead, and there are some 700 patterns)."""
-
-    def __init__(self, text: str, lowered: str) -> None:
-        self.text, self.lowered = text, lowered
-        self.words = [m.start() for m in _WORD_START.finditer(text)]
-        self.tokens = [m.start() for m in _TOKEN_START.finditer(text)]
-        self.by: dict[str, list[int]] = defaultdict(list)  # a word's first one, two and three letters -> where
-        n = len(lowered)
-        for p in self.words:
-            self.by[lowered[p]].append(p)
-            if p + 2 <= n:
-                self.by[lowered[p:p + 2]].append(p)
-                if p + 3 <= n:
-                    self.by[lowered[p:p + 3]].append(p)
-
-    def at(self, anchor: Anchor, ignore_case: bool) -> list[int]:
-        within = self.lowered if ignore_case else self.text
-        hits: list[int] = []
-        for key, word in anchor.entries:
-            found = self.by.get(key)
-            if found:
-                hits += found if ignore_case and key == word else [p for p in found if within.startswith(word, p)]
-        if anchor.back and hits:  # the words that may open the match before its anchor's word
-            more = []
-            for q in hits:
-                j = max(bisect.bisect_right(self.tokens, q) - 1 - anchor.back, 0)
-                more += self.words[bisect.bisect_left(self.words, self.tokens[j]):bisect.bisect_left(self.words, q)]
-            hits += more
-        return sorted(set(hits))
-
-
-def _matches(rx: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
-    """What `rx.finditer(text)` finds, when its matches can only begin at `at`."""
-    end = 0
-    for p in at:
-        if p >= end and (m := rx.match(text, p)) is not None:
-            yield m
-            end = max(m.end(), p + 1)  # finditer's next match starts after this one (past it, if empty)
-
-
 @cache
 def _patterns() -> tuple[tuple[Rule, re.Pattern[str], Anchor | None, bool], ...]:
     return tuple((rule, rx, anchor, bool(rx.flags & re.IGNORECASE))
@@ -315,7 +271,7 @@ def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
     lowered = text.lower()
     # lower-casing kept every offset (it does, but for a few letters; then every pattern is tried everywhere)
-    starts = _Starts(text, lowered) if len(lowered) == len(text) else None
+    starts = Starts(text, lowered) if len(lowered) == len(text) else None
     plan = _patterns()
     if starts is None:
         todo: list[int] | set[int] = range(len(plan))  # type: ignore[assignment]
@@ -329,7 +285,7 @@ def _mentions(text: str) -> list[Mention]:
         if anchor is None or starts is None:
             matches: Iterator[re.Match[str]] = rx.finditer(text)
         elif at := starts.at(anchor, ignore_case):
-            matches = _matches(rx, text, at)
+            matches = matches_at(rx, text, at)
         else:
             continue
         for m in matches:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import re._parser as sre_parse  # the parsed pattern, to find the literal words a match must start with
 from dataclasses import dataclass
-from functools import cache, cached_property
+from functools import cache
 from typing import Any
 
 from priorauth.evidence.nlp import rules_file
+from priorauth.evidence.scan import Anchor, anchor_of
 
 _SYNTAX = re.compile(r"\(\?[:!=<P][^)]*?>?|\\[a-zA-Z]|[()\[\]{}?*+|^$.\\-]|\?P<\w+>")
 
@@ -21,161 +21,9 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w)(?:{_spaced(pattern)})(?!\w)", flags)
 
 
-@dataclass(frozen=True)
-class Anchor:
-    """Where a pattern's matches can begin: with one of `words` (lower-cased when the pattern ignores case), or, when
-    the pattern opens with up to `back` optional words ("(?:[a-z-]+ ){0,3}stenosis"), at most `back` whitespace runs
-    before one of them. A note is tried only there, not at each of its characters."""
-
-    words: tuple[str, ...]
-    back: int = 0
-
-    @cached_property
-    def entries(self) -> tuple[tuple[str, str], ...]:
-        """(key, word) for each word: its first three letters (or fewer) lower-cased, as a note's words are indexed
-        (rule_based._Starts)."""
-        return tuple((w[:3].lower(), w) for w in self.words)
-
-    @cached_property
-    def keys(self) -> frozenset[str]:
-        return frozenset(key for key, _ in self.entries)
-
-
 def anchors(pattern: str, ignore_case: bool) -> Anchor | None:
-    """The pattern's Anchor; None when a match may begin anywhere (a wide class of characters, an open repeat)."""
-    flags = re.IGNORECASE if ignore_case else 0
-    found = _prefixes(list(sre_parse.parse(_spaced(pattern), flags)))
-    if found is None:
-        return None
-    words, back = found
-    return Anchor(tuple(sorted({a.lower() for a in words} if ignore_case else set(words))), back)
-
-
-_ZERO_WIDTH = (sre_parse.ASSERT, sre_parse.ASSERT_NOT, sre_parse.AT)
-_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
-_FEW = 10  # a class of at most this many characters starts its words ("[LCT]", "\\d"); a wider one starts anywhere
-
-
-def _prefixes(items: list[Any]) -> tuple[list[str], int] | None:
-    while items and items[0][0] in _ZERO_WIDTH:  # a lookaround consumes nothing: the match starts after it
-        items = items[1:]
-    if not items:
-        return None
-    op, av = items[0]
-    rest = items[1:]
-    if op is sre_parse.BRANCH:
-        return _union(_prefixes(list(alt) + rest) for alt in av[1])
-    if op is sre_parse.SUBPATTERN:
-        # "(?-i:MS)" inside a pattern that ignores case: its lower-cased words still open every match
-        return None if av[1] & re.IGNORECASE else _prefixes(list(av[3]) + rest)
-    if op is sre_parse.ATOMIC_GROUP:
-        return _prefixes(list(av) + rest)
-    if op in _REPEATS:
-        low, high, body = av
-        # one pass through the body first, then the repeat with one pass fewer ("(?:ab)+c" is "ab", not "abc")
-        again = [(op, (max(low - 1, 0), high if high == sre_parse.MAXREPEAT else high - 1, body))] if high != 1 else []
-        with_body = _prefixes(list(body) + again + rest)
-        if low:
-            return with_body
-        without = _prefixes(rest)
-        both = _union([with_body, without])
-        if both is not None and min(len(w) for w in both[0]) >= 3:
-            return both  # "(?:severe )?lumbar": both words
-        runs = _runs([(op, av)])
-        if without is not None and runs is not None:  # "(?:[a-z-]+ ){0,3}stenosis": up to three words before it
-            return without[0], without[1] + runs
-        return both
-    word, k = "", 0
-    while k < len(items) and items[k][0] is sre_parse.LITERAL:
-        word += chr(items[k][1])
-        k += 1
-    if k < len(items) and (chars := _chars(items[k])) is not None:
-        return [word + c for c in chars], 0
-    if word and k < len(items) and items[k][0] in (sre_parse.BRANCH, sre_parse.SUBPATTERN):  # "s(?:kin|oft)"
-        after = _prefixes(items[k:])
-        if after is not None and not after[1]:
-            return [word + w for w in after[0]], 0
-    return ([word], 0) if word else None
-
-
-def _chars(item: Any) -> list[str] | None:
-    """The few characters a class matches ("[LCT]", "\\d"), or None."""
-    op, av = item
-    if op is not sre_parse.IN:
-        return None
-    out: list[str] = []
-    for kind, value in av:
-        if kind is sre_parse.LITERAL:
-            out.append(chr(value))
-        elif kind is sre_parse.RANGE and value[1] - value[0] < _FEW:
-            out += [chr(c) for c in range(value[0], value[1] + 1)]
-        elif kind is sre_parse.CATEGORY and value is sre_parse.CATEGORY_DIGIT:
-            out += list("0123456789")
-        else:
-            return None
-    return out if len(out) <= _FEW else None
-
-
-def _runs(items: list[Any]) -> int | None:
-    """At most how many runs of whitespace a match of `items` holds (one item of whitespace alone, "\\s+", is one
-    run however long); None when unbounded."""
-    total = 0
-    for op, av in items:
-        if op in _ZERO_WIDTH:
-            continue
-        if op in (sre_parse.LITERAL, sre_parse.NOT_LITERAL, sre_parse.ANY, sre_parse.IN):
-            total += _may_be_space(op, av)
-        elif op in _REPEATS:
-            low, high, body = av
-            inner = _runs(list(body))
-            if inner is None:
-                return None
-            if inner and _only_space(list(body)):
-                total += 1
-            elif inner:
-                if high == sre_parse.MAXREPEAT:
-                    return None
-                total += inner * high
-        elif op is sre_parse.SUBPATTERN:
-            inner = _runs(list(av[3]))
-            if inner is None:
-                return None
-            total += inner
-        elif op is sre_parse.BRANCH:
-            each = [_runs(list(alt)) for alt in av[1]]
-            if any(n is None for n in each):
-                return None
-            total += max(each)  # type: ignore[type-var]
-        else:
-            return None
-    return total
-
-
-def _may_be_space(op: Any, av: Any) -> int:
-    if op is sre_parse.LITERAL:
-        return int(chr(av).isspace())
-    if op is sre_parse.IN:
-        return int(not all(kind is sre_parse.LITERAL and not chr(v).isspace()
-                           or kind is sre_parse.RANGE and not any(chr(c).isspace() for c in range(v[0], v[1] + 1))
-                           or kind is sre_parse.CATEGORY and v in (sre_parse.CATEGORY_DIGIT, sre_parse.CATEGORY_WORD)
-                           for kind, v in av))
-    return 1
-
-
-def _only_space(items: list[Any]) -> bool:
-    return len(items) == 1 and items[0][0] is sre_parse.IN and all(
-        kind is sre_parse.CATEGORY and v is sre_parse.CATEGORY_SPACE for kind, v in items[0][1])
-
-
-def _union(parts: Any) -> tuple[list[str], int] | None:
-    words: list[str] = []
-    back = 0
-    for got in parts:
-        if got is None:
-            return None
-        words += got[0]
-        back = max(back, got[1])
-    return words, back
+    """Where a target pattern's matches can begin (scan.Anchor): `_compile` opens it with `(?<!\\w)`."""
+    return anchor_of(_spaced(pattern), ignore_case)
 
 
 def _spaced(pattern: str) -> str:
