@@ -19,7 +19,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from priorauth.evidence.scan import Anchor, Starts, matches_at, opening_anchor
+from priorauth.evidence.scan import Anchor, matches_at, opening_anchor, starts_of
 from priorauth.yamlio import load_yaml
 
 RULES = Path(__file__).parent / "rules"
@@ -80,35 +80,20 @@ def _join_text_once(context: Any) -> None:
 
     matcher = context._ConText__matcher._MedspacyMatcher__regex_matcher  # private, hence the pin and the test
     matcher.__class__ = _Once
-    recent = _Recent()
     for key, patterns in matcher._patterns.items():  # each tried only where its words begin (scan.py), if it can be
-        matcher._patterns[key] = [_Anchored(rx, anchor, recent) if (anchor := opening_anchor(
+        matcher._patterns[key] = [_Anchored(rx, anchor) if (anchor := opening_anchor(
             rx.pattern, bool(rx.flags & re.IGNORECASE))) else rx for rx in patterns]
-
-
-class _Recent:
-    """The last text scanned and its Starts: every expression of one doc scans the same string."""
-
-    def __init__(self) -> None:
-        self.text: str | None = None
-        self.starts: Starts | None = None
-
-    def of(self, text: str) -> Starts | None:
-        if text is not self.text:
-            lowered = text.lower()
-            self.text, self.starts = text, Starts(text, lowered) if len(lowered) == len(text) else None
-        return self.starts
 
 
 class _Anchored:
     """A compiled expression whose `finditer` tries only the places its Anchor allows; the matches are the same."""
 
-    def __init__(self, rx: re.Pattern[str], anchor: Anchor, recent: _Recent) -> None:
-        self.rx, self.anchor, self.recent = rx, anchor, recent
+    def __init__(self, rx: re.Pattern[str], anchor: Anchor) -> None:
+        self.rx, self.anchor = rx, anchor
         self.ignore_case = bool(rx.flags & re.IGNORECASE)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
-        starts = self.recent.of(text)
+        starts = starts_of(text)
         if starts is None:
             return self.rx.finditer(text)
         return matches_at(self.rx, text, starts.at(self.anchor, self.ignore_case))

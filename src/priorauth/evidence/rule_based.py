@@ -21,7 +21,7 @@ from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
 from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
 from priorauth.evidence.rules_data import Cues, Rule, cues, rules
-from priorauth.evidence.scan import Anchor, Starts, matches_at
+from priorauth.evidence.scan import Anchor, matches_at, starts_of
 
 NAME = "rules"
 _SPACY = threading.Lock()
@@ -269,9 +269,7 @@ def _unanchored() -> tuple[int, ...]:
 
 def _mentions(text: str) -> list[Mention]:
     found: dict[tuple[str, int, int], Mention] = {}
-    lowered = text.lower()
-    # lower-casing kept every offset (it does, but for a few letters; then every pattern is tried everywhere)
-    starts = Starts(text, lowered) if len(lowered) == len(text) else None
+    starts = starts_of(text)  # None: lower-casing moved offsets, every pattern is tried everywhere
     plan = _patterns()
     if starts is None:
         todo: list[int] | set[int] = range(len(plan))  # type: ignore[assignment]

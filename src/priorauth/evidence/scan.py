@@ -253,6 +253,23 @@ class Starts:
         return sorted(set(hits))
 
 
+_last: tuple[str | None, Starts | None] = (None, None)
+
+
+def starts_of(text: str) -> Starts | None:
+    """The note's Starts, None when lower-casing moves its offsets (a few letters do: then scan it in full). The
+    last note's is kept: the targets and ConText's expressions scan the same note (one tuple, read and written
+    whole, so threads never pair a note with another's index)."""
+    global _last
+    last = _last
+    if last[0] == text:
+        return last[1]
+    lowered = text.lower()
+    starts = Starts(text, lowered) if len(lowered) == len(text) else None
+    _last = (text, starts)
+    return starts
+
+
 def matches_at(rx: re.Pattern[str], text: str, at: list[int]) -> Iterator[re.Match[str]]:
     """What `rx.finditer(text)` finds, when its matches can only begin at `at`."""
     end = 0
