@@ -27,10 +27,10 @@ NAME = "rules"
 _SPACY = threading.Lock()
 # rules whose pattern reaches over a whole phrase: they never hide the mentions inside them
 _WIDE = {"pathology", "onset", "trial_date", "life_expectancy", "trial_scores", "oral_baclofen", "test_dose"}
-# facts a sentence may state twice, each its own saying ("not a surgical candidate and no further surgical option";
-# a diagnosis and the origin it states, which _dedupe reads)
 # rules that read a list of things not found ("no nausea or pruritus", "no erythema or drainage")
 _LISTED = {"trial_side_effects_absent", "site_signs_absent"}
+# facts a sentence may state twice, each its own saying ("not a surgical candidate and no further surgical option";
+# a diagnosis and the origin it states, which _dedupe reads)
 _EACH_SAYING = {"clinical.spasticity.origin", "clinical.surgery_indicated"}
 _BUT = re.compile(r"but\b", re.I)
 _DASH = re.compile(r"\s[-–]\s")  # "could not stand - oral baclofen intolerant": a negation before a dash stays there
