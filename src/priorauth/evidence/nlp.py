@@ -68,6 +68,17 @@ def pipeline() -> Any:
         return nlp, splitter, sectionizer, context
 
 
+VOCAB_LIMIT = 100_000  # strings spaCy may hold before the pipeline is built anew (about 30 MB over a fresh one)
+
+
+def renew_if_grown(nlp: Any) -> None:
+    """spaCy keeps every new string it tokenizes (a number, a name, a date) for good, about 300 bytes each: a
+    service reading notes for weeks would grow without bound. Past the limit the next note gets a pipeline built
+    anew (0.4 s); the old one is freed when the last note using it is done."""
+    if len(nlp.vocab.strings) > VOCAB_LIMIT:
+        pipeline.cache_clear()
+
+
 def _join_text_once(context: Any) -> None:
     """medspaCy's regex matcher (pinned at 1.3.1) asks the doc for its text once per expression, and spaCy joins
     every token's text each time: that was two fifths of ConText's time. Its matcher is given a doc whose text is

@@ -19,7 +19,7 @@ from functools import cache
 
 from priorauth.evidence import readers
 from priorauth.evidence.model import Fact, Modifier, NoteEvidence, SetAside
-from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline
+from priorauth.evidence.nlp import CATEGORIES, TARGETS, pipeline, renew_if_grown
 from priorauth.evidence.rules_data import Cues, Rule, cues, rules
 from priorauth.evidence.scan import Anchor, matches_at, starts_of
 
@@ -100,6 +100,7 @@ class RuleBasedExtractor:
             kept = [(m, s) for m, s in zip(mentions, spans, strict=True) if s is not None and len(s)]
             doc.spans[TARGETS] = [s for _, s in kept]
             doc = context(doc)
+            renew_if_grown(nlp)
         headers = _headers(text)
         sections = [(doc[s.title_start].idx,
                      _section_end(text, headers, doc[s.title_end - 1].idx + len(doc[s.title_end - 1]),
