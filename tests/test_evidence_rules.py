@@ -1396,3 +1396,9 @@ def test_the_drainage_of_a_pancreas_and_relief_that_ended(said):
 def test_more_treatments_named_as_clinicians_abbreviate_them(said, kind, outcome):
     got = one(PAIN + said, TX)
     assert (got["type"], got["outcome"]) == (kind, outcome)
+
+
+def test_a_drug_a_urine_screen_found_is_not_a_treatment():
+    text = PAIN + "Urine drug screen last month: negative (oxycodone present, as prescribed)."
+    assert values(text, TX) == []
+    assert values(text, "clinical.drug_screens[]")[0]["result"] == "negative"

@@ -410,6 +410,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_aside(m, place, "negated")]
     if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
         return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
+    if c.contexts["drug_screen"].search(place.text, place.sentence[0], m.start):
+        return [_aside(m, place, "no_value")]  # "UDS: negative (oxycodone present, prescribed)": what a screen found
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
