@@ -1402,3 +1402,10 @@ def test_a_drug_a_urine_screen_found_is_not_a_treatment():
     text = PAIN + "Urine drug screen last month: negative (oxycodone present, as prescribed)."
     assert values(text, TX) == []
     assert values(text, "clinical.drug_screens[]")[0]["result"] == "negative"
+
+
+@pytest.mark.parametrize("said", ["L5-S1 discectomy in 2016, persistent aching pain since.",
+                                  'Lumbar fusion in 2018, and she says the back pain "never went away."'])
+def test_a_surgery_the_pain_outlasted_failed(said):
+    got = one(PAIN + said, TX)
+    assert (got["type"], got["outcome"]) == ("spine_surgery", "failed")
