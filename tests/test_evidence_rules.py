@@ -1409,3 +1409,8 @@ def test_a_drug_a_urine_screen_found_is_not_a_treatment():
 def test_a_surgery_the_pain_outlasted_failed(said):
     got = one(PAIN + said, TX)
     assert (got["type"], got["outcome"]) == ("spine_surgery", "failed")
+
+
+def test_an_as_needed_drug_taken_so_many_a_day_goes_on():
+    got = one(PAIN + "Tapentadol 50 mg PRN for breakthrough pain, 2-3 doses/day.", TX)
+    assert (got["outcome"], got["schedule"]) == ("ongoing", "prn")
