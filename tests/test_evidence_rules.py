@@ -1414,3 +1414,8 @@ def test_a_surgery_the_pain_outlasted_failed(said):
 def test_an_as_needed_drug_taken_so_many_a_day_goes_on():
     got = one(PAIN + "Tapentadol 50 mg PRN for breakthrough pain, 2-3 doses/day.", TX)
     assert (got["outcome"], got["schedule"]) == ("ongoing", "prn")
+
+
+def test_thoughts_of_harming_oneself_denied_are_no_suicidality():
+    got = facts(PAIN + "She denies thoughts of harming herself.", "clinical.psychiatric.suicidality")
+    assert [(f.value, f.modifier_names) for f in got] == [(False, ["negated"])]
