@@ -1419,3 +1419,8 @@ def test_an_as_needed_drug_taken_so_many_a_day_goes_on():
 def test_thoughts_of_harming_oneself_denied_are_no_suicidality():
     got = facts(PAIN + "She denies thoughts of harming herself.", "clinical.psychiatric.suicidality")
     assert [(f.value, f.modifier_names) for f in got] == [(False, ["negated"])]
+
+
+def test_abstinent_from_alcohol_since_a_year_is_a_history():
+    text = PAIN + "He has been abstinent from alcohol since 2018, and his drug screens are negative."
+    assert one(text, "clinical.substance_use") == "history"
