@@ -1424,3 +1424,8 @@ def test_thoughts_of_harming_oneself_denied_are_no_suicidality():
 def test_abstinent_from_alcohol_since_a_year_is_a_history():
     text = PAIN + "He has been abstinent from alcohol since 2018, and his drug screens are negative."
     assert one(text, "clinical.substance_use") == "history"
+
+
+def test_a_course_after_which_the_pain_is_same_failed():
+    got = one(PAIN + "Relaxation training 6 weeks, finished 03/2025, sleeps better, pain same.", TX)
+    assert got["outcome"] == "failed"
