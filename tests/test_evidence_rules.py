@@ -1396,3 +1396,36 @@ def test_the_drainage_of_a_pancreas_and_relief_that_ended(said):
 def test_more_treatments_named_as_clinicians_abbreviate_them(said, kind, outcome):
     got = one(PAIN + said, TX)
     assert (got["type"], got["outcome"]) == (kind, outcome)
+
+
+def test_a_drug_a_urine_screen_found_is_not_a_treatment():
+    text = PAIN + "Urine drug screen last month: negative (oxycodone present, as prescribed)."
+    assert values(text, TX) == []
+    assert values(text, "clinical.drug_screens[]")[0]["result"] == "negative"
+
+
+@pytest.mark.parametrize("said", ["L5-S1 discectomy in 2016, persistent aching pain since.",
+                                  'Lumbar fusion in 2018, and she says the back pain "never went away."'])
+def test_a_surgery_the_pain_outlasted_failed(said):
+    got = one(PAIN + said, TX)
+    assert (got["type"], got["outcome"]) == ("spine_surgery", "failed")
+
+
+def test_an_as_needed_drug_taken_so_many_a_day_goes_on():
+    got = one(PAIN + "Tapentadol 50 mg PRN for breakthrough pain, 2-3 doses/day.", TX)
+    assert (got["outcome"], got["schedule"]) == ("ongoing", "prn")
+
+
+def test_thoughts_of_harming_oneself_denied_are_no_suicidality():
+    got = facts(PAIN + "She denies thoughts of harming herself.", "clinical.psychiatric.suicidality")
+    assert [(f.value, f.modifier_names) for f in got] == [(False, ["negated"])]
+
+
+def test_abstinent_from_alcohol_since_a_year_is_a_history():
+    text = PAIN + "He has been abstinent from alcohol since 2018, and his drug screens are negative."
+    assert one(text, "clinical.substance_use") == "history"
+
+
+def test_a_course_after_which_the_pain_is_same_failed():
+    got = one(PAIN + "Relaxation training 6 weeks, finished 03/2025, sleeps better, pain same.", TX)
+    assert got["outcome"] == "failed"

@@ -283,8 +283,9 @@ _PAST_USE = re.compile(r"remission|sober|abstinent|recovery|clean (?:since|for)|
 
 
 def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
-    if re.match(r"(?:has not|hasn't|have not|had not)\b|no .*\bsince$", m.match.group(0), re.I):
-        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021"
+    if re.match(r"(?:has not|hasn't|have not|had not|abstinent|sober|clean)\b|no .*\bsince$", m.match.group(0), re.I):
+        return [_fact(m, place, "history", mods)]  # "has not used cocaine since 09/2024", "no alcohol since 2021",
+        # "abstinent from alcohol since 2019" (what negates after it, "and her drug screens are negative", is not its)
     if _negated(mods):
         return [_fact(m, place, "none", mods)]
     if _DENIED_BEFORE.search(place.text, max(0, m.start - 12), m.start):  # the cue word is inside the mention
@@ -410,6 +411,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_aside(m, place, "negated")]
     if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
         return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
+    if c.contexts["drug_screen"].search(place.text, place.sentence[0], m.start):
+        return [_aside(m, place, "no_value")]  # "UDS: negative (oxycodone present, prescribed)": what a screen found
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
