@@ -514,3 +514,26 @@ def test_months_to_live():
 def test_psych_cleared_in_a_referral():
     fact = one("Psych cleared 09/2025.", "clinical.evaluations[]")
     assert fact.value == {"type": "mental_health", "result": "cleared", "date": "2025-09-30"}
+
+
+def test_injected_heroin_named_as_active_is_current_use():
+    assert one("Active IV heroin use, last used two days ago.", "clinical.substance_use").value == "active"
+
+
+def test_cannabis_with_its_daily_frequency_is_current_use():
+    assert one("He smokes marijuana daily to sleep.", "clinical.substance_use").value == "active"
+    assert one("She reports daily cannabis use.", "clinical.substance_use").value == "active"
+
+
+def test_cannabis_without_a_frequency_is_not_read_as_use():
+    found = extract_note("Smokes marijuana occasionally at parties.", DAY).facts
+    assert [f for f in found if f.path == "clinical.substance_use"] == []
+
+
+def test_a_six_pack_most_nights_is_heavy_drinking():
+    assert one("He drinks a six-pack most nights.", "clinical.substance_use").value == "active"
+
+
+def test_a_stomach_bleed_from_an_nsaid_is_its_side_effect():
+    fact = one("Ibuprofen gave him stomach bleeding in 2023.", "clinical.treatments[]")
+    assert fact.value["type"] == "nsaids" and fact.value["outcome"] == "intolerable_side_effects"
