@@ -537,3 +537,20 @@ def test_a_six_pack_most_nights_is_heavy_drinking():
 def test_a_stomach_bleed_from_an_nsaid_is_its_side_effect():
     fact = one("Ibuprofen gave him stomach bleeding in 2023.", "clinical.treatments[]")
     assert fact.value["type"] == "nsaids" and fact.value["outcome"] == "intolerable_side_effects"
+
+
+def test_a_drug_that_could_not_be_continued_was_taken_and_stopped():
+    fact = one("He could not continue naproxen because of rising creatinine.", "clinical.treatments[]")
+    assert fact.value["type"] == "nsaids" and fact.value["outcome"] == "intolerable_side_effects"
+    assert fact.modifiers == ()
+
+
+def test_too_sleepy_is_a_side_effect():
+    fact = one("Tizanidine 4 mg TID made him too sleepy to drive.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "intolerable_side_effects"
+
+
+def test_diminishing_returns_and_brief_help_are_failures():
+    assert one("OxyContin 20 mg BID for 3 years; escalating doses with diminishing returns.",
+               "clinical.treatments[]").value["outcome"] == "failed"
+    assert one("Heat and ice at home help briefly.", "clinical.treatments[]").value["outcome"] == "failed"
