@@ -554,3 +554,21 @@ def test_diminishing_returns_and_brief_help_are_failures():
     assert one("OxyContin 20 mg BID for 3 years; escalating doses with diminishing returns.",
                "clinical.treatments[]").value["outcome"] == "failed"
     assert one("Heat and ice at home help briefly.", "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_a_surgeon_who_says_she_would_benefit_from_a_fusion_indicates_surgery():
+    text = "Orthopedic spine evaluation concluded that she would benefit from an L5-S1 fusion."
+    assert one(text, "clinical.surgery_indicated").value is True
+    assert one(text, "clinical.evaluations[]").value["result"] == "other_options_remain"
+    assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.treatments[]"] == []  # advice, not a course
+
+
+def test_pain_psychology_clearance_is_an_evaluation_not_a_course_of_therapy():
+    fact = one("Pain psychology clearance obtained on 10/15/2025.", "clinical.evaluations[]")
+    assert fact.value == {"type": "mental_health", "result": "cleared", "date": "2025-10-15"}
+
+
+def test_a_psychologist_asking_for_therapy_before_the_implant_has_not_cleared():
+    fact = one("Psychologist recommends 8 sessions of CBT before proceeding with implantation.",
+               "clinical.evaluations[]")
+    assert fact.value["result"] == "not_cleared"
