@@ -572,3 +572,10 @@ def test_a_psychologist_asking_for_therapy_before_the_implant_has_not_cleared():
     fact = one("Psychologist recommends 8 sessions of CBT before proceeding with implantation.",
                "clinical.evaluations[]")
     assert fact.value["result"] == "not_cleared"
+
+
+def test_years_of_pain_date_its_onset():
+    assert one("He reports 8 years of bilateral leg pain.", "clinical.pain_onset").value == "2017-11-20"
+    assert one("She describes a decade of low back pain.", "clinical.pain_onset").value == "2015-11-20"
+    found = extract_note("After 6 weeks of PT for pain she stopped going.", DAY).facts
+    assert [f for f in found if f.path == "clinical.pain_onset"] == []  # a course's weeks, not the pain's
