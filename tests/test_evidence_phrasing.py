@@ -579,3 +579,26 @@ def test_years_of_pain_date_its_onset():
     assert one("She describes a decade of low back pain.", "clinical.pain_onset").value == "2015-11-20"
     found = extract_note("After 6 weeks of PT for pain she stopped going.", DAY).facts
     assert [f for f in found if f.path == "clinical.pain_onset"] == []  # a course's weeks, not the pain's
+
+
+def test_a_screen_positive_only_for_the_prescribed_opioid_is_as_expected():
+    fact = one("UDS 10/02/2025: positive only for oxycodone (prescribed).", "clinical.drug_screens[]")
+    assert fact.value == {"date": "2025-10-02", "result": "negative"}
+    fact = one("UDS 10/02/2025: positive for cocaine and oxycodone.", "clinical.drug_screens[]")
+    assert fact.value["result"] == "positive"
+
+
+def test_worse_since_an_operation_is_not_the_pains_onset():
+    fact = one("Axial LBP for the past 3 years, markedly worse since his L4-5 fusion in 06/2023.",
+               "clinical.pain_onset")
+    assert fact.value == "2022-11-20"
+
+
+def test_a_neuralgia_since_an_event_dates_its_onset():
+    assert one("Left T7 postherpetic neuralgia since zoster in 01/2024.", "clinical.pain_onset").value == "2024-01-31"
+
+
+def test_a_drugs_duration_is_not_the_pains():
+    found = extract_note("Neuropathic pain, on gabapentin for 2 years.", DAY).facts
+    assert [f for f in found if f.path == "clinical.pain_onset"] == []
+    assert one("Low back pain on and off for 5 years.", "clinical.pain_onset").value == "2020-11-20"

@@ -375,6 +375,8 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return bool(_CHANGE.search(place.text, m.start, end))
 
     if g.get("dur"):
+        if _ON_TREATMENT.search(place.text, m.start, m.match.start("dur")):
+            return [_aside(m, place, "a_course")]  # "pain, on gabapentin for 2 years": the drug's time, not the pain's
         found = timex.durations_in(g["dur"], m.match.start("dur"))
         if found and not changed(found[0].end):
             d = found[0]
@@ -395,6 +397,9 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 _CHANGE = re.compile(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", re.I)
+_ON_TREATMENT = re.compile(r"\b(?:on|taking|takes|took|tried|trialed|using|uses|treated with|managed with|"
+                           r"prescribed)\s+"
+                           r"(?!the\s+(?:past|last)\b|and\s+off\b)\w", re.I)
 
 
 def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[str, re.Match[str]] | None:
