@@ -602,3 +602,27 @@ def test_a_drugs_duration_is_not_the_pains():
     found = extract_note("Neuropathic pain, on gabapentin for 2 years.", DAY).facts
     assert [f for f in found if f.path == "clinical.pain_onset"] == []
     assert one("Low back pain on and off for 5 years.", "clinical.pain_onset").value == "2020-11-20"
+
+
+def test_a_trials_peak_reduction_with_its_percent_in_brackets():
+    text = "Intrathecal trial 08/21/2025. Peak reduction 8 -> 3 (62.5%); sustained from 6 h through 18 h."
+    assert one(text, "clinical.trial_result.pain_reduction_percent").value == 62.5
+    assert one(text, "clinical.trial_result.pain_before").value == 8
+    assert one(text, "clinical.trial_result.pain_after").value == 3
+    text = "Failed intrathecal hydromorphone trial: inadequate analgesia (~33%)."
+    assert one(text, "clinical.trial_result.pain_reduction_percent").value == 33
+
+
+def test_a_family_that_does_not_want_the_pump_with_the_member_declines_it():
+    text = "IT trial 11/02/2025. Discussed with pt and son: they do not want to go ahead with a permanent pump."
+    assert one(text, "clinical.trial_result.patient_accepts").value is False
+
+
+def test_side_effects_judged_intolerable():
+    text = "Intrathecal trial 11/02/2025. Urinary retention and hallucinations; the team judged these intolerable."
+    assert one(text, "clinical.trial_result.side_effects").value == "intolerable"
+
+
+def test_a_temporary_it_catheter_is_the_trials_method():
+    text = "Intrathecal trial 11/02/2025 via a temporary IT catheter placed at L1-2."
+    assert one(text, "clinical.trial_result.method").value == "temporary_catheter"
