@@ -26,3 +26,13 @@ def test_a_relative_named_in_a_line_of_its_own_does_not_hide_the_members_care():
     note = extract_note(text, DAY)
     assert note.relevant
     assert any(f.path == "clinical.trial_result.pain_reduction_percent" and f.value == 60 for f in note.facts)
+
+
+ON_Q = """Post-op day 1 after right shoulder arthroplasty. The On-Q pain pump is running; catheter site clean.
+Ambulated 200 ft with PT. OT for ADLs. Denies alcohol or drug use.
+She asked whether her neighbor's pump in the spine for back pain is the same: explained that is an intrathecal pump."""
+
+
+def test_a_neighbours_intrathecal_pump_does_not_make_an_on_q_note_ours():
+    note = extract_note(ON_Q, DAY)
+    assert not note.relevant and note.facts == ()
