@@ -626,3 +626,24 @@ def test_side_effects_judged_intolerable():
 def test_a_temporary_it_catheter_is_the_trials_method():
     text = "Intrathecal trial 11/02/2025 via a temporary IT catheter placed at L1-2."
     assert one(text, "clinical.trial_result.method").value == "temporary_catheter"
+
+
+def test_a_quadriplegic_cerebral_palsy_is_of_cerebral_origin():
+    note = _spasticity_note("Background: spastic quadriplegic cerebral palsy (GMFCS IV) after prematurity.")
+    assert one(note, "clinical.spasticity.origin").value == "cerebral"
+    assert one(_spasticity_note("Quadriplegic after a C5 SCI."), "clinical.spasticity.origin").value == "spinal"
+
+
+def test_a_test_doses_line_that_ends_with_its_verdict():
+    note = _spasticity_note("ITB test dose 05/20/2026, baclofen 50 mcg - MAS unchanged at 4 h. Unfavorable.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "unfavorable"
+    note = _spasticity_note("ITB test dose 06/03/2026, baclofen 75 mcg - adductors 3 -> 1. Favorable.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "favorable"
+
+
+def test_a_shunt_denied_on_its_own_and_tissue_for_a_sized_pump():
+    assert one("No VP shunt.", "clinical.findings.other_programmable_implant").value is False
+    assert [f for f in extract_note("No shunt malfunction.", DAY).facts
+            if f.path == "clinical.findings.other_programmable_implant"] == []
+    fact = one("Adequate subcutaneous tissue for a 20 mL pump per surgeon.", "clinical.findings.insufficient_body_size")
+    assert fact.value is False
