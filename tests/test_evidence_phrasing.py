@@ -647,3 +647,15 @@ def test_a_shunt_denied_on_its_own_and_tissue_for_a_sized_pump():
             if f.path == "clinical.findings.other_programmable_implant"] == []
     fact = one("Adequate subcutaneous tissue for a 20 mL pump per surgeon.", "clinical.findings.insufficient_body_size")
     assert fact.value is False
+
+
+def test_two_drugs_of_one_kind_listed_apart_are_two_courses():
+    found = [f for f in extract_note("Prior meds: gabapentin (dizziness), Lyrica (confusion).", DAY).facts
+             if f.path == "clinical.treatments[]"]
+    assert [f.text.split()[0] for f in found] == ["gabapentin", "Lyrica"], found
+
+
+def test_one_regimen_joined_by_a_plus_is_one_course():
+    found = [f for f in extract_note("Nucynta ER 100 mg BID + tapentadol IR 50 mg PRN, no relief.", DAY).facts
+             if f.path == "clinical.treatments[]"]
+    assert len(found) == 1, found

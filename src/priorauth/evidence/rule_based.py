@@ -110,6 +110,7 @@ class RuleBasedExtractor:
         facts: list[Fact] = []
         aside: list[SetAside] = []
         said: dict[tuple[str, str, int], int] = {}  # the fact's key in its sentence -> its index in facts
+        named: dict[tuple[str, str, int], tuple[int, str]] = {}  # and where its mention starts, what it names
         bounds = [doc[s.start].idx for s in doc.sents] + [len(text)]
         masked = _unchecked(_mask(text, [m for m in mentions if m.rule.read == "etiology"]))
         treated = sorted((m.start, m.rule.type or "") for m, _ in kept if m.rule.read == "treatment")
@@ -156,7 +157,8 @@ class RuleBasedExtractor:
                         else repr(item.value)
                     key = (item.path, kind, k)
                     # one fact per sentence that says it twice ("elevated INR - coagulopathy"):
-                    if key in said and item.path not in _EACH_SAYING:
+                    if key in said and item.path not in _EACH_SAYING \
+                            and not _another_drug(text, named[key], (m.start, text[m.start:m.end]), item):
                         first = facts[said[key]]  # the wider saying ("post-stroke spasticity of cerebral origin"),
                         # but a list of what was not found only where nothing else says it ("no erythema or drainage;
                         # no signs of infection")
@@ -165,6 +167,7 @@ class RuleBasedExtractor:
                             facts[said[key]] = item
                         continue
                     said[key] = len(facts)
+                    named[key] = (m.start, text[m.start:m.end])
                     facts.append(item)
         facts, unfinished = _complete_courses(facts)
         aside.extend(unfinished)
@@ -177,6 +180,25 @@ class RuleBasedExtractor:
 
 _FINDINGS = "clinical.findings."
 _OTHER_IMPLANT = "clinical.findings.other_programmable_implant"  # "no pacemaker or insulin pump" is about them
+
+
+def _another_drug(text: str, first: tuple[int, str], this: tuple[int, str], item: Fact) -> bool:
+    """Two drugs of one kind listed apart ("gabapentin (dizziness), Lyrica (confusion)") are two courses; a regimen
+    joined by "+", "plus" or "with" ("Nucynta ER BID + tapentadol IR PRN"), or a name and its gloss in brackets
+    ("Duragesic (fentanyl patch)"), is one."""
+    if item.path != "clinical.treatments[]" or item.value.get("type") not in _DRUG_TYPES:
+        return False
+    (a, name_a), (b, name_b) = sorted((first, this))
+    if name_a.lower() == name_b.lower() or any(_DRUG_CLASS.search(n) for n in (name_a, name_b)):  # "opioid-induced"
+        return False
+    between = text[a:b]
+    return not _REGIMEN.search(between) and between.count("(") <= between.count(")")
+
+
+_DRUG_TYPES = {"systemic_opioids", "transdermal_opioids", "oral_nonopioid_analgesics", "nsaids", "otc_analgesics",
+               "oral_antispasmodic", "injectable_analgesics", "subcutaneous_medication"}
+_DRUG_CLASS = re.compile(r"opioid|opiate|narcotic|nsaid|anti|analgesic|neuropathic|muscle|medication|pain", re.I)
+_REGIMEN = re.compile(r"\+|\bplus\b|\bwith\b|&|\bincluding\b|\bsuch as\b|\be\.g\.|\bi\.e\.", re.I)
 
 
 def _about_other_device(text: str, sentence: tuple[int, int]) -> bool:
