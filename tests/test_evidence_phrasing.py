@@ -659,3 +659,15 @@ def test_one_regimen_joined_by_a_plus_is_one_course():
     found = [f for f in extract_note("Nucynta ER 100 mg BID + tapentadol IR 50 mg PRN, no relief.", DAY).facts
              if f.path == "clinical.treatments[]"]
     assert len(found) == 1, found
+
+
+def test_a_benefit_to_mood_with_no_pain_benefit_is_a_failure_for_the_pain():
+    fact = one("Cymbalta 60 mg daily since 01/2024, modest mood benefit, no pain benefit.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
+
+
+def test_a_drug_ruled_out_by_a_condition_is_contraindicated():
+    assert one("Meloxicam - stopped 2023 because of CKD stage 3b.", "clinical.treatments[]").value["outcome"] \
+        == "contraindicated"
+    assert one("Dantrolene - not tried given the LFT history.", "clinical.treatments[]").value["outcome"] \
+        == "contraindicated"
