@@ -671,3 +671,13 @@ def test_a_drug_ruled_out_by_a_condition_is_contraindicated():
         == "contraindicated"
     assert one("Dantrolene - not tried given the LFT history.", "clinical.treatments[]").value["outcome"] \
         == "contraindicated"
+
+
+def test_the_weeks_of_a_course_are_not_the_pains():
+    found = extract_note("No meaningful gains in pain or function over 12 weeks of skilled PT.", DAY).facts
+    assert [f for f in found if f.path == "clinical.pain_onset"] == []
+
+
+def test_walking_so_long_daily_is_an_exercise_program_going_on():
+    fact = one("She has been walking 10 min daily as tolerated.", "clinical.treatments[]")
+    assert fact.value == {"type": "exercise_program", "outcome": "ongoing"}

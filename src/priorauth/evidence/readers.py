@@ -375,7 +375,7 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return bool(_CHANGE.search(place.text, m.start, end))
 
     if g.get("dur"):
-        if _ON_TREATMENT.search(place.text, m.start, m.match.start("dur")):
+        if _ON_TREATMENT.search(place.text, m.start, m.match.start("dur")) or _OF_A_COURSE.match(place.text, m.end):
             return [_aside(m, place, "a_course")]  # "pain, on gabapentin for 2 years": the drug's time, not the pain's
         found = timex.durations_in(g["dur"], m.match.start("dur"))
         if found and not changed(found[0].end):
@@ -397,6 +397,10 @@ def onset(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 
 _CHANGE = re.compile(r"return|recur|wors|increas|flare|escalat|progress|improv|better|relief", re.I)
+# "no gains over 12 weeks of skilled PT": a course's weeks
+_OF_A_COURSE = re.compile(r"\s+of\s+(?:[\w-]+\s+){0,2}?(?:PT|physical\s+therapy|therapy|treatment|care|rehab\w*|"
+                          r"injections?|medications?|opioids?|sessions|visits|chiropractic|acupuncture|counseling|CBT)\b",
+                          re.I)
 _ON_TREATMENT = re.compile(r"\b(?:on|taking|takes|took|tried|trialed|using|uses|treated with|managed with|"
                            r"prescribed)\s+"
                            r"(?!the\s+(?:past|last)\b|and\s+off\b)\w", re.I)
