@@ -699,6 +699,8 @@ def test_relief_that_did_not_last_is_a_failure(said):
     ("PT x16 visits Jan-Mar 2024, no durable gain.", "2024-01-31", "2024-03-31"),
     ("PT x 10 wks Sept-Nov 2025: no durable benefit.", "2025-09-30", "2025-11-30"),
     ("Aquatic therapy Nov-Feb 2025, no benefit.", "2024-11-30", "2025-02-28"),
+    ("PT x8 wks (10-12/2025) for balance - pain unchanged.", "2025-10-31", "2025-12-31"),  # the months in numbers
+    ("6 wks of aquatic PT (04-05/2025), also without benefit.", "2025-04-30", "2025-05-31"),
 ])
 def test_a_range_of_months_in_one_year_dates_the_course(said, start, end):
     course = one(PAIN + said, TX)

@@ -115,8 +115,16 @@ def _last_day(year: int, month: int) -> dt.date:
 MONTH_RANGE = re.compile(rf"\b({_MONTH})\s*(?:-|–|to|through|thru)\s*({_MONTH})\s+(\d{{4}})\b", re.I)
 
 
+# the same in numbers: "(10-12/2025)", "04-05/2025"
+NUMERIC_MONTH_RANGE = re.compile(r"(?<![\d/])(0?[1-9]|1[0-2])\s*[-–]\s*(0?[1-9]|1[0-2])/(\d{4})\b")
+
+
+def _month(name: str) -> int:
+    return int(name) if name.isdigit() else MONTHS[name.lower()[:3]]
+
+
 def _month_range(m: re.Match[str], offset: int) -> list[DateMention]:
-    first, second, year = MONTHS[m.group(1).lower()[:3]], MONTHS[m.group(2).lower()[:3]], int(m.group(3))
+    first, second, year = _month(m.group(1)), _month(m.group(2)), int(m.group(3))
     start_year = year - 1 if first > second else year
     return [DateMention(m.start(1) + offset, m.end(1) + offset, dt.date(start_year, first, 1),
                         _last_day(start_year, first)),
@@ -127,7 +135,7 @@ def dates_in(text: str, offset: int = 0) -> list[DateMention]:
     """Every date in `text`, longest first where two overlap, in text order."""
     found: list[DateMention] = []
     taken: list[tuple[int, int]] = []
-    for m in MONTH_RANGE.finditer(text):
+    for m in (*MONTH_RANGE.finditer(text), *NUMERIC_MONTH_RANGE.finditer(text)):
         taken.append((m.start(), m.end()))
         found += _month_range(m, offset)
     for kind, rx in DATE_PATTERNS:
