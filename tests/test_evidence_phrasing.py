@@ -681,3 +681,19 @@ def test_the_weeks_of_a_course_are_not_the_pains():
 def test_walking_so_long_daily_is_an_exercise_program_going_on():
     fact = one("She has been walking 10 min daily as tolerated.", "clinical.treatments[]")
     assert fact.value == {"type": "exercise_program", "outcome": "ongoing"}
+
+
+def test_a_relative_the_member_lives_with_does_not_make_the_sentence_theirs():
+    assert one("Lives with her husband and denies alcohol or drug use.", "clinical.substance_use").value == "none"
+    assert one("Married, lives with wife, no tobacco, alcohol or drug use.", "clinical.substance_use").value == "none"
+    assert one("She is accompanied by her son, who confirms no drug use.", "clinical.substance_use").value == "none"
+
+
+def test_a_relative_the_member_lives_with_keeps_their_own_condition():
+    text = "Lives with his wife, who has Parkinson disease with dementia; he is her caregiver."
+    assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.psychiatric.compromised_cognition"] == []
+
+
+def test_a_relatives_help_no_longer_needed_is_the_members_gain():
+    text = "Intrathecal trial 08/21/2025: independently dressed at 6 h, previously needs daughter's help."
+    assert one(text, "clinical.trial_result.adl_improved").value is True
