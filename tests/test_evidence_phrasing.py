@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
+
 from priorauth.evidence.extractor import extract_note
 
 DAY = dt.date(2025, 11, 20)
@@ -697,3 +699,14 @@ def test_a_relative_the_member_lives_with_keeps_their_own_condition():
 def test_a_relatives_help_no_longer_needed_is_the_members_gain():
     text = "Intrathecal trial 08/21/2025: independently dressed at 6 h, previously needs daughter's help."
     assert one(text, "clinical.trial_result.adl_improved").value is True
+
+
+@pytest.mark.parametrize("said", [
+    "Oral baclofen 20 mg QID for >6 months - continued spasms.",
+    "Botox to hip adductors q3mo x4 (2023-2024) - focal benefit only.",
+    "Refractory to gabapentinoids.",
+    "Tramadol since 2023; pain benefit minimal.",
+])
+def test_what_a_course_left_unchanged_is_its_failure(said):
+    note = _spasticity_note(said) if "baclofen" in said else said
+    assert one(note, "clinical.treatments[]").value["outcome"] == "failed"
