@@ -710,3 +710,23 @@ def test_a_relatives_help_no_longer_needed_is_the_members_gain():
 def test_what_a_course_left_unchanged_is_its_failure(said):
     note = _spasticity_note(said) if "baclofen" in said else said
     assert one(note, "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_a_use_disorders_history_is_history():
+    assert one("Given buprenorphine and OUD history, an IT opioid would be complex.", "clinical.substance_use").value \
+        == "history"
+
+
+def test_diabetic_neuropathy_abbreviated_is_peripheral_neuropathy():
+    assert one("A: Painful DPN, refractory.", "clinical.pain_etiology").value == "peripheral neuropathy"
+
+
+def test_an_onset_after_an_operation_is_dated_by_it():
+    fact = one("F/u of R lower extremity CRPS type I, onset after R ankle ORIF 08/2022.", "clinical.pain_onset")
+    assert fact.value == "2022-08-31"
+
+
+def test_too_high_risk_for_surgery_and_would_not_accept_an_operation():
+    text = "She was turned down by two surgeons as too high risk for surgery given her cardiac history."
+    assert one(text, "clinical.surgery_indicated").value is False
+    assert one("She would not accept an operation now even if offered.", "clinical.surgery_refused").value is True

@@ -293,6 +293,7 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             return [_aside(m, place, "negated")]  # "No active use; OUD in sustained remission": the history says it
         return [_fact(m, place, "none", mods)]  # "No active cocaine use"
     history = re.compile(r"remission|sober|quit|stopped|former|past|prior|previous|recovered|recovery|"
+                         r"(?:use|disorder|abuse|OUD|SUD|AUD|addiction|alcoholism|dependence) history|"
                          r"clean (?:since|for)|abstinent|no (?:current|active|recent) use|in the past|years ago|"
                          r"resolved|treated|as a (?:teen|young)|"
                          r"before (?:the|his|her|their) (?:accident|injury|surgery|diagnosis|arrest|crash)|"
