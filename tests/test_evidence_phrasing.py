@@ -730,3 +730,18 @@ def test_too_high_risk_for_surgery_and_would_not_accept_an_operation():
     text = "She was turned down by two surgeons as too high risk for surgery given her cardiac history."
     assert one(text, "clinical.surgery_indicated").value is False
     assert one("She would not accept an operation now even if offered.", "clinical.surgery_refused").value is True
+
+
+def test_stressors_not_yet_addressed_are_untreated_psychosocial_issues():
+    text = "Unresolved grief and financial stressors not yet addressed."
+    assert one(text, "clinical.psychiatric.untreated_psychosocial_issues").value is True
+    text = "Psychosocial stressors have not been addressed."
+    assert one(text, "clinical.psychiatric.untreated_psychosocial_issues").value is True
+    text = "Psychosocial stressors have been addressed in therapy."
+    assert one(text, "clinical.psychiatric.untreated_psychosocial_issues").value is False
+
+
+def test_a_suicide_attempt_dated_years_back_is_not_current_suicidality():
+    assert [f for f in extract_note("S/p suicide attempt in 2019.", DAY).facts
+            if f.path == "clinical.psychiatric.suicidality"] == []
+    assert one("Denies suicide attempts.", "clinical.psychiatric.suicidality").value is False
