@@ -745,3 +745,9 @@ def test_a_suicide_attempt_dated_years_back_is_not_current_suicidality():
     assert [f for f in extract_note("S/p suicide attempt in 2019.", DAY).facts
             if f.path == "clinical.psychiatric.suicidality"] == []
     assert one("Denies suicide attempts.", "clinical.psychiatric.suicidality").value is False
+
+
+def test_a_pump_explanted_in_a_year_for_an_infection_is_a_prior_intolerance_and_a_past_infection():
+    text = "Previous pump explanted in 2022 for a pocket infection."
+    assert one(text, "clinical.findings.prior_implant_intolerance").value is True
+    assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.findings.local_infection"] == []
