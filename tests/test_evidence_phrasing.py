@@ -751,3 +751,25 @@ def test_a_pump_explanted_in_a_year_for_an_infection_is_a_prior_intolerance_and_
     text = "Previous pump explanted in 2022 for a pocket infection."
     assert one(text, "clinical.findings.prior_implant_intolerance").value is True
     assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.findings.local_infection"] == []
+
+
+def test_a_labelled_baseline_before_the_post_trial_score():
+    text = "Intrathecal morphine trial 10/14/2025: baseline NRS 8, post-trial NRS 3."
+    assert one(text, "clinical.trial_result.pain_before").value == 8
+    assert one(text, "clinical.trial_result.pain_after").value == 3
+
+
+def test_the_score_after_told_before_the_score_before():
+    text = "Intrathecal trial 10/14/2025: she reported her pain as 2/10 compared with 7/10 before."
+    assert one(text, "clinical.trial_result.pain_before").value == 7
+    assert one(text, "clinical.trial_result.pain_after").value == 2
+
+
+def test_pain_reduced_by_more_than_half_is_fifty_percent():
+    text = "Intrathecal trial 10/14/2025: pain reduced by more than half."
+    assert one(text, "clinical.trial_result.pain_reduction_percent").value == 50
+
+
+def test_no_meaningful_improvement_in_function_is_function_not_improved():
+    text = "Intrathecal trial 10/14/2025: no meaningful improvement in function."
+    assert one(text, "clinical.trial_result.function_improved").value is False
