@@ -773,3 +773,8 @@ def test_pain_reduced_by_more_than_half_is_fifty_percent():
 def test_no_meaningful_improvement_in_function_is_function_not_improved():
     text = "Intrathecal trial 10/14/2025: no meaningful improvement in function."
     assert one(text, "clinical.trial_result.function_improved").value is False
+
+
+def test_no_significant_improvement_in_adls_is_adls_not_improved():
+    text = "Intrathecal trial 10/14/2025: no significant improvement in activities of daily living."
+    assert one(text, "clinical.trial_result.adl_improved").value is False
