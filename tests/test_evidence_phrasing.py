@@ -778,3 +778,13 @@ def test_no_meaningful_improvement_in_function_is_function_not_improved():
 def test_no_significant_improvement_in_adls_is_adls_not_improved():
     text = "Intrathecal trial 10/14/2025: no significant improvement in activities of daily living."
     assert one(text, "clinical.trial_result.adl_improved").value is False
+
+
+def test_an_unlikely_infection_is_no_finding():
+    assert [f for f in extract_note("Infection is unlikely given normal labs.", DAY).facts
+            if f.path == "clinical.findings.active_infection"] == []
+
+
+def test_a_negative_depression_screen_and_no_drug_allergies():
+    assert one("Depression screen negative.", "clinical.psychiatric.untreated_major_depression").value is False
+    assert one("No drug allergies.", "clinical.findings.drug_allergy").value is False
