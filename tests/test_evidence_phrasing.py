@@ -788,3 +788,7 @@ def test_an_unlikely_infection_is_no_finding():
 def test_a_negative_depression_screen_and_no_drug_allergies():
     assert one("Depression screen negative.", "clinical.psychiatric.untreated_major_depression").value is False
     assert one("No drug allergies.", "clinical.findings.drug_allergy").value is False
+
+
+def test_since_mid_year_is_that_years_last_day():
+    assert one("Low back pain since mid-2022.", "clinical.pain_onset").value == "2022-12-31"

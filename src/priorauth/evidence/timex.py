@@ -37,7 +37,9 @@ DATE_PATTERNS = [
     ("my", re.compile(r"\b(\d{1,2})/(\d{4})\b")),
     ("month_year", re.compile(rf"\b({_MONTH})\s+(?:of\s+)?(\d{{4}})\b", re.I)),
     # a year, and each year of a range ("2023-2024"); not inside a number, a code or a dose ("2023." ends a sentence)
-    ("year", re.compile(r"(?:(?<=(?:19|20)\d\d[-–])|(?<![\d/.\-–]))((?:19|20)\d{2})"
+    # ("mid-2022", "early-2021": a word and a hyphen before it)
+    ("year", re.compile(r"(?:(?<=(?:19|20)\d\d[-–])|(?<=(?i:mid)[-–])|(?<=(?i:late)[-–])|(?<=(?i:early)[-–])"
+                        r"|(?<![\d/.\-–]))((?:19|20)\d{2})"
                         r"(?![\d/]|\.\d|[-–](?!(?:19|20)\d\d\b)|\s*(?:mg|mcg|ml|%))")),
 ]
 _WORD_UNIT = r"(?:days?|wks?|weeks?|mos?|months?|yrs?|years?|decades?)"
