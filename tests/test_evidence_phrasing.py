@@ -792,3 +792,15 @@ def test_a_negative_depression_screen_and_no_drug_allergies():
 
 def test_since_mid_year_is_that_years_last_day():
     assert one("Low back pain since mid-2022.", "clinical.pain_onset").value == "2022-12-31"
+
+
+def test_no_treatment_for_a_condition_does_not_deny_the_condition():
+    text = "No treatment for her major depression to date."
+    assert one(text, "clinical.psychiatric.untreated_major_depression").value is True
+    for text in ("She was not started on antidepressants for her depression.",
+                 "He has not had any treatment for his depression."):
+        found = [f for f in extract_note(text, DAY).facts
+                 if f.path == "clinical.psychiatric.untreated_major_depression"]
+        assert all(f.value is True for f in found), (text, found)
+    assert one("Denies depression; no treatment needed.", "clinical.psychiatric.untreated_major_depression").value \
+        is False
