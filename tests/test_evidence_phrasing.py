@@ -804,3 +804,9 @@ def test_no_treatment_for_a_condition_does_not_deny_the_condition():
         assert all(f.value is True for f in found), (text, found)
     assert one("Denies depression; no treatment needed.", "clinical.psychiatric.untreated_major_depression").value \
         is False
+
+
+def test_no_illicit_substances_detected_is_a_negative_screen():
+    assert one("Drug screen: no illicit substances detected.", "clinical.drug_screens[]").value["result"] == "negative"
+    assert one("UDS without illicit substances detected.", "clinical.drug_screens[]").value["result"] == "negative"
+    assert one("Drug screen: illicit substances detected.", "clinical.drug_screens[]").value["result"] == "positive"
