@@ -810,3 +810,9 @@ def test_no_illicit_substances_detected_is_a_negative_screen():
     assert one("Drug screen: no illicit substances detected.", "clinical.drug_screens[]").value["result"] == "negative"
     assert one("UDS without illicit substances detected.", "clinical.drug_screens[]").value["result"] == "negative"
     assert one("Drug screen: illicit substances detected.", "clinical.drug_screens[]").value["result"] == "positive"
+
+
+def test_positive_blood_cultures_are_a_bloodstream_infection():
+    assert one("No fever today but positive blood cultures yesterday.", "clinical.findings.sepsis").value is True
+    assert [f for f in extract_note("Blood cultures negative x2.", DAY).facts
+            if f.path == "clinical.findings.sepsis" and f.value is True] == []
