@@ -816,3 +816,18 @@ def test_positive_blood_cultures_are_a_bloodstream_infection():
     assert one("No fever today but positive blood cultures yesterday.", "clinical.findings.sepsis").value is True
     assert [f for f in extract_note("Blood cultures negative x2.", DAY).facts
             if f.path == "clinical.findings.sepsis" and f.value is True] == []
+
+
+def test_a_slashed_abbreviation_ends_its_sentence():
+    text = "IT trial 10/02/2025. No N/V. Pt wants pump."  # the denial of nausea does not reach the wish
+    assert one(text, "clinical.trial_result.patient_accepts").value is True
+
+
+def test_pain_decreased_by_a_percent_is_the_trials_relief():
+    text = "Outcome of intrathecal trial: excellent; pain decreased by 80%."
+    assert one(text, "clinical.trial_result.pain_reduction_percent").value == 80
+
+
+def test_not_interested_in_a_permanent_pump_declines_it():
+    text = "Intrathecal trial 10/02/2025. Patient is not interested in a permanent pump."
+    assert one(text, "clinical.trial_result.patient_accepts").value is False

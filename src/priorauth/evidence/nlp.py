@@ -146,7 +146,8 @@ def _context_rules(rule: Any, raw: list[dict[str, Any]]) -> list[Any]:
 
 
 _ABBREV = re.compile(r"(?:\b(?:dr|mr|mrs|ms|st|vs|no|approx|pt|pts|e\.g|i\.e|etc|hx|dx|tx|yo|y\.o|jr|sr|inc|fig|cf|al|"
-                     r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m|[a-z]))\.$", re.I)  # [a-z]: an initial, "Dr. H. Doe"
+                     r"mg|mcg|ml|q|b\.i\.d|t\.i\.d|p\.o|a\.m|p\.m)|(?<!/)\b[a-z])\.$", re.I)
+# [a-z]: an initial, "Dr. H. Doe"; not a letter after a slash ("No N/V. Pt wants the pump." ends a sentence)
 _END = re.compile(r"[.?!]+[\"')\]]*(?=\s+[\"'(\[]?[A-Z0-9])")
 _LINE = re.compile(r"\n\s*\n|\n(?=\s*(?:[-*•·|]|\d{1,2}[.)]\s|[A-Z][A-Za-z /&'-]{1,40}:))|(?<=[.:;!?])[ \t]*\n"
                    r"|\n(?=[ \t]{2,}[A-Z][a-z])")  # an indented line in words is a list item ("  Donned socks")
