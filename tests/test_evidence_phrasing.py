@@ -831,3 +831,12 @@ def test_pain_decreased_by_a_percent_is_the_trials_relief():
 def test_not_interested_in_a_permanent_pump_declines_it():
     text = "Intrathecal trial 10/02/2025. Patient is not interested in a permanent pump."
     assert one(text, "clinical.trial_result.patient_accepts").value is False
+
+
+def test_a_trial_told_by_time_points_opens_with_its_baseline_and_ends_with_its_result():
+    text = "Intrathecal trial 10/02/2025. Trial results: Pre 8/10, 4 h 5/10, 8 h 3/10, 24 h 3/10."
+    assert one(text, "clinical.trial_result.pain_before").value == 8
+    assert one(text, "clinical.trial_result.pain_after").value == 3
+    text = "Intrathecal trial 10/02/2025. Day 0 NRS 8; Day 1 NRS 5; Day 2 NRS 3."
+    assert one(text, "clinical.trial_result.pain_before").value == 8
+    assert one(text, "clinical.trial_result.pain_after").value == 3
