@@ -840,3 +840,19 @@ def test_a_trial_told_by_time_points_opens_with_its_baseline_and_ends_with_its_r
     text = "Intrathecal trial 10/02/2025. Day 0 NRS 8; Day 1 NRS 5; Day 2 NRS 3."
     assert one(text, "clinical.trial_result.pain_before").value == 8
     assert one(text, "clinical.trial_result.pain_after").value == 3
+
+
+@pytest.mark.parametrize(("said", "specialty", "result"), [
+    ("Orthopedics recommended continued conservative management.", "orthopedic_surgery", "other_options_remain"),
+    ("Dr. Lee (oncology) feels that further chemotherapy is unlikely to help her pain.", "oncology",
+     "other_treatments_failed"),
+    ("Physiatry recommended another course of PT before considering a pump.", "physiatry", "other_options_remain"),
+    ("Palliative care consulted; supports intrathecal therapy.", "other", "other_treatments_failed"),
+])
+def test_a_specialists_conclusion_as_consultants_word_it(said, specialty, result):
+    fact = one(said, "clinical.evaluations[]")
+    assert (fact.value["specialty"], fact.value["result"]) == (specialty, result)
+
+
+def test_unlikely_to_help_is_a_prognosis_not_an_uncertain_mention():
+    assert one("Surgery is unlikely to help; she failed PT.", "clinical.treatments[]").value["outcome"] == "failed"
