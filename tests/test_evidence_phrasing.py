@@ -856,3 +856,10 @@ def test_a_specialists_conclusion_as_consultants_word_it(said, specialty, result
 
 def test_unlikely_to_help_is_a_prognosis_not_an_uncertain_mention():
     assert one("Surgery is unlikely to help; she failed PT.", "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_a_baclofen_trial_that_was_positive_or_negative():
+    note = _spasticity_note("Intrathecal baclofen trial was positive.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "favorable"
+    note = _spasticity_note("Intrathecal baclofen trial was negative.")
+    assert one(note, "clinical.spasticity.test_dose_response").value == "unfavorable"

@@ -729,6 +729,8 @@ def _cue(place: Any, m: Any, pattern: str, region: tuple[int, int] | None = None
 
 
 def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
+    if _negated(mods) and _NEGATIVE_RESULT.match(place.text, m.end):  # "the baclofen trial was negative": its result
+        return [_fact(m, place, "unfavorable", tuple(x for x in mods if x.category != "negated"))]
     if _negated(mods) or not re.search(r"baclofen|spastic|ashworth|tone|ITB", place.sentence_text, re.I) \
             and "spasticity" not in place.contexts:
         return []
@@ -741,11 +743,14 @@ def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return []
 
 
+_NEGATIVE_RESULT = re.compile(r"\s+(?:was|were|is)\s+(?:negative|unsuccessful)\b", re.I)
 _TEST_DOSE_RESPONSES = (
     ("unfavorable", r"no (?:significant |meaningful |appreciable )?"
                     r"(?:response|change|improvement|reduction|benefit|drop)|"
-                    r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)"),
-    ("favorable", r"favorable|positive (?:response|result|trial)|good (?:response|result)|excellent|"
+                    r"unfavorable|negative (?:response|trial|result)|failed|did not (?:respond|improve)|"
+                    r"(?:was|were|is) (?:negative|unsuccessful)\b"),
+    ("favorable", r"favorable|positive (?:response|result|trial)|(?:was|were|is) (?:positive|successful)\b|"
+                  r"good (?:response|result)|excellent|"
                   r"(?:significant|marked) (?:reduction|decrease|improvement)|reduc|decreas|improv|responded|"
                   r"\bdrop(?:ped)?\b|\bfell\b|relax|loosen"),  # "a 2-point drop in Ashworth scores", "tone fell"
 )
