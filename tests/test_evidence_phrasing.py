@@ -863,3 +863,17 @@ def test_a_baclofen_trial_that_was_positive_or_negative():
     assert one(note, "clinical.spasticity.test_dose_response").value == "favorable"
     note = _spasticity_note("Intrathecal baclofen trial was negative.")
     assert one(note, "clinical.spasticity.test_dose_response").value == "unfavorable"
+
+
+def test_clearance_deferred_until_depression_is_treated_leaves_it_untreated():
+    text = "Psychology deferred clearance until depression is treated."
+    assert one(text, "clinical.psychiatric.untreated_major_depression").value is True
+    assert one(text, "clinical.evaluations[]").value["result"] == "not_cleared"
+    assert one("Depression, treated with sertraline.", "clinical.psychiatric.untreated_major_depression").value is False
+
+
+def test_a_psychologist_who_recommends_proceeding_has_cleared():
+    text = "The psychologist found no evidence of untreated psychiatric disease and recommends proceeding."
+    assert one(text, "clinical.evaluations[]").value["result"] == "cleared"
+    text = "Pre-surgical psychological screening completed with favorable results."
+    assert one(text, "clinical.evaluations[]").value["result"] == "cleared"
