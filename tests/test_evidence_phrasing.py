@@ -877,3 +877,8 @@ def test_a_psychologist_who_recommends_proceeding_has_cleared():
     assert one(text, "clinical.evaluations[]").value["result"] == "cleared"
     text = "Pre-surgical psychological screening completed with favorable results."
     assert one(text, "clinical.evaluations[]").value["result"] == "cleared"
+
+
+def test_a_drug_that_helps_about_a_third_has_failed():
+    fact = one("He takes Norco 10/325 TID, which helps about 30%.", "clinical.treatments[]")
+    assert fact.value["outcome"] == "failed"
