@@ -882,3 +882,20 @@ def test_a_psychologist_who_recommends_proceeding_has_cleared():
 def test_a_drug_that_helps_about_a_third_has_failed():
     fact = one("He takes Norco 10/325 TID, which helps about 30%.", "clinical.treatments[]")
     assert fact.value["outcome"] == "failed"
+
+
+def test_a_relative_present_for_the_discussion_leaves_the_decision_the_members():
+    text = "After a long discussion with her husband present, she declined surgery."
+    assert one(text, "clinical.surgery_refused").value is True
+
+
+def test_an_operation_said_to_be_indicated_or_a_reasonable_option():
+    text = "In my opinion an L3-5 laminectomy is indicated and would improve her walking."
+    assert one(text, "clinical.surgery_indicated").value is True
+    assert one("A decompression remains a reasonable option.", "clinical.surgery_indicated").value is True
+
+
+def test_a_flag_read_from_its_clause_spans_what_says_it():
+    fact = one("Major depressive disorder, recurrent, in partial remission.",
+               "clinical.psychiatric.untreated_major_depression")
+    assert fact.value is False and fact.text.endswith("in partial remission")

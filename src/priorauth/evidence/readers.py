@@ -140,7 +140,10 @@ def flag(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_fact(m, place, not rule.value, mods, path=path)]
     around = _outside(place, m)
     if rule.false_when and (_said(rule.false_when, around) or _said(rule.false_when, m.match.group(0))):
-        return [_fact(m, place, not rule.value, mods, path=path)]  # "history of depression, now well controlled"
+        # "history of depression, now well controlled": the span runs to what says so, where it follows closely
+        cue = _cue_in_clause(rule.false_when, place, m)
+        span = (m.start, cue.end()) if cue and m.end <= cue.start() <= m.end + 60 else None
+        return [_fact(m, place, not rule.value, mods, path=path, span=span)]
     if _historical(mods) and rule.historical == "set_aside":
         return [_aside(m, place, "historical")]
     if rule.side_effect_when and _said(rule.side_effect_when, around):
