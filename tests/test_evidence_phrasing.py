@@ -899,3 +899,27 @@ def test_a_flag_read_from_its_clause_spans_what_says_it():
     fact = one("Major depressive disorder, recurrent, in partial remission.",
                "clinical.psychiatric.untreated_major_depression")
     assert fact.value is False and fact.text.endswith("in partial remission")
+
+
+@pytest.mark.parametrize(("said", "outcome"), [
+    ("Duragesic 75 mcg/h patch after that did little.", "failed"),
+    ("In-clinic TENS trial x4 sessions: relief during application, no carryover at all.", "failed"),
+])
+def test_relief_that_did_little_or_lasted_only_while_on(said, outcome):
+    assert one(said, "clinical.treatments[]").value["outcome"] == outcome
+
+
+def test_no_psychiatric_barrier_is_a_clearance():
+    text = "The palliative care psychologist saw her on 10/02/2025 and found no psychiatric barrier."
+    assert one(text, "clinical.evaluations[]").value == {"type": "mental_health", "result": "cleared",
+                                                          "date": "2025-10-02"}
+
+
+def test_fully_oriented_is_intact_cognition():
+    assert one("Cognition: sharp and fully oriented.", "clinical.psychiatric.compromised_cognition").value is False
+
+
+def test_a_screen_that_showed_an_unprescribed_opioid_is_positive():
+    assert one("His 2025 UDS showed unprescribed oxycodone.", "clinical.drug_screens[]").value["result"] == "positive"
+    text = "UDS 08/26/2025, negative for non-prescribed substances."
+    assert one(text, "clinical.drug_screens[]").value["result"] == "negative"
