@@ -923,3 +923,14 @@ def test_a_screen_that_showed_an_unprescribed_opioid_is_positive():
     assert one("His 2025 UDS showed unprescribed oxycodone.", "clinical.drug_screens[]").value["result"] == "positive"
     text = "UDS 08/26/2025, negative for non-prescribed substances."
     assert one(text, "clinical.drug_screens[]").value["result"] == "negative"
+
+
+def test_a_bolus_with_a_decimal_dose_and_its_date():
+    text = "TRIAL:\nSINGLE INTRATHECAL MORPHINE BOLUS 0.5 MG ON 03/12/2026, OBSERVED 8 HRS."
+    assert one(text, "clinical.trial_result.method").value == "single_injection"
+    assert one(text, "clinical.trial_result.date").value == "2026-03-12"
+
+
+def test_the_trial_catheters_placement_dates_the_trial():
+    text = "Temporary intrathecal catheter placed L2-3 on 05/06/2025 under fluoro, tip T10."
+    assert one(text, "clinical.trial_result.date").value == "2025-05-06"
