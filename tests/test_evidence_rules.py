@@ -1429,3 +1429,9 @@ def test_abstinent_from_alcohol_since_a_year_is_a_history():
 def test_a_course_after_which_the_pain_is_same_failed():
     got = one(PAIN + "Relaxation training 6 weeks, finished 03/2025, sleeps better, pain same.", TX)
     assert got["outcome"] == "failed"
+
+
+def test_stenosis_in_a_studys_report_is_pathology_not_the_named_cause():
+    text = PAIN + "\nCT myelogram 03/2025 showed moderate L2-3 foraminal stenosis and a solid fusion.\n"
+    assert values(text, "clinical.pain_etiology") == []
+    assert values(text, "clinical.pathology_confirmed") == [True]

@@ -322,9 +322,22 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     named = place.section in (None, "hpi", "assessment", "procedure", "problem_list", "past_history") or re.search(
         r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of|"
         r"consistent with|compatible with", sentence, re.I)
-    if not named:
+    if not named or _study_finding(place, m):
         return [_aside(m, place, "not_in_context")]
     return [_fact(m, place, m.rule.value, mods, confidence=0.75)]
+
+
+# a study's report before the mention ("MRI L-spine 08/2025: severe central canal stenosis at L3-4"): what it found
+# is pathology, a cause only where the report reads it as one ("consistent with", "explaining her pain")
+_STUDY_SAYS = re.compile(r"\b(?:MRI|CT|myelogram|imaging|x-?rays?|radiographs?)\b[^.;\n]{0,40}?(?::|\s[-–]\s|"
+                         r"\b(?:shows?|showed|showing|revealed|reveals|demonstrat\w*)\b)", re.I)
+_READ_AS_CAUSE = re.compile(r"consistent with|compatible with|due to|secondary to|caus|explain|pain", re.I)
+
+
+def _study_finding(place: Any, m: Any) -> bool:
+    before = place.original[place.sentence[0]:m.start]
+    study = _STUDY_SAYS.search(before)
+    return bool(study) and not _READ_AS_CAUSE.search(place.original, place.sentence[0] + study.start(), m.end)
 
 
 def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
