@@ -443,7 +443,7 @@ def test_an_ashworth_after_the_test_dose_is_not_the_members():
 
 
 def test_a_diagnosis_before_the_stated_origin_is_kept_beside_it():
-    text = "SPASTICITY CLINIC\nDiagnosis: spastic diplegic cerebral palsy, with spasticity of cerebral origin."
+    text = "SPASTICITY CLINIC\nDiagnosis: spastic diplegic cerebral palsy - spasticity of cerebral origin."
     assert [f.text for f in facts(text, "clinical.spasticity.origin")] == [
         "cerebral palsy", "spasticity of cerebral origin"]
 
@@ -1435,3 +1435,9 @@ def test_stenosis_in_a_studys_report_is_pathology_not_the_named_cause():
     text = PAIN + "\nCT myelogram 03/2025 showed moderate L2-3 foraminal stenosis and a solid fusion.\n"
     assert values(text, "clinical.pain_etiology") == []
     assert values(text, "clinical.pathology_confirmed") == [True]
+
+
+def test_a_diagnosis_whose_own_clause_states_the_origin_is_one_saying_of_it():
+    text = "Spasticity clinic.\nDx: transverse myelitis (2019), leaving spasticity of spinal origin in both legs.\n"
+    got = facts(text, "clinical.spasticity.origin")
+    assert [(f.value, f.text) for f in got] == [("spinal", "spasticity of spinal origin")]

@@ -172,7 +172,7 @@ class RuleBasedExtractor:
         title_end = _title_end(text)
         aside.extend(SetAside(f.path, f.start, f.end, f.text, f.rule, "title") for f in facts if f.end <= title_end)
         facts = [f for f in facts if f.end > title_end]
-        return NoteEvidence(tuple(_dedupe(facts, title_end)), tuple(aside), relevant=True)
+        return NoteEvidence(tuple(_dedupe(facts, text, title_end)), tuple(aside), relevant=True)
 
 
 _FINDINGS = "clinical.findings."
@@ -416,23 +416,27 @@ _LABELLED_LINE = re.compile(r"\n[ \t]*[A-Z][A-Za-z/&'-]*(?: [A-Za-z/&'-]+){0,3}:
 
 
 ORIGIN = "clinical.spasticity.origin"
+# "T6 SCI (2019) with spasticity of spinal origin" states the origin once, in the diagnosis's own clause; "T6 SCI
+# (2019). Spinal-origin spasticity" and "cerebral palsy - spasticity of cerebral origin" twice
+_CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n|\s[-–]\s")
 SIDE_EFFECTS = "clinical.trial_result.side_effects"
 _TRIAL_DONE = {f"clinical.trial_result.{k}"
                for k in ("method", "pain_reduction_percent", "pain_after", "function_improved", "adl_improved")}
 
 
-def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
+def _dedupe(facts: list[Fact], note: str, title_end: int = 0) -> list[Fact]:
     """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
     name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated ("spinal
     origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the diagnosis that
-    comes first, before the origin is stated, is kept beside it (or alone, when the origin is never stated)."""
+    comes first, before the origin is stated and not in the clause that states it, is kept beside it (or alone,
+    when the origin is never stated)."""
     stated = [f for f in facts if f.rule == "origin_stated"]
     origins = [f for f in facts if f.path == ORIGIN]
     # and the diagnosis that opens the note before the origin is stated ("Diagnosis: spastic diplegic cerebral palsy
     # ... spasticity of cerebral origin"), when they agree; not a clinic's name in the title ("MS Center")
     diagnosed = [f for f in origins if f not in stated and f.start >= title_end][:1]
-    keep_origins = stated + [f for f in diagnosed if f.start < stated[0].start and f.value == stated[0].value] \
-        if stated else origins[:1]
+    keep_origins = stated + [f for f in diagnosed if f.start < stated[0].start and f.value == stated[0].value
+                             and _CLAUSE_END.search(note, f.end, stated[0].start)] if stated else origins[:1]
     facts = [f for f in facts if f.path != "clinical.spasticity.origin" or f in keep_origins]
     # a list of side effects the trial did not have ("no nausea or pruritus") says none only in a note that reports
     # a trial (its method or its result) and names no side effect it had
