@@ -1441,3 +1441,8 @@ def test_a_diagnosis_whose_own_clause_states_the_origin_is_one_saying_of_it():
     text = "Spasticity clinic.\nDx: transverse myelitis (2019), leaving spasticity of spinal origin in both legs.\n"
     got = facts(text, "clinical.spasticity.origin")
     assert [(f.value, f.text) for f in got] == [("spinal", "spasticity of spinal origin")]
+
+
+def test_a_service_named_for_a_diagnosis_is_not_the_members_diagnosis():
+    text = "Seen in the spinal cord injury clinic for spasticity.\nHistory: left MCA stroke 06/2023, hemiparesis.\n"
+    assert values(text, "clinical.spasticity.origin") == ["cerebral"]
