@@ -1446,3 +1446,8 @@ def test_a_diagnosis_whose_own_clause_states_the_origin_is_one_saying_of_it():
 def test_a_service_named_for_a_diagnosis_is_not_the_members_diagnosis():
     text = "Seen in the spinal cord injury clinic for spasticity.\nHistory: left MCA stroke 06/2023, hemiparesis.\n"
     assert values(text, "clinical.spasticity.origin") == ["cerebral"]
+
+
+def test_a_drug_whose_harm_makes_it_contraindicated_is_contraindicated():
+    got = values(PAIN + "Ibuprofen: upper GI bleed in 2021, so NSAIDs are now contraindicated.", TX)
+    assert [v["outcome"] for v in got] == ["contraindicated"]

@@ -464,6 +464,12 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
                            place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
+    if outcome == "intolerable_side_effects":  # "GI bleed 2023 -> NSAIDs now contraindicated": the harm is why
+        found = next((f for f in dict(c.outcomes)["contraindicated"].finditer(place.text, *place.clause)
+                      if not m.start <= f.start() < m.end), None)
+        if found:
+            outcome = "contraindicated"
+            where.append(found.span())
     around = [r for r in (place.clause, place.contrast, place.after) if r is not None]
     if outcome == "intolerable_side_effects" and not together:  # "dry mouth but she keeps taking it"
         found = next((f for r in around for f in c.still_taken.finditer(place.text, *r)
