@@ -1451,3 +1451,8 @@ def test_a_service_named_for_a_diagnosis_is_not_the_members_diagnosis():
 def test_a_drug_whose_harm_makes_it_contraindicated_is_contraindicated():
     got = values(PAIN + "Ibuprofen: upper GI bleed in 2021, so NSAIDs are now contraindicated.", TX)
     assert [v["outcome"] for v in got] == ["contraindicated"]
+
+
+def test_edema_control_as_what_a_therapy_works_on_is_no_side_effect():
+    got = one(PAIN + "Hand OT for edema control and desensitization, 12 visits in 2024, no lasting benefit.", TX)
+    assert (got["type"], got["outcome"]) == ("occupational_therapy", "failed")
