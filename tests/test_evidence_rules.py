@@ -1456,3 +1456,12 @@ def test_a_drug_whose_harm_makes_it_contraindicated_is_contraindicated():
 def test_edema_control_as_what_a_therapy_works_on_is_no_side_effect():
     got = one(PAIN + "Hand OT for edema control and desensitization, 12 visits in 2024, no lasting benefit.", TX)
     assert (got["type"], got["outcome"]) == ("occupational_therapy", "failed")
+
+
+def test_an_assessments_response_to_oral_baclofen_is_no_second_course():
+    text = ("Spasticity clinic.\nHistory: oral baclofen 20 mg TID for 16 weeks, stopped for sedation.\n\n"
+            "Assessment: spinal-origin spasticity, intolerant of oral baclofen.\n")
+    got = facts(text, TX)
+    assert [(f.value["outcome"], f.text.startswith("oral baclofen 20 mg")) for f in got] == [
+        ("intolerable_side_effects", True)]
+    assert values(text, "clinical.spasticity.oral_response") == ["intolerant", "intolerant"]

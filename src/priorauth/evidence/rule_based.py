@@ -168,6 +168,7 @@ class RuleBasedExtractor:
                     facts.append(item)
         facts, unfinished = _complete_courses(facts)
         aside.extend(unfinished)
+        facts = _without_restated_responses(facts, bounds)
         # the note's title names its kind ("CANCER PAIN - INTRATHECAL TRIAL", "MS Center"), it states nothing
         title_end = _title_end(text)
         aside.extend(SetAside(f.path, f.start, f.end, f.text, f.rule, "title") for f in facts if f.end <= title_end)
@@ -385,6 +386,19 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
                         0.7, f.section))
     out.sort(key=lambda x: x.start)
     return out, aside
+
+
+def _without_restated_responses(facts: list[Fact], bounds: list[int]) -> list[Fact]:
+    """An assessment's "intolerant of oral baclofen" sums up the response (its spasticity fact), not a course of it
+    (once it has lent its outcome to the dated course, _complete_courses): a course where its sentence says how long
+    it was taken ("unresponsive to 30 weeks of oral baclofen")."""
+    def sentence(f: Fact) -> int:
+        return bisect.bisect_right(bounds, f.start)
+
+    timed = {sentence(f) for f in facts if f.path == "clinical.spasticity.oral_baclofen_weeks"}
+    return [f for f in facts if not (f.path == TREATMENT and f.value.get("type") == "oral_baclofen"
+                                     and f.section == "assessment" and not {"start", "end"} & set(f.value)
+                                     and sentence(f) not in timed)]
 
 
 # A header the section rules do not know ("EVALUATIONS", "Devices:") still ends the section before it: what
