@@ -1465,3 +1465,9 @@ def test_an_assessments_response_to_oral_baclofen_is_no_second_course():
     assert [(f.value["outcome"], f.text.startswith("oral baclofen 20 mg")) for f in got] == [
         ("intolerable_side_effects", True)]
     assert values(text, "clinical.spasticity.oral_response") == ["intolerant", "intolerant"]
+
+
+@pytest.mark.parametrize("said", ["TRAMADOL - PT DECLINED (FEARS DEPENDENCE).", "TRAMADOL OFFERED, DECLINED BY PT."])
+def test_pt_in_capitals_beside_declined_is_the_patient(said):
+    got = values("CHRONIC LOW BACK PAIN.\nTREATMENTS TRIED:\n" + said + "\n", TX)
+    assert [v["type"] for v in got] == ["systemic_opioids"]
