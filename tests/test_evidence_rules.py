@@ -1471,3 +1471,8 @@ def test_an_assessments_response_to_oral_baclofen_is_no_second_course():
 def test_pt_in_capitals_beside_declined_is_the_patient(said):
     got = values("CHRONIC LOW BACK PAIN.\nTREATMENTS TRIED:\n" + said + "\n", TX)
     assert [v["type"] for v in got] == ["systemic_opioids"]
+
+
+def test_a_drug_that_continues_then_helps_little_goes_on():
+    got = one(PAIN + "Medications tried:\n- Gabapentin 300 mg TID, continuing, little benefit.\n", TX)
+    assert got["outcome"] == "ongoing"

@@ -459,7 +459,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         if found:
             outcome = "ongoing"
             where.append(found.span())
-    if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
+    if outcome == "ongoing" and not c.goes_on_helping_little.search(place.text, *place.clause):
+        # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
