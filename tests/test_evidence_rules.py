@@ -1476,3 +1476,8 @@ def test_pt_in_capitals_beside_declined_is_the_patient(said):
 def test_a_drug_that_continues_then_helps_little_goes_on():
     got = one(PAIN + "Medications tried:\n- Gabapentin 300 mg TID, continuing, little benefit.\n", TX)
     assert got["outcome"] == "ongoing"
+
+
+def test_how_many_times_a_week_a_drug_is_taken_is_no_onset():
+    text = PAIN + "He takes oxycodone 5 mg for pain on bad days, up to four times a week."
+    assert values(text, "clinical.pain_onset") == []
