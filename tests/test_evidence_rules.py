@@ -1481,3 +1481,14 @@ def test_a_drug_that_continues_then_helps_little_goes_on():
 def test_how_many_times_a_week_a_drug_is_taken_is_no_onset():
     text = PAIN + "He takes oxycodone 5 mg for pain on bad days, up to four times a week."
     assert values(text, "clinical.pain_onset") == []
+
+
+def test_hpb_surgery_named_with_its_surgeon_is_a_specialist_evaluation():
+    text = PAIN + "HPB surgery (Dr. Q. Example, 03/2025) reviewed the MRCP: no resection is expected to help."
+    got = one(text, "clinical.evaluations[]")
+    assert (got["specialty"], got["date"], got["result"]) == ("other", "2025-03-31", "other_treatments_failed")
+
+
+def test_hand_surgery_is_an_orthopedic_evaluation():
+    text = "Chronic wrist pain, CRPS.\nHand surgery (Dr. Q. Example, 05/2025): healed, nothing further to offer."
+    assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
