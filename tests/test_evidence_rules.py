@@ -1492,3 +1492,11 @@ def test_hpb_surgery_named_with_its_surgeon_is_a_specialist_evaluation():
 def test_hand_surgery_is_an_orthopedic_evaluation():
     text = "Chronic wrist pain, CRPS.\nHand surgery (Dr. Q. Example, 05/2025): healed, nothing further to offer."
     assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
+
+
+def test_the_authors_own_opinion_is_an_evaluation_by_the_titles_specialty():
+    text = ("ONCOLOGY FOLLOW-UP\nMetastatic lung cancer with rib pain.\n"
+            "In my view the systemic and oral analgesic options are now exhausted.\n")
+    got = one(text, "clinical.evaluations[]")
+    assert got == {"type": "specialist", "specialty": "oncology", "result": "other_treatments_failed",
+                   "date": DAY.isoformat()}

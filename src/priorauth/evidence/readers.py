@@ -653,16 +653,17 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     # the span runs from the evaluation to its conclusion ("From a psychological standpoint she is cleared")
     span = (min(m.start, base + result[1].start()), max(m.end, base + result[1].end()))
     value: dict[str, Any] = {"type": kind}
+    head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
+    authors = m.rule.value == "the_author"  # the author's own opinion: the title names who gives it
     if kind == "specialist":
-        specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None)
-        value["specialty"] = specialty or "other"
+        named = head if authors else m.match.group(0)
+        value["specialty"] = next((name for name, rx in c.specialties if rx.search(named)), None) or "other"
     value["result"] = result[0]
     dates = timex.dates_in(sentence, place.sentence[0])
     dates = [d for d in dates if d.start >= m.start] or dates  # its own ("Neurosurgery (Dr. X, 08/12/2025)")
-    head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
-    if dates:
+    if dates and not authors:
         value["date"] = dates[0].last.isoformat()
-    elif (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
+    elif authors or (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
             kind == "specialist" and re.search(m.match.group(0)[:6], head, re.I)):
         value["date"] = place.note_date.isoformat()  # the note is that evaluation
     return [_fact(m, place, value, mods, confidence=0.8, span=span)]
