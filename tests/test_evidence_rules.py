@@ -1500,3 +1500,11 @@ def test_the_authors_own_opinion_is_an_evaluation_by_the_titles_specialty():
     got = one(text, "clinical.evaluations[]")
     assert got == {"type": "specialist", "specialty": "oncology", "result": "other_treatments_failed",
                    "date": DAY.isoformat()}
+
+
+@pytest.mark.parametrize("said", ["I agree that the conservative measures have been used up.",
+                                  "In my opinion there is no other reasonable noninvasive option.",
+                                  "I do not think any further injections or oral agents are reasonable for him."])
+def test_options_used_up_or_none_reasonable_is_other_treatments_failed(said):
+    got = one("NEUROLOGY CONSULT\nPainful diabetic neuropathy.\n" + said + "\n", "clinical.evaluations[]")
+    assert (got["specialty"], got["result"]) == ("neurology", "other_treatments_failed")
