@@ -1508,3 +1508,10 @@ def test_the_authors_own_opinion_is_an_evaluation_by_the_titles_specialty():
 def test_options_used_up_or_none_reasonable_is_other_treatments_failed(said):
     got = one("NEUROLOGY CONSULT\nPainful diabetic neuropathy.\n" + said + "\n", "clinical.evaluations[]")
     assert (got["specialty"], got["result"]) == ("neurology", "other_treatments_failed")
+
+
+def test_a_dated_evaluation_and_a_later_undated_summary_are_two_sayings():
+    text = (PAIN + "\nPsychology (Dr. A. Sample, PhD) evaluated him 04/10/2025 and cleared him for a trial.\n\n"
+            "Assessment: failed back surgery syndrome. Psych clearance obtained.\n")
+    got = values(text, "clinical.evaluations[]")
+    assert [(v["result"], v.get("date")) for v in got] == [("cleared", "2025-04-10"), ("cleared", None)]

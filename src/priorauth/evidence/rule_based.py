@@ -439,11 +439,11 @@ _TRIAL_DONE = {f"clinical.trial_result.{k}"
 
 
 def _dedupe(facts: list[Fact], note: str, title_end: int = 0) -> list[Fact]:
-    """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
-    name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated ("spinal
-    origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the diagnosis that
-    comes first, before the origin is stated and not in the clause that states it, is kept beside it (or alone,
-    when the origin is never stated)."""
+    """One fact per span and value; one evaluation per kind and result in a note unless dated apart (its title and
+    its conclusion name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated
+    ("spinal origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the
+    diagnosis that comes first, before the origin is stated and not in the clause that states it, is kept beside
+    it (or alone, when the origin is never stated)."""
     stated = [f for f in facts if f.rule == "origin_stated"]
     origins = [f for f in facts if f.path == ORIGIN]
     # and the diagnosis that opens the note before the origin is stated ("Diagnosis: spastic diplegic cerebral palsy
@@ -467,9 +467,12 @@ def _dedupe(facts: list[Fact], note: str, title_end: int = 0) -> list[Fact]:
             # a specialty we do not name is told apart by the service's own name ("Colorectal surgery", "Palliative")
             named = f.text.split(None, 1)[0].lower() if f.value.get("specialty") == "other" else ""
             key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"), named)
-            if key in seen:  # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE")
+            # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE"); an evaluation dated
+            # apart from it ("Psychology (Dr. X) 12/2025: cleared" ... "Psych clearance on file") is its own saying
+            if key in seen and out[seen[key]].value.get("date") in (None, f.value.get("date")):
                 out[seen[key]] = f
                 continue
+            seen.pop(key, None)
         else:
             key = (f.path, repr(f.value), f.start, f.end)
         if key not in seen:
