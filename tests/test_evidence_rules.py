@@ -1515,3 +1515,8 @@ def test_a_dated_evaluation_and_a_later_undated_summary_are_two_sayings():
             "Assessment: failed back surgery syndrome. Psych clearance obtained.\n")
     got = values(text, "clinical.evaluations[]")
     assert [(v["result"], v.get("date")) for v in got] == [("cleared", "2025-04-10"), ("cleared", None)]
+
+
+def test_a_specialist_who_sees_no_remaining_option_found_other_treatments_failed():
+    text = PAIN + "\nNeurology (Dr. Q. Example, 02/2025) sees no remaining non-interventional option."
+    assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
