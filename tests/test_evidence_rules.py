@@ -1520,3 +1520,10 @@ def test_a_dated_evaluation_and_a_later_undated_summary_are_two_sayings():
 def test_a_specialist_who_sees_no_remaining_option_found_other_treatments_failed():
     text = PAIN + "\nNeurology (Dr. Q. Example, 02/2025) sees no remaining non-interventional option."
     assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
+
+
+@pytest.mark.parametrize("said", ["Dr. Q. Example (GI, 03/2025) saw her and felt she is not a candidate for resection.",
+                                  "GI (Dr. Q. Example) saw her 03/2025 and felt she is not a candidate for resection."])
+def test_gastroenterology_named_with_its_physician_is_a_specialist_evaluation(said):
+    got = one("Chronic pancreatitis pain.\n" + said + "\n", "clinical.evaluations[]")
+    assert (got["specialty"], got["result"], got["date"]) == ("other", "other_treatments_failed", "2025-03-31")
