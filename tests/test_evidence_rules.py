@@ -1527,3 +1527,8 @@ def test_a_specialist_who_sees_no_remaining_option_found_other_treatments_failed
 def test_gastroenterology_named_with_its_physician_is_a_specialist_evaluation(said):
     got = one("Chronic pancreatitis pain.\n" + said + "\n", "clinical.evaluations[]")
     assert (got["specialty"], got["result"], got["date"]) == ("other", "other_treatments_failed", "2025-03-31")
+
+
+def test_no_further_endoscopic_or_surgical_option_is_other_treatments_failed():
+    text = "Chronic pancreatitis pain.\nGI (Dr. Q. Example) 03/2025: no further endoscopic or surgical option.\n"
+    assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
