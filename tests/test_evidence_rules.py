@@ -1532,3 +1532,9 @@ def test_gastroenterology_named_with_its_physician_is_a_specialist_evaluation(sa
 def test_no_further_endoscopic_or_surgical_option_is_other_treatments_failed():
     text = "Chronic pancreatitis pain.\nGI (Dr. Q. Example) 03/2025: no further endoscopic or surgical option.\n"
     assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
+
+
+def test_two_scores_a_comma_parts_are_two_situations_not_a_trials_course():
+    text = TRIAL + "Pain history: today NRS 7/10, 9/10 by the evening.\n"
+    assert values(text, "clinical.trial_result.pain_before") == []
+    assert values(text, "clinical.trial_result.pain_after") == []
