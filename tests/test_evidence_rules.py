@@ -1538,3 +1538,8 @@ def test_two_scores_a_comma_parts_are_two_situations_not_a_trials_course():
     text = TRIAL + "Pain history: today NRS 7/10, 9/10 by the evening.\n"
     assert values(text, "clinical.trial_result.pain_before") == []
     assert values(text, "clinical.trial_result.pain_after") == []
+
+
+def test_a_negated_participle_in_the_item_before_does_not_negate_the_next_treatment():
+    got = one(PAIN + "Tried: stimulator trial 2023 - failed, not implanted, TENS with no lasting relief.", TX)
+    assert (got["type"], got["outcome"]) == ("tens", "failed")

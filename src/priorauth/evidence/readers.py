@@ -420,6 +420,9 @@ def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[s
 
 def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
+    # "SCS trial - failed, not implanted, ESI x4 ...": the negation is the participle's, in the list item before
+    mods = tuple(x for x in mods
+                 if x.category != "negated" or not _PARTICIPLE_BEFORE.fullmatch(place.text, x.end, m.start))
     if _negated(mods):
         return [_aside(m, place, "negated")]
     if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
@@ -494,6 +497,9 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         del value["outcome"]
     span = (min(m.start, where[-1][0]), max(m.end, where[-1][1])) if where and "outcome" in value else None
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
+
+
+_PARTICIPLE_BEFORE = re.compile(r"\s+[a-z]+(?:ed|en)\s*,\s*", re.I)
 
 
 # a list's items said together ("PT, SCS and oral opioids all failed", "both stopped for sedation")
