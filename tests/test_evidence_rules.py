@@ -1543,3 +1543,8 @@ def test_two_scores_a_comma_parts_are_two_situations_not_a_trials_course():
 def test_a_negated_participle_in_the_item_before_does_not_negate_the_next_treatment():
     got = one(PAIN + "Tried: stimulator trial 2023 - failed, not implanted, TENS with no lasting relief.", TX)
     assert (got["type"], got["outcome"]) == ("tens", "failed")
+
+
+def test_the_but_after_the_semicolon_clause_says_how_the_course_went():
+    got = one(PAIN + "Aquatic therapy 2x/wk Feb-May 2024; he attended every session but the leg pain is unchanged.", TX)
+    assert (got["outcome"], got["start"], got["end"]) == ("failed", "2024-02-29", "2024-05-31")

@@ -120,13 +120,18 @@ class RuleBasedExtractor:
             clause = _clause(text, a, b, m)
             listed = m.rule.read in ("treatment", "oral_baclofen")  # read as an item of a list of treatments
             kind = m.rule.type or ("oral_baclofen" if m.rule.read == "oral_baclofen" else "")
+            after = _after(text, clause, b, treated, kind) if listed else None
+            # the `but` after its own clause, or after the `;` clause that follows it ("PT/OT 2x/wk Jan-Apr; she
+            # completed the course but the allodynia is unchanged")
+            contrast = (_after(text, clause, b, treated, kind, _BUT) or (after and _after(
+                text, after, b, treated, kind, _BUT))) if listed else None
             place = Place(masked, (a, b), clause,
                           next((cat for s, e, cat in sections if s <= m.start < e), None), note_date, note_contexts,
-                          text, _after(text, clause, b, treated, kind) if listed else None,
+                          text, after,
                           m.start if listed and any(clause[0] <= s_ and e <= m.start for s_, e in treated_ends)
                           else clause[0],
                           next((s_ for s_, t in treated if m.end <= s_ < clause[1] and t != kind), clause[1]),
-                          _after(text, clause, b, treated, kind, _BUT) if listed else None)
+                          contrast)
             mods = ()
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
