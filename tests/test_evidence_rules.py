@@ -1548,3 +1548,8 @@ def test_a_negated_participle_in_the_item_before_does_not_negate_the_next_treatm
 def test_the_but_after_the_semicolon_clause_says_how_the_course_went():
     got = one(PAIN + "Aquatic therapy 2x/wk Feb-May 2024; he attended every session but the leg pain is unchanged.", TX)
     assert (got["outcome"], got["start"], got["end"]) == ("failed", "2024-02-29", "2024-05-31")
+
+
+def test_a_month_after_abandoned_is_when_the_course_ended():
+    got = one(PAIN + "Home traction unit tried, abandoned 02/2025 as unhelpful.", TX)
+    assert (got["outcome"], got["end"]) == ("failed", "2025-02-28")

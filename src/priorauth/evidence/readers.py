@@ -581,8 +581,8 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
         if c.date_roles["start"].search(before) or _TO_PRESENT.match(place.text, d.end, b):
             out.setdefault("start", d.last.isoformat())
         elif c.date_roles["end"].search(before) and "start" in out or re.search(
-                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|(?:tapered|weaned) off|"
-                r"d/c(?:'d)?)"
+                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|abandoned|"
+                r"(?:tapered|weaned) off|d/c(?:'d)?)"
                 r"(?: in| on| by)?\W*$",
                 place.text[max(a, d.start - 24):d.start], re.I):  # wider: "discontinued in " is 16 characters
             out.setdefault("end", d.last.isoformat())
