@@ -1553,3 +1553,7 @@ def test_the_but_after_the_semicolon_clause_says_how_the_course_went():
 def test_a_month_after_abandoned_is_when_the_course_ended():
     got = one(PAIN + "Home traction unit tried, abandoned 02/2025 as unhelpful.", TX)
     assert (got["outcome"], got["end"]) == ("failed", "2025-02-28")
+
+
+def test_dysthymia_is_read_as_depression():
+    assert one(PAIN + "Dysthymia, on bupropion, stable.", "clinical.psychiatric.untreated_major_depression") is False
