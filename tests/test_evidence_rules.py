@@ -1557,3 +1557,8 @@ def test_a_month_after_abandoned_is_when_the_course_ended():
 
 def test_dysthymia_is_read_as_depression():
     assert one(PAIN + "Dysthymia, on bupropion, stable.", "clinical.psychiatric.untreated_major_depression") is False
+
+
+def test_a_mood_said_to_be_stable_is_no_untreated_depression():
+    got = facts(PAIN + "His mood has been stable since the spring.", "clinical.psychiatric.untreated_major_depression")
+    assert [f.value for f in got] == [False]
