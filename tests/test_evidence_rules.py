@@ -1562,3 +1562,7 @@ def test_dysthymia_is_read_as_depression():
 def test_a_mood_said_to_be_stable_is_no_untreated_depression():
     got = facts(PAIN + "His mood has been stable since the spring.", "clinical.psychiatric.untreated_major_depression")
     assert [f.value for f in got] == [False]
+
+
+def test_cognition_said_to_be_adequate_is_not_compromised():
+    assert one(PAIN + "Cognition appears adequate for consent.", "clinical.psychiatric.compromised_cognition") is False
