@@ -1566,3 +1566,13 @@ def test_a_mood_said_to_be_stable_is_no_untreated_depression():
 
 def test_cognition_said_to_be_adequate_is_not_compromised():
     assert one(PAIN + "Cognition appears adequate for consent.", "clinical.psychiatric.compromised_cognition") is False
+
+
+def test_a_bare_refusal_is_of_the_surgery_the_sentence_before_names():
+    text = PAIN + "\nOrtho spine offered an L4-5 fusion in 2024. Ms. Doe thought it over and has not changed her mind."
+    assert values(text, "clinical.surgery_refused") == [True]
+
+
+def test_continuing_to_decline_after_a_surgery_is_discussed_is_a_refusal():
+    text = PAIN + "\nWe discussed that a decompression is still advised. He understands and continues to refuse."
+    assert values(text, "clinical.surgery_refused") == [True]

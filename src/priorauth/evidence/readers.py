@@ -50,6 +50,8 @@ _OBJECT_OF_HOPE = re.compile(r"\b(?:help|helps|benefit|relieve|treat|control|man
 def _in_context(context: str, m: Any, place: Any) -> bool:
     c = cues()
     sentence = place.sentence_text
+    if context == "surgery_near":  # the surgery named in the sentence or in the one before, in its paragraph
+        return bool(c.contexts["surgery"].search(place.original, _sentence_before(place), place.sentence[1]))
     if context == "trial":
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
         if "drug_trial" not in place.contexts or (c.contexts["not_drug_trial"].search(sentence) and not _nearer(
@@ -75,6 +77,15 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
 
 
 _SENTENCE_ONLY = {"surgery"}  # a note names some surgery nearly always: only the mention's sentence counts
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)]{3})[.!?]\s|\n\s*\n")  # not a title's ("Ms. Doe", "Dr. Roe")
+
+
+def _sentence_before(place: Any) -> int:
+    """Where the sentence before the mention's starts (not before its paragraph, nor 300 characters back)."""
+    a = place.sentence[0]
+    ends = [e.end() for e in _SENTENCE_END.finditer(place.original, max(0, a - 300), max(0, a - 2))]
+    paragraph = place.original.rfind("\n\n", 0, a)
+    return max([max(0, a - 300), paragraph + 1] + ends[-1:])
 
 
 def _nearer(near: re.Pattern[str], far: re.Pattern[str], place: Any, m: Any) -> bool:
