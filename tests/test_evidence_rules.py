@@ -1576,3 +1576,8 @@ def test_a_bare_refusal_is_of_the_surgery_the_sentence_before_names():
 def test_continuing_to_decline_after_a_surgery_is_discussed_is_a_refusal():
     text = PAIN + "\nWe discussed that a decompression is still advised. He understands and continues to refuse."
     assert values(text, "clinical.surgery_refused") == [True]
+
+
+def test_what_an_eus_confirmed_is_pathology_not_the_named_cause():
+    text = "Epigastric pain.\nEUS 06/2024 confirmed changes of chronic pancreatitis with ductal stones.\n"
+    assert values(text, "clinical.pain_etiology") == []

@@ -340,8 +340,8 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
 
 # a study's report before the mention ("MRI L-spine 08/2025: severe central canal stenosis at L3-4"): what it found
 # is pathology, a cause only where the report reads it as one ("consistent with", "explaining her pain")
-_STUDY_SAYS = re.compile(r"\b(?:MRI|CT|myelogram|imaging|x-?rays?|radiographs?)\b[^.;\n]{0,40}?(?::|\s[-–]\s|"
-                         r"\b(?:shows?|showed|showing|revealed|reveals|demonstrat\w*)\b)", re.I)
+_STUDY_SAYS = re.compile(r"\b(?:MRI|CT|myelogram|imaging|x-?rays?|radiographs?|EUS|MRCP|bone scan|PET)\b[^.;\n]{0,40}?"
+                         r"(?::|\s[-–]\s|\b(?:shows?|showed|showing|revealed?s?|demonstrat\w*|confirm\w*)\b)", re.I)
 _READ_AS_CAUSE = re.compile(r"consistent with|compatible with|due to|secondary to|caus|explain|pain", re.I)
 
 
