@@ -1581,3 +1581,8 @@ def test_continuing_to_decline_after_a_surgery_is_discussed_is_a_refusal():
 def test_what_an_eus_confirmed_is_pathology_not_the_named_cause():
     text = "Epigastric pain.\nEUS 06/2024 confirmed changes of chronic pancreatitis with ductal stones.\n"
     assert values(text, "clinical.pain_etiology") == []
+
+
+def test_a_drug_on_the_allergy_line_is_not_a_course_of_it():
+    text = PAIN + "\nMeds: duloxetine 60 mg daily.\nAllergies: tramadol (vomiting), latex.\n"
+    assert values(text, TX) == []

@@ -440,6 +440,8 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
     if c.contexts["drug_screen"].search(place.text, place.sentence[0], m.start):
         return [_aside(m, place, "no_value")]  # "UDS: negative (oxycodone present, prescribed)": what a screen found
+    if _ALLERGY_LIST.search(place.text, place.text.rfind("\n", 0, m.start) + 1, m.start):
+        return [_aside(m, place, "no_value")]  # "Allergies: codeine (nausea)": a reaction listed, not a course
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
@@ -510,6 +512,7 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
 
 
+_ALLERGY_LIST = re.compile(r"^[ \t*-]*(?:allerg\w*|ADRs?|drug intolerances?)\s*:[^.;\n]*$", re.I | re.M)
 _PARTICIPLE_BEFORE = re.compile(r"\s+[a-z]+(?:ed|en)\s*,\s*", re.I)
 
 
