@@ -1586,3 +1586,9 @@ def test_what_an_eus_confirmed_is_pathology_not_the_named_cause():
 def test_a_drug_on_the_allergy_line_is_not_a_course_of_it():
     text = PAIN + "\nMeds: duloxetine 60 mg daily.\nAllergies: tramadol (vomiting), latex.\n"
     assert values(text, TX) == []
+
+
+@pytest.mark.parametrize("said", ["Gabapentin 300 mg TID, dose unchanged since spring.",
+                                  "Oxycodone 5 mg PRN unchanged, no escalation."])
+def test_a_dose_left_unchanged_is_no_failure(said):
+    assert values(PAIN + said, TX) == []
