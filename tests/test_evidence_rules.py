@@ -1592,3 +1592,8 @@ def test_a_drug_on_the_allergy_line_is_not_a_course_of_it():
                                   "Oxycodone 5 mg PRN unchanged, no escalation."])
 def test_a_dose_left_unchanged_is_no_failure(said):
     assert values(PAIN + said, TX) == []
+
+
+def test_a_specialist_named_with_the_physician_and_day_who_saw_the_member_is_an_evaluation():
+    text = PAIN + "\nNeurology (Dr. Q. Example, 09/02/2025) reviewed the EMG with her."
+    assert one(text, "clinical.evaluations[]") == {"type": "specialist", "specialty": "neurology", "date": "2025-09-02"}

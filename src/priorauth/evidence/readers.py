@@ -668,6 +668,9 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     result, base = _first(c.evaluation_results[kind], place.clause_text), place.clause[0]
     if not result:
         result, base = _first(c.evaluation_results[kind], sentence), place.sentence[0]
+    if not result and kind == "specialist" and _SEEN_ON.match(place.original, m.end):
+        return [_fact(m, place, _specialist_seen(m, place), mods, confidence=0.6, span=(m.start, _SEEN_ON.match(
+            place.original, m.end).end()))]
     if not result:
         return [_aside(m, place, "no_value")]
     # the span runs from the evaluation to its conclusion ("From a psychological standpoint she is cleared")
@@ -687,6 +690,20 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             kind == "specialist" and re.search(m.match.group(0)[:6], head, re.I)):
         value["date"] = place.note_date.isoformat()  # the note is that evaluation
     return [_fact(m, place, value, mods, confidence=0.8, span=span)]
+
+
+# a specialist named with the physician and the day, who saw the member: "Neurosurgery (Dr. X, 10/10/2024) reviewed
+# the MRI" is an evaluation on that day, whatever it concluded
+_SEEN_ON = re.compile(r"\s*\(Dr\.?\s[^()\n]{1,40}?,\s*(\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4})\)\s*"
+                      r"(?:reviewed|saw|evaluated|examined|assessed)\b", re.I)
+
+
+def _specialist_seen(m: Any, place: Any) -> dict[str, Any]:
+    c = cues()
+    seen = _SEEN_ON.match(place.original, m.end)
+    specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None) or "other"
+    day = timex.dates_in(seen.group(1), seen.start(1))[0]
+    return {"type": "specialist", "specialty": specialty, "date": day.last.isoformat()}
 
 
 def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
