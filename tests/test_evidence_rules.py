@@ -1597,3 +1597,8 @@ def test_a_dose_left_unchanged_is_no_failure(said):
 def test_a_specialist_named_with_the_physician_and_day_who_saw_the_member_is_an_evaluation():
     text = PAIN + "\nNeurology (Dr. Q. Example, 09/02/2025) reviewed the EMG with her."
     assert one(text, "clinical.evaluations[]") == {"type": "specialist", "specialty": "neurology", "date": "2025-09-02"}
+
+
+def test_orthopedics_named_as_the_service_is_a_specialist_evaluation():
+    text = PAIN + "\nOrthopedics (Dr. Q. Example, 04/2025) does not recommend further surgery."
+    assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
