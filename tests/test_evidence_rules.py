@@ -443,7 +443,7 @@ def test_an_ashworth_after_the_test_dose_is_not_the_members():
 
 
 def test_a_diagnosis_before_the_stated_origin_is_kept_beside_it():
-    text = "SPASTICITY CLINIC\nDiagnosis: spastic diplegic cerebral palsy, with spasticity of cerebral origin."
+    text = "SPASTICITY CLINIC\nDiagnosis: spastic diplegic cerebral palsy - spasticity of cerebral origin."
     assert [f.text for f in facts(text, "clinical.spasticity.origin")] == [
         "cerebral palsy", "spasticity of cerebral origin"]
 
@@ -1431,3 +1431,176 @@ def test_abstinent_from_alcohol_since_a_year_is_a_history():
 def test_a_course_after_which_the_pain_is_same_failed():
     got = one(PAIN + "Relaxation training 6 weeks, finished 03/2025, sleeps better, pain same.", TX)
     assert got["outcome"] == "failed"
+
+
+def test_stenosis_in_a_studys_report_is_pathology_not_the_named_cause():
+    text = PAIN + "\nCT myelogram 03/2025 showed moderate L2-3 foraminal stenosis and a solid fusion.\n"
+    assert values(text, "clinical.pain_etiology") == []
+    assert values(text, "clinical.pathology_confirmed") == [True]
+
+
+def test_a_diagnosis_whose_own_clause_states_the_origin_is_one_saying_of_it():
+    text = "Spasticity clinic.\nDx: transverse myelitis (2019), leaving spasticity of spinal origin in both legs.\n"
+    got = facts(text, "clinical.spasticity.origin")
+    assert [(f.value, f.text) for f in got] == [("spinal", "spasticity of spinal origin")]
+
+
+def test_a_service_named_for_a_diagnosis_is_not_the_members_diagnosis():
+    text = "Seen in the spinal cord injury clinic for spasticity.\nHistory: left MCA stroke 06/2023, hemiparesis.\n"
+    assert values(text, "clinical.spasticity.origin") == ["cerebral"]
+
+
+def test_a_drug_whose_harm_makes_it_contraindicated_is_contraindicated():
+    got = values(PAIN + "Ibuprofen: upper GI bleed in 2021, so NSAIDs are now contraindicated.", TX)
+    assert [v["outcome"] for v in got] == ["contraindicated"]
+
+
+def test_edema_control_as_what_a_therapy_works_on_is_no_side_effect():
+    got = one(PAIN + "Hand OT for edema control and desensitization, 12 visits in 2024, no lasting benefit.", TX)
+    assert (got["type"], got["outcome"]) == ("occupational_therapy", "failed")
+
+
+def test_an_assessments_response_to_oral_baclofen_is_no_second_course():
+    text = ("Spasticity clinic.\nHistory: oral baclofen 20 mg TID for 16 weeks, stopped for sedation.\n\n"
+            "Assessment: spinal-origin spasticity, intolerant of oral baclofen.\n")
+    got = facts(text, TX)
+    assert [(f.value["outcome"], f.text.startswith("oral baclofen 20 mg")) for f in got] == [
+        ("intolerable_side_effects", True)]
+    assert values(text, "clinical.spasticity.oral_response") == ["intolerant", "intolerant"]
+
+
+@pytest.mark.parametrize("said", ["TRAMADOL - PT DECLINED (FEARS DEPENDENCE).", "TRAMADOL OFFERED, DECLINED BY PT."])
+def test_pt_in_capitals_beside_declined_is_the_patient(said):
+    got = values("CHRONIC LOW BACK PAIN.\nTREATMENTS TRIED:\n" + said + "\n", TX)
+    assert [v["type"] for v in got] == ["systemic_opioids"]
+
+
+def test_a_drug_that_continues_then_helps_little_goes_on():
+    got = one(PAIN + "Medications tried:\n- Gabapentin 300 mg TID, continuing, little benefit.\n", TX)
+    assert got["outcome"] == "ongoing"
+
+
+def test_how_many_times_a_week_a_drug_is_taken_is_no_onset():
+    text = PAIN + "He takes oxycodone 5 mg for pain on bad days, up to four times a week."
+    assert values(text, "clinical.pain_onset") == []
+
+
+def test_hpb_surgery_named_with_its_surgeon_is_a_specialist_evaluation():
+    text = PAIN + "HPB surgery (Dr. Q. Example, 03/2025) reviewed the MRCP: no resection is expected to help."
+    got = one(text, "clinical.evaluations[]")
+    assert (got["specialty"], got["date"], got["result"]) == ("other", "2025-03-31", "other_treatments_failed")
+
+
+def test_hand_surgery_is_an_orthopedic_evaluation():
+    text = "Chronic wrist pain, CRPS.\nHand surgery (Dr. Q. Example, 05/2025): healed, nothing further to offer."
+    assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
+
+
+def test_the_authors_own_opinion_is_an_evaluation_by_the_titles_specialty():
+    text = ("ONCOLOGY FOLLOW-UP\nMetastatic lung cancer with rib pain.\n"
+            "In my view the systemic and oral analgesic options are now exhausted.\n")
+    got = one(text, "clinical.evaluations[]")
+    assert got == {"type": "specialist", "specialty": "oncology", "result": "other_treatments_failed",
+                   "date": DAY.isoformat()}
+
+
+@pytest.mark.parametrize("said", ["I agree that the conservative measures have been used up.",
+                                  "In my opinion there is no other reasonable noninvasive option.",
+                                  "I do not think any further injections or oral agents are reasonable for him."])
+def test_options_used_up_or_none_reasonable_is_other_treatments_failed(said):
+    got = one("NEUROLOGY CONSULT\nPainful diabetic neuropathy.\n" + said + "\n", "clinical.evaluations[]")
+    assert (got["specialty"], got["result"]) == ("neurology", "other_treatments_failed")
+
+
+def test_a_dated_evaluation_and_a_later_undated_summary_are_two_sayings():
+    text = (PAIN + "\nPsychology (Dr. A. Sample, PhD) evaluated him 04/10/2025 and cleared him for a trial.\n\n"
+            "Assessment: failed back surgery syndrome. Psych clearance obtained.\n")
+    got = values(text, "clinical.evaluations[]")
+    assert [(v["result"], v.get("date")) for v in got] == [("cleared", "2025-04-10"), ("cleared", None)]
+
+
+def test_a_specialist_who_sees_no_remaining_option_found_other_treatments_failed():
+    text = PAIN + "\nNeurology (Dr. Q. Example, 02/2025) sees no remaining non-interventional option."
+    assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
+
+
+@pytest.mark.parametrize("said", ["Dr. Q. Example (GI, 03/2025) saw her and felt she is not a candidate for resection.",
+                                  "GI (Dr. Q. Example) saw her 03/2025 and felt she is not a candidate for resection."])
+def test_gastroenterology_named_with_its_physician_is_a_specialist_evaluation(said):
+    got = one("Chronic pancreatitis pain.\n" + said + "\n", "clinical.evaluations[]")
+    assert (got["specialty"], got["result"], got["date"]) == ("other", "other_treatments_failed", "2025-03-31")
+
+
+def test_no_further_endoscopic_or_surgical_option_is_other_treatments_failed():
+    text = "Chronic pancreatitis pain.\nGI (Dr. Q. Example) 03/2025: no further endoscopic or surgical option.\n"
+    assert one(text, "clinical.evaluations[]")["result"] == "other_treatments_failed"
+
+
+def test_two_scores_a_comma_parts_are_two_situations_not_a_trials_course():
+    text = TRIAL + "Pain history: today NRS 7/10, 9/10 by the evening.\n"
+    assert values(text, "clinical.trial_result.pain_before") == []
+    assert values(text, "clinical.trial_result.pain_after") == []
+
+
+def test_a_negated_participle_in_the_item_before_does_not_negate_the_next_treatment():
+    got = one(PAIN + "Tried: stimulator trial 2023 - failed, not implanted, TENS with no lasting relief.", TX)
+    assert (got["type"], got["outcome"]) == ("tens", "failed")
+
+
+def test_the_but_after_the_semicolon_clause_says_how_the_course_went():
+    got = one(PAIN + "Aquatic therapy 2x/wk Feb-May 2024; he attended every session but the leg pain is unchanged.", TX)
+    assert (got["outcome"], got["start"], got["end"]) == ("failed", "2024-02-29", "2024-05-31")
+
+
+def test_a_month_after_abandoned_is_when_the_course_ended():
+    got = one(PAIN + "Home traction unit tried, abandoned 02/2025 as unhelpful.", TX)
+    assert (got["outcome"], got["end"]) == ("failed", "2025-02-28")
+
+
+def test_dysthymia_is_read_as_depression():
+    assert one(PAIN + "Dysthymia, on bupropion, stable.", "clinical.psychiatric.untreated_major_depression") is False
+
+
+def test_a_mood_said_to_be_stable_is_no_untreated_depression():
+    got = facts(PAIN + "His mood has been stable since the spring.", "clinical.psychiatric.untreated_major_depression")
+    assert [f.value for f in got] == [False]
+
+
+def test_cognition_said_to_be_adequate_is_not_compromised():
+    assert one(PAIN + "Cognition appears adequate for consent.", "clinical.psychiatric.compromised_cognition") is False
+
+
+def test_a_bare_refusal_is_of_the_surgery_the_sentence_before_names():
+    text = PAIN + "\nOrtho spine offered an L4-5 fusion in 2024. Ms. Doe thought it over and has not changed her mind."
+    assert values(text, "clinical.surgery_refused") == [True]
+
+
+def test_continuing_to_decline_after_a_surgery_is_discussed_is_a_refusal():
+    text = PAIN + "\nWe discussed that a decompression is still advised. He understands and continues to refuse."
+    assert values(text, "clinical.surgery_refused") == [True]
+
+
+def test_what_an_eus_confirmed_is_pathology_not_the_named_cause():
+    text = "Epigastric pain.\nEUS 06/2024 confirmed changes of chronic pancreatitis with ductal stones.\n"
+    assert values(text, "clinical.pain_etiology") == []
+
+
+def test_a_drug_on_the_allergy_line_is_not_a_course_of_it():
+    text = PAIN + "\nMeds: duloxetine 60 mg daily.\nAllergies: tramadol (vomiting), latex.\n"
+    assert values(text, TX) == []
+
+
+@pytest.mark.parametrize("said", ["Gabapentin 300 mg TID, dose unchanged since spring.",
+                                  "Oxycodone 5 mg PRN unchanged, no escalation."])
+def test_a_dose_left_unchanged_is_no_failure(said):
+    assert values(PAIN + said, TX) == []
+
+
+def test_a_specialist_named_with_the_physician_and_day_who_saw_the_member_is_an_evaluation():
+    text = PAIN + "\nNeurology (Dr. Q. Example, 09/02/2025) reviewed the EMG with her."
+    assert one(text, "clinical.evaluations[]") == {"type": "specialist", "specialty": "neurology", "date": "2025-09-02"}
+
+
+def test_orthopedics_named_as_the_service_is_a_specialist_evaluation():
+    text = PAIN + "\nOrthopedics (Dr. Q. Example, 04/2025) does not recommend further surgery."
+    assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"

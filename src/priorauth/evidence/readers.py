@@ -50,6 +50,8 @@ _OBJECT_OF_HOPE = re.compile(r"\b(?:help|helps|benefit|relieve|treat|control|man
 def _in_context(context: str, m: Any, place: Any) -> bool:
     c = cues()
     sentence = place.sentence_text
+    if context == "surgery_near":  # the surgery named in the sentence or in the one before, in its paragraph
+        return bool(c.contexts["surgery"].search(place.original, _sentence_before(place), place.sentence[1]))
     if context == "trial":
         # the drug-delivery trial: not a stimulator's; a sentence that names another treatment is about it
         if "drug_trial" not in place.contexts or (c.contexts["not_drug_trial"].search(sentence) and not _nearer(
@@ -75,6 +77,15 @@ def _in_context(context: str, m: Any, place: Any) -> bool:
 
 
 _SENTENCE_ONLY = {"surgery"}  # a note names some surgery nearly always: only the mention's sentence counts
+_SENTENCE_END = re.compile(r"(?<=[a-z0-9)]{3})[.!?]\s|\n\s*\n")  # not a title's ("Ms. Doe", "Dr. Roe")
+
+
+def _sentence_before(place: Any) -> int:
+    """Where the sentence before the mention's starts (not before its paragraph, nor 300 characters back)."""
+    a = place.sentence[0]
+    ends = [e.end() for e in _SENTENCE_END.finditer(place.original, max(0, a - 300), max(0, a - 2))]
+    paragraph = place.original.rfind("\n\n", 0, a)
+    return max([max(0, a - 300), paragraph + 1] + ends[-1:])
 
 
 def _nearer(near: re.Pattern[str], far: re.Pattern[str], place: Any, m: Any) -> bool:
@@ -326,9 +337,22 @@ def etiology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     named = place.section in (None, "hpi", "assessment", "procedure", "problem_list", "past_history") or re.search(
         r"pain|diagnos|due to|secondary to|etiology|caus|assessment|impression|s/p|status post|history of|"
         r"consistent with|compatible with", sentence, re.I)
-    if not named:
+    if not named or _study_finding(place, m):
         return [_aside(m, place, "not_in_context")]
     return [_fact(m, place, m.rule.value, mods, confidence=0.75)]
+
+
+# a study's report before the mention ("MRI L-spine 08/2025: severe central canal stenosis at L3-4"): what it found
+# is pathology, a cause only where the report reads it as one ("consistent with", "explaining her pain")
+_STUDY_SAYS = re.compile(r"\b(?:MRI|CT|myelogram|imaging|x-?rays?|radiographs?|EUS|MRCP|bone scan|PET)\b[^.;\n]{0,40}?"
+                         r"(?::|\s[-–]\s|\b(?:shows?|showed|showing|revealed?s?|demonstrat\w*|confirm\w*)\b)", re.I)
+_READ_AS_CAUSE = re.compile(r"consistent with|compatible with|due to|secondary to|caus|explain|pain", re.I)
+
+
+def _study_finding(place: Any, m: Any) -> bool:
+    before = place.original[place.sentence[0]:m.start]
+    study = _STUDY_SAYS.search(before)
+    return bool(study) and not _READ_AS_CAUSE.search(place.original, place.sentence[0] + study.start(), m.end)
 
 
 def pathology(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
@@ -420,12 +444,17 @@ def _first(items: tuple[tuple[str, re.Pattern[str]], ...], text: str) -> tuple[s
 
 def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     c = cues()
+    # "SCS trial - failed, not implanted, ESI x4 ...": the negation is the participle's, in the list item before
+    mods = tuple(x for x in mods
+                 if x.category != "negated" or not _PARTICIPLE_BEFORE.fullmatch(place.text, x.end, m.start))
     if _negated(mods):
         return [_aside(m, place, "negated")]
     if place.previous == m.start and _SINCE_THE.search(place.text, max(0, m.start - 12), m.start):
         return [_aside(m, place, "no_value")]  # "ESI x4 since the fusion": when the other began, not how this went
     if c.contexts["drug_screen"].search(place.text, place.sentence[0], m.start):
         return [_aside(m, place, "no_value")]  # "UDS: negative (oxycodone present, prescribed)": what a screen found
+    if _ALLERGY_LIST.search(place.text, place.text.rfind("\n", 0, m.start) + 1, m.start):
+        return [_aside(m, place, "no_value")]  # "Allergies: codeine (nausea)": a reaction listed, not a course
     where: list[tuple[int, int]] = []  # where the outcome is said: the fact's span runs from the mention to it
     # a parenthesis after the mention and its dose is its own note ("meloxicam 15 mg (GI upset, stopped)"): it
     # comes before any phrase of the list item before it ("Cymbalta ... without benefit, meloxicam 15 mg (...)")
@@ -459,11 +488,18 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         if found:
             outcome = "ongoing"
             where.append(found.span())
-    if outcome == "ongoing":  # "currently takes X with inadequate relief": still taken, and it failed
+    if outcome == "ongoing" and not c.goes_on_helping_little.search(place.text, *place.clause):
+        # "currently takes X with inadequate relief": still taken, and it failed
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
+    if outcome == "intolerable_side_effects":  # "GI bleed 2023 -> NSAIDs now contraindicated": the harm is why
+        found = next((f for f in dict(c.outcomes)["contraindicated"].finditer(place.text, *place.clause)
+                      if not m.start <= f.start() < m.end), None)
+        if found:
+            outcome = "contraindicated"
+            where.append(found.span())
     around = [r for r in (place.clause, place.contrast, place.after) if r is not None]
     if outcome == "intolerable_side_effects" and not together:  # "dry mouth but she keeps taking it"
         found = next((f for r in around for f in c.still_taken.finditer(place.text, *r)
@@ -487,6 +523,10 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
         del value["outcome"]
     span = (min(m.start, where[-1][0]), max(m.end, where[-1][1])) if where and "outcome" in value else None
     return [_fact(m, place, value, mods, confidence=0.8 if "outcome" in value else 0.6, span=span)]
+
+
+_ALLERGY_LIST = re.compile(r"^[ \t*-]*(?:allerg\w*|ADRs?|drug intolerances?)\s*:[^.;\n]*$", re.I | re.M)
+_PARTICIPLE_BEFORE = re.compile(r"\s+[a-z]+(?:ed|en)\s*,\s*", re.I)
 
 
 # a list's items said together ("PT, SCS and oral opioids all failed", "both stopped for sedation")
@@ -568,8 +608,8 @@ def _treatment_dates(place: Any, m: Any, outcome: str | None) -> dict[str, str]:
         if c.date_roles["start"].search(before) or _TO_PRESENT.match(place.text, d.end, b):
             out.setdefault("start", d.last.isoformat())
         elif c.date_roles["end"].search(before) and "start" in out or re.search(
-                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|(?:tapered|weaned) off|"
-                r"d/c(?:'d)?)"
+                r"(?:ending|ended|until|through|thru|completed|finished|stopped|discontinued|abandoned|"
+                r"(?:tapered|weaned) off|d/c(?:'d)?)"
                 r"(?: in| on| by)?\W*$",
                 place.text[max(a, d.start - 24):d.start], re.I):  # wider: "discontinued in " is 16 characters
             out.setdefault("end", d.last.isoformat())
@@ -641,24 +681,42 @@ def evaluation(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     result, base = _first(c.evaluation_results[kind], place.clause_text), place.clause[0]
     if not result:
         result, base = _first(c.evaluation_results[kind], sentence), place.sentence[0]
+    if not result and kind == "specialist" and _SEEN_ON.match(place.original, m.end):
+        return [_fact(m, place, _specialist_seen(m, place), mods, confidence=0.6, span=(m.start, _SEEN_ON.match(
+            place.original, m.end).end()))]
     if not result:
         return [_aside(m, place, "no_value")]
     # the span runs from the evaluation to its conclusion ("From a psychological standpoint she is cleared")
     span = (min(m.start, base + result[1].start()), max(m.end, base + result[1].end()))
     value: dict[str, Any] = {"type": kind}
+    head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
+    authors = m.rule.value == "the_author"  # the author's own opinion: the title names who gives it
     if kind == "specialist":
-        specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None)
-        value["specialty"] = specialty or "other"
+        named = head if authors else m.match.group(0)
+        value["specialty"] = next((name for name, rx in c.specialties if rx.search(named)), None) or "other"
     value["result"] = result[0]
     dates = timex.dates_in(sentence, place.sentence[0])
     dates = [d for d in dates if d.start >= m.start] or dates  # its own ("Neurosurgery (Dr. X, 08/12/2025)")
-    head = place.original.lstrip().split("\n", 1)[0][:200]  # the note's title line
-    if dates:
+    if dates and not authors:
         value["date"] = dates[0].last.isoformat()
-    elif (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
+    elif authors or (kind == "mental_health" and re.search(r"psycholog|psychiatr|behavioral health", head, re.I)) or (
             kind == "specialist" and re.search(m.match.group(0)[:6], head, re.I)):
         value["date"] = place.note_date.isoformat()  # the note is that evaluation
     return [_fact(m, place, value, mods, confidence=0.8, span=span)]
+
+
+# a specialist named with the physician and the day, who saw the member: "Neurosurgery (Dr. X, 10/10/2024) reviewed
+# the MRI" is an evaluation on that day, whatever it concluded
+_SEEN_ON = re.compile(r"\s*\(Dr\.?\s[^()\n]{1,40}?,\s*(\d{1,2}/\d{1,2}/\d{4}|\d{1,2}/\d{4})\)\s*"
+                      r"(?:reviewed|saw|evaluated|examined|assessed)\b", re.I)
+
+
+def _specialist_seen(m: Any, place: Any) -> dict[str, Any]:
+    c = cues()
+    seen = _SEEN_ON.match(place.original, m.end)
+    specialty = next((name for name, rx in c.specialties if rx.search(m.match.group(0))), None) or "other"
+    day = timex.dates_in(seen.group(1), seen.start(1))[0]
+    return {"type": "specialist", "specialty": specialty, "date": day.last.isoformat()}
 
 
 def drug_screen(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:

@@ -121,13 +121,18 @@ class RuleBasedExtractor:
             clause = _clause(text, a, b, m)
             listed = m.rule.read in ("treatment", "oral_baclofen")  # read as an item of a list of treatments
             kind = m.rule.type or ("oral_baclofen" if m.rule.read == "oral_baclofen" else "")
+            after = _after(text, clause, b, treated, kind) if listed else None
+            # the `but` after its own clause, or after the `;` clause that follows it ("PT/OT 2x/wk Jan-Apr; she
+            # completed the course but the allodynia is unchanged")
+            contrast = (_after(text, clause, b, treated, kind, _BUT) or (after and _after(
+                text, after, b, treated, kind, _BUT))) if listed else None
             place = Place(masked, (a, b), clause,
                           next((cat for s, e, cat in sections if s <= m.start < e), None), note_date, note_contexts,
-                          text, _after(text, clause, b, treated, kind) if listed else None,
+                          text, after,
                           m.start if listed and any(clause[0] <= s_ and e <= m.start for s_, e in treated_ends)
                           else clause[0],
                           next((s_ for s_, t in treated if m.end <= s_ < clause[1] and t != kind), clause[1]),
-                          _after(text, clause, b, treated, kind, _BUT) if listed else None)
+                          contrast)
             mods = ()
             for mod in target._.modifiers:
                 a, b = mod.modifier_span  # token offsets
@@ -171,11 +176,12 @@ class RuleBasedExtractor:
                     facts.append(item)
         facts, unfinished = _complete_courses(facts)
         aside.extend(unfinished)
+        facts = _without_restated_responses(facts, bounds)
         # the note's title names its kind ("CANCER PAIN - INTRATHECAL TRIAL", "MS Center"), it states nothing
         title_end = _title_end(text)
         aside.extend(SetAside(f.path, f.start, f.end, f.text, f.rule, "title") for f in facts if f.end <= title_end)
         facts = [f for f in facts if f.end > title_end]
-        return NoteEvidence(tuple(_dedupe(facts, title_end)), tuple(aside), relevant=True)
+        return NoteEvidence(tuple(_dedupe(facts, text, title_end)), tuple(aside), relevant=True)
 
 
 _FINDINGS = "clinical.findings."
@@ -409,6 +415,19 @@ def _complete_courses(facts: list[Fact]) -> tuple[list[Fact], list[SetAside]]:
     return out, aside
 
 
+def _without_restated_responses(facts: list[Fact], bounds: list[int]) -> list[Fact]:
+    """An assessment's "intolerant of oral baclofen" sums up the response (its spasticity fact), not a course of it
+    (once it has lent its outcome to the dated course, _complete_courses): a course where its sentence says how long
+    it was taken ("unresponsive to 30 weeks of oral baclofen")."""
+    def sentence(f: Fact) -> int:
+        return bisect.bisect_right(bounds, f.start)
+
+    timed = {sentence(f) for f in facts if f.path == "clinical.spasticity.oral_baclofen_weeks"}
+    return [f for f in facts if not (f.path == TREATMENT and f.value.get("type") == "oral_baclofen"
+                                     and f.section == "assessment" and not {"start", "end"} & set(f.value)
+                                     and sentence(f) not in timed)]
+
+
 # A header the section rules do not know ("EVALUATIONS", "Devices:") still ends the section before it: what
 # follows "FHx: son w/ schizophrenia" under it is not the family's.
 # In a note written in capitals (a fax) a line in capitals is not a header by that alone.
@@ -438,23 +457,27 @@ _LABELLED_LINE = re.compile(r"\n[ \t]*[A-Z][A-Za-z/&'-]*(?: [A-Za-z/&'-]+){0,3}:
 
 
 ORIGIN = "clinical.spasticity.origin"
+# "T6 SCI (2019) with spasticity of spinal origin" states the origin once, in the diagnosis's own clause; "T6 SCI
+# (2019). Spinal-origin spasticity" and "cerebral palsy - spasticity of cerebral origin" twice
+_CLAUSE_END = re.compile(r"[.!?;](?=\s)|\n|\s[-–]\s")
 SIDE_EFFECTS = "clinical.trial_result.side_effects"
 _TRIAL_DONE = {f"clinical.trial_result.{k}"
                for k in ("method", "pain_reduction_percent", "pain_after", "function_improved", "adl_improved")}
 
 
-def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
-    """One fact per span and value; one evaluation per kind and result in a note (its title and its conclusion
-    name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated ("spinal
-    origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the diagnosis that
-    comes first, before the origin is stated, is kept beside it (or alone, when the origin is never stated)."""
+def _dedupe(facts: list[Fact], note: str, title_end: int = 0) -> list[Fact]:
+    """One fact per span and value; one evaluation per kind and result in a note unless dated apart (its title and
+    its conclusion name the same evaluation: the last, the conclusion, is kept); the spasticity's origin as stated
+    ("spinal origin") rather than read from a diagnosis ("MS"), which the note may name many times: only the
+    diagnosis that comes first, before the origin is stated and not in the clause that states it, is kept beside
+    it (or alone, when the origin is never stated)."""
     stated = [f for f in facts if f.rule == "origin_stated"]
     origins = [f for f in facts if f.path == ORIGIN]
     # and the diagnosis that opens the note before the origin is stated ("Diagnosis: spastic diplegic cerebral palsy
     # ... spasticity of cerebral origin"), when they agree; not a clinic's name in the title ("MS Center")
     diagnosed = [f for f in origins if f not in stated and f.start >= title_end][:1]
-    keep_origins = stated + [f for f in diagnosed if f.start < stated[0].start and f.value == stated[0].value] \
-        if stated else origins[:1]
+    keep_origins = stated + [f for f in diagnosed if f.start < stated[0].start and f.value == stated[0].value
+                             and _CLAUSE_END.search(note, f.end, stated[0].start)] if stated else origins[:1]
     facts = [f for f in facts if f.path != "clinical.spasticity.origin" or f in keep_origins]
     # a list of side effects the trial did not have ("no nausea or pruritus") says none only in a note that reports
     # a trial (its method or its result) and names no side effect it had
@@ -471,9 +494,12 @@ def _dedupe(facts: list[Fact], title_end: int = 0) -> list[Fact]:
             # a specialty we do not name is told apart by the service's own name ("Colorectal surgery", "Palliative")
             named = f.text.split(None, 1)[0].lower() if f.value.get("specialty") == "other" else ""
             key = (f.path, f.value.get("type"), f.value.get("specialty"), f.value.get("result"), named)
-            if key in seen:  # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE")
+            # the conclusion, not the title that announces it ("PSYCHOLOGICAL CLEARANCE"); an evaluation dated
+            # apart from it ("Psychology (Dr. X) 12/2025: cleared" ... "Psych clearance on file") is its own saying
+            if key in seen and out[seen[key]].value.get("date") in (None, f.value.get("date")):
                 out[seen[key]] = f
                 continue
+            seen.pop(key, None)
         else:
             key = (f.path, repr(f.value), f.start, f.end)
         if key not in seen:

@@ -97,6 +97,7 @@ class Cues:
     schedules: tuple[tuple[str, re.Pattern[str]], ...]
     medication_types: frozenset[str]
     still_taken: re.Pattern[str]
+    goes_on_helping_little: re.Pattern[str]
     date_roles: dict[str, re.Pattern[str]]
     evaluation_results: dict[str, tuple[tuple[str, re.Pattern[str]], ...]]
     specialties: tuple[tuple[str, re.Pattern[str]], ...]
@@ -127,6 +128,7 @@ def cues() -> Cues:
         schedules=tuple((k, cue(v)) for k, v in raw["schedules"].items()),
         medication_types=frozenset(raw["medication_types"]),
         still_taken=cue(raw["still_taken"]),
+        goes_on_helping_little=cue(raw["goes_on_helping_little"]),
         date_roles={k: cue(v) for k, v in raw["date_roles"].items()},
         evaluation_results={"mental_health": _ordered(ev["mental_health"]), "specialist": _ordered(ev["specialist"])},
         specialties=tuple((k, re.compile("|".join(v), re.IGNORECASE)) for k, v in ev["specialties"].items()),
