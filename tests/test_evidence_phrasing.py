@@ -934,3 +934,10 @@ def test_a_bolus_with_a_decimal_dose_and_its_date():
 def test_the_trial_catheters_placement_dates_the_trial():
     text = "Temporary intrathecal catheter placed L2-3 on 05/06/2025 under fluoro, tip T10."
     assert one(text, "clinical.trial_result.date").value == "2025-05-06"
+
+
+def test_a_drug_that_goes_on_and_then_fails_the_pain_after_a_semicolon():
+    text = "Cymbalta 60 mg daily since 08/2023 - continuing (also for mood); pain benefit minimal."
+    assert one(text, "clinical.treatments[]").value["outcome"] == "failed"
+    text = "Gabapentin 300 mg TID, continues; sleep is better."
+    assert one(text, "clinical.treatments[]").value["outcome"] == "ongoing"

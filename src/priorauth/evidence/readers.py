@@ -490,8 +490,12 @@ def treatment(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
             where.append(found.span())
     if outcome == "ongoing" and not c.goes_on_helping_little.search(place.text, *place.clause):
         # "currently takes X with inadequate relief": still taken, and it failed
+        failures = tuple(o for o in c.outcomes if o[0] == "failed")
         outcome = _nearest(tuple(o for o in c.outcomes if o[0] in ("failed", "intolerable_side_effects")),
                            place.text, place.clause, m, where=where) or outcome
+        if outcome == "ongoing" and place.after is not None and _PAIN_SAID.search(place.text, *place.after):
+            # "Cymbalta 60 mg daily - continuing (also for mood); pain benefit minimal": it goes on, and failed the pain
+            outcome = _nearest(failures, place.text, place.after, m, where=where) or outcome
     if outcome in ("failed", "intolerable_side_effects") and not together:
         outcome = _failure_kind(outcome, place.text, place.clause, m)
     if outcome == "intolerable_side_effects":  # "GI bleed 2023 -> NSAIDs now contraindicated": the harm is why
@@ -804,6 +808,7 @@ def test_dose(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     return []
 
 
+_PAIN_SAID = re.compile(r"\bpain\b", re.I)
 _NEGATIVE_RESULT = re.compile(r"\s+(?:was|were|is)\s+(?:negative|unsuccessful)\b", re.I)
 _TEST_DOSE_RESPONSES = (
     ("unfavorable", r"no (?:significant |meaningful |appreciable )?"
