@@ -1604,3 +1604,8 @@ def test_a_specialist_named_with_the_physician_and_day_who_saw_the_member_is_an_
 def test_orthopedics_named_as_the_service_is_a_specialist_evaluation():
     text = PAIN + "\nOrthopedics (Dr. Q. Example, 04/2025) does not recommend further surgery."
     assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
+
+
+def test_a_surgery_that_helped_for_a_while_before_the_pain_came_back_failed():
+    text = PAIN + "\nShe had a laminectomy in 2021 that helped for about a year before the leg pain came back."
+    assert one(text, TX)["outcome"] == "failed"
