@@ -1609,3 +1609,8 @@ def test_orthopedics_named_as_the_service_is_a_specialist_evaluation():
 def test_a_surgery_that_helped_for_a_while_before_the_pain_came_back_failed():
     text = PAIN + "\nShe had a laminectomy in 2021 that helped for about a year before the leg pain came back."
     assert one(text, TX)["outcome"] == "failed"
+
+
+def test_a_drug_stopped_because_it_made_the_member_confused_was_intolerable():
+    text = PAIN + "\nWe stopped the tapentadol last spring because it made him confused."
+    assert one(text, TX)["outcome"] == "intolerable_side_effects"
