@@ -1614,3 +1614,8 @@ def test_a_surgery_that_helped_for_a_while_before_the_pain_came_back_failed():
 def test_a_drug_stopped_because_it_made_the_member_confused_was_intolerable():
     text = PAIN + "\nWe stopped the tapentadol last spring because it made him confused."
     assert one(text, TX)["outcome"] == "intolerable_side_effects"
+
+
+def test_spine_surgery_named_with_an_ortho_spine_physician_is_an_orthopedic_evaluation():
+    text = PAIN + "\nSpine surgery (Dr. Q. Example, ortho spine, 03/2025): not a candidate for further surgery."
+    assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
