@@ -1619,3 +1619,8 @@ def test_a_drug_stopped_because_it_made_the_member_confused_was_intolerable():
 def test_spine_surgery_named_with_an_ortho_spine_physician_is_an_orthopedic_evaluation():
     text = PAIN + "\nSpine surgery (Dr. Q. Example, ortho spine, 03/2025): not a candidate for further surgery."
     assert one(text, "clinical.evaluations[]")["specialty"] == "orthopedic_surgery"
+
+
+def test_nothing_changed_with_a_treatment_is_a_failure():
+    text = PAIN + "\nNothing changed with the home TENS unit she bought in the spring."
+    assert one(text, TX)["outcome"] == "failed"
