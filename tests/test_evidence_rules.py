@@ -1624,3 +1624,8 @@ def test_spine_surgery_named_with_an_ortho_spine_physician_is_an_orthopedic_eval
 def test_nothing_changed_with_a_treatment_is_a_failure():
     text = PAIN + "\nNothing changed with the home TENS unit she bought in the spring."
     assert one(text, TX)["outcome"] == "failed"
+
+
+def test_a_treatment_whose_benefit_is_waning_failed():
+    text = PAIN + "\nSI joint injections every 3 months since 2023, benefit now waning."
+    assert one(text, TX)["outcome"] == "failed"
