@@ -1629,3 +1629,8 @@ def test_nothing_changed_with_a_treatment_is_a_failure():
 def test_a_treatment_whose_benefit_is_waning_failed():
     text = PAIN + "\nSI joint injections every 3 months since 2023, benefit now waning."
     assert one(text, TX)["outcome"] == "failed"
+
+
+def test_a_course_without_a_meaningful_change_in_the_pain_failed():
+    text = PAIN + "\nShe completed ten sessions of acupuncture without a meaningful change in her back pain."
+    assert one(text, TX)["outcome"] == "failed"
