@@ -1634,3 +1634,8 @@ def test_a_treatment_whose_benefit_is_waning_failed():
 def test_a_course_without_a_meaningful_change_in_the_pain_failed():
     text = PAIN + "\nShe completed ten sessions of acupuncture without a meaningful change in her back pain."
     assert one(text, TX)["outcome"] == "failed"
+
+
+def test_an_nsaid_stopped_with_the_kidney_named_after_it_is_contraindicated():
+    text = PAIN + "\nCelecoxib 200 mg daily - discontinued, CKD stage 3b."
+    assert one(text, TX)["outcome"] == "contraindicated"
