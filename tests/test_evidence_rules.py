@@ -1639,3 +1639,8 @@ def test_a_course_without_a_meaningful_change_in_the_pain_failed():
 def test_an_nsaid_stopped_with_the_kidney_named_after_it_is_contraindicated():
     text = PAIN + "\nCelecoxib 200 mg daily - discontinued, CKD stage 3b."
     assert one(text, TX)["outcome"] == "contraindicated"
+
+
+def test_a_cast_abandoned_for_skin_breakdown_was_intolerable():
+    text = PAIN + "\nSerial casting of the right ankle in the spring: skin breakdown at the heel, abandoned."
+    assert one(text, TX)["outcome"] == "intolerable_side_effects"
