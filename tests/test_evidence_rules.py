@@ -1644,3 +1644,8 @@ def test_an_nsaid_stopped_with_the_kidney_named_after_it_is_contraindicated():
 def test_a_cast_abandoned_for_skin_breakdown_was_intolerable():
     text = PAIN + "\nSerial casting of the right ankle in the spring: skin breakdown at the heel, abandoned."
     assert one(text, TX)["outcome"] == "intolerable_side_effects"
+
+
+def test_a_stimulator_explanted_for_a_wound_dehiscence_was_intolerable():
+    text = PAIN + "\nSpinal cord stimulator implanted 2022, explanted for pocket dehiscence in 2023."
+    assert one(text, TX)["outcome"] == "intolerable_side_effects"
