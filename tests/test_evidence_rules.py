@@ -1649,3 +1649,8 @@ def test_a_cast_abandoned_for_skin_breakdown_was_intolerable():
 def test_a_stimulator_explanted_for_a_wound_dehiscence_was_intolerable():
     text = PAIN + "\nSpinal cord stimulator implanted 2022, explanted for pocket dehiscence in 2023."
     assert one(text, TX)["outcome"] == "intolerable_side_effects"
+
+
+def test_iv_dilaudid_by_pca_is_an_injectable_analgesic():
+    text = PAIN + "\nIV Dilaudid PCA in hospital last month, stopped because of sedation."
+    assert one(text, TX) == {"type": "injectable_analgesics", "outcome": "intolerable_side_effects"}
