@@ -1654,3 +1654,10 @@ def test_a_stimulator_explanted_for_a_wound_dehiscence_was_intolerable():
 def test_iv_dilaudid_by_pca_is_an_injectable_analgesic():
     text = PAIN + "\nIV Dilaudid PCA in hospital last month, stopped because of sedation."
     assert one(text, TX) == {"type": "injectable_analgesics", "outcome": "intolerable_side_effects"}
+
+
+def test_from_a_surgical_standpoint_is_the_authors_own_specialist_opinion():
+    text = ("NEUROSURGERY CONSULTATION\nChronic low back pain.\n"
+            "From a surgical standpoint other options remain; he declines them.")
+    got = one(text, "clinical.evaluations[]")
+    assert (got["specialty"], got["result"]) == ("neurosurgery", "other_options_remain")
