@@ -1661,3 +1661,8 @@ def test_from_a_surgical_standpoint_is_the_authors_own_specialist_opinion():
             "From a surgical standpoint other options remain; he declines them.")
     got = one(text, "clinical.evaluations[]")
     assert (got["specialty"], got["result"]) == ("neurosurgery", "other_options_remain")
+
+
+def test_a_sleep_benefit_beside_a_side_effect_is_no_benefit_for_the_pain():
+    text = PAIN + "\nTizanidine 4 mg at bedtime - some sleep benefit, daytime sedation; stopped."
+    assert one(text, TX)["outcome"] == "intolerable_side_effects"
