@@ -1666,3 +1666,8 @@ def test_from_a_surgical_standpoint_is_the_authors_own_specialist_opinion():
 def test_a_sleep_benefit_beside_a_side_effect_is_no_benefit_for_the_pain():
     text = PAIN + "\nTizanidine 4 mg at bedtime - some sleep benefit, daytime sedation; stopped."
     assert one(text, TX)["outcome"] == "intolerable_side_effects"
+
+
+def test_a_treatment_with_only_a_temporary_range_of_motion_gain_failed():
+    text = PAIN + "\nSerial casting of both ankles last year gave a temporary range of motion gain."
+    assert one(text, TX)["outcome"] == "failed"
