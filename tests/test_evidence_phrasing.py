@@ -941,3 +941,13 @@ def test_a_drug_that_goes_on_and_then_fails_the_pain_after_a_semicolon():
     assert one(text, "clinical.treatments[]").value["outcome"] == "failed"
     text = "Gabapentin 300 mg TID, continues; sleep is better."
     assert one(text, "clinical.treatments[]").value["outcome"] == "ongoing"
+
+
+def test_a_surgery_not_declined_is_no_refusal():
+    assert [f for f in extract_note("He has not declined surgery.", DAY).facts
+            if f.path == "clinical.surgery_refused" and f.value is True] == []
+    assert one("She does not want surgery.", "clinical.surgery_refused").value is True
+
+
+def test_despite_ends_a_negations_scope():
+    assert one("Her pain is not controlled despite PT.", "clinical.treatments[]").value["outcome"] == "failed"
