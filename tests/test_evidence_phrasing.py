@@ -951,3 +951,11 @@ def test_a_surgery_not_declined_is_no_refusal():
 
 def test_despite_ends_a_negations_scope():
     assert one("Her pain is not controlled despite PT.", "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_a_pump_not_declined_is_no_decline():
+    for text in ("Intrathecal trial 10/02/2025. She has not declined the pump.",
+                 "Intrathecal trial 10/02/2025. He never refused the implant."):
+        assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.trial_result.patient_accepts"] == []
+    text = "Intrathecal trial 10/02/2025. She declines the permanent pump."
+    assert one(text, "clinical.trial_result.patient_accepts").value is False
