@@ -959,3 +959,8 @@ def test_a_pump_not_declined_is_no_decline():
         assert [f for f in extract_note(text, DAY).facts if f.path == "clinical.trial_result.patient_accepts"] == []
     text = "Intrathecal trial 10/02/2025. She declines the permanent pump."
     assert one(text, "clinical.trial_result.patient_accepts").value is False
+
+
+def test_lacking_capacity_to_consent_is_compromised_cognition():
+    assert one("She lacks capacity to consent.", "clinical.psychiatric.compromised_cognition").value is True
+    assert one("She has capacity to consent.", "clinical.psychiatric.compromised_cognition").value is False
