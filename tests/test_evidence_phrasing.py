@@ -964,3 +964,9 @@ def test_a_pump_not_declined_is_no_decline():
 def test_lacking_capacity_to_consent_is_compromised_cognition():
     assert one("She lacks capacity to consent.", "clinical.psychiatric.compromised_cognition").value is True
     assert one("She has capacity to consent.", "clinical.psychiatric.compromised_cognition").value is False
+
+
+def test_a_use_told_with_its_end_is_history():
+    found = [f.value for f in extract_note("Not currently using any illicit drugs, but used heroin until 2020.",
+                                           DAY).facts if f.path == "clinical.substance_use"]
+    assert found == ["none", "history"], found

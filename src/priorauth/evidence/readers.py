@@ -309,6 +309,7 @@ def substance(m: Any, place: Any, mods: tuple[Modifier, ...]) -> Out:
     history = re.compile(r"remission|sober|quit|stopped|former|past|prior|previous|recovered|recovery|"
                          r"(?:use|disorder|abuse|OUD|SUD|AUD|addiction|alcoholism|dependence) history|"
                          r"clean (?:since|for)|abstinent|no (?:current|active|recent) use|in the past|years ago|"
+                         r"(?:until|till|through|up to) (?:(?:19|20)\d\d|\d{1,2}/(?:19|20)\d\d|age)|"
                          r"resolved|treated|as a (?:teen|young)|"
                          r"before (?:the|his|her|their) (?:accident|injury|surgery|diagnosis|arrest|crash)|"
                          r"in (?:his|her|their) (?:teens|20s|30s|40s|twenties|thirties|forties|youth)", re.I)
