@@ -970,3 +970,9 @@ def test_a_use_told_with_its_end_is_history():
     found = [f.value for f in extract_note("Not currently using any illicit drugs, but used heroin until 2020.",
                                            DAY).facts if f.path == "clinical.substance_use"]
     assert found == ["none", "history"], found
+
+
+def test_aqua_therapy_stopped_for_lack_of_progress_and_a_bare_no_change():
+    fact = one("Aqua therapy 2x/week x 8 weeks, discontinued for lack of progress.", "clinical.treatments[]")
+    assert fact.value == {"type": "physical_therapy", "outcome": "failed"}
+    assert one("Acupuncture weekly for 2 months, no change.", "clinical.treatments[]").value["outcome"] == "failed"
