@@ -976,3 +976,8 @@ def test_aqua_therapy_stopped_for_lack_of_progress_and_a_bare_no_change():
     fact = one("Aqua therapy 2x/week x 8 weeks, discontinued for lack of progress.", "clinical.treatments[]")
     assert fact.value == {"type": "physical_therapy", "outcome": "failed"}
     assert one("Acupuncture weekly for 2 months, no change.", "clinical.treatments[]").value["outcome"] == "failed"
+
+
+def test_a_trial_she_did_not_tolerate_had_intolerable_side_effects():
+    text = "Intrathecal trial 10/02/2025. She did not tolerate the trial because of vomiting."
+    assert one(text, "clinical.trial_result.side_effects").value == "intolerable"
