@@ -981,3 +981,9 @@ def test_aqua_therapy_stopped_for_lack_of_progress_and_a_bare_no_change():
 def test_a_trial_she_did_not_tolerate_had_intolerable_side_effects():
     text = "Intrathecal trial 10/02/2025. She did not tolerate the trial because of vomiting."
     assert one(text, "clinical.trial_result.side_effects").value == "intolerable"
+
+
+def test_a_study_with_no_significant_abnormality_confirms_no_pathology():
+    text = "Imaging shows no significant abnormality to explain her symptoms."
+    assert one(text, "clinical.pathology_confirmed").value is False
+    assert one("CT confirmed a compression fracture.", "clinical.pathology_confirmed").value is True
