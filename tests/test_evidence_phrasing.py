@@ -987,3 +987,8 @@ def test_a_study_with_no_significant_abnormality_confirms_no_pathology():
     text = "Imaging shows no significant abnormality to explain her symptoms."
     assert one(text, "clinical.pathology_confirmed").value is False
     assert one("CT confirmed a compression fracture.", "clinical.pathology_confirmed").value is True
+
+
+def test_hereditary_spastic_paraparesis_is_of_spinal_origin():
+    note = _spasticity_note("Hereditary spastic paraparesis with progressive leg stiffness.")
+    assert one(note, "clinical.spasticity.origin").value == "spinal"
