@@ -992,3 +992,12 @@ def test_a_study_with_no_significant_abnormality_confirms_no_pathology():
 def test_hereditary_spastic_paraparesis_is_of_spinal_origin():
     note = _spasticity_note("Hereditary spastic paraparesis with progressive leg stiffness.")
     assert one(note, "clinical.spasticity.origin").value == "spinal"
+
+
+def test_a_sign_said_absent_after_it_is_negated():
+    assert one("Papilledema absent.", "clinical.findings.increased_intracranial_pressure").value is False
+    assert one("Absent suicidal ideation.", "clinical.psychiatric.suicidality").value is False
+
+
+def test_an_allergic_reaction_to_the_drug_is_a_drug_allergy():
+    assert one("Allergic reaction to morphine with hives in 2019.", "clinical.findings.drug_allergy").value is True
