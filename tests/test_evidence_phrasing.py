@@ -1001,3 +1001,16 @@ def test_a_sign_said_absent_after_it_is_negated():
 
 def test_an_allergic_reaction_to_the_drug_is_a_drug_allergy():
     assert one("Allergic reaction to morphine with hives in 2019.", "clinical.findings.drug_allergy").value is True
+
+
+@pytest.mark.parametrize(("said", "path"), [
+    ("Hallucinations: no.", "clinical.psychiatric.active_psychosis"),
+    ("Suicidal ideation - no.", "clinical.psychiatric.suicidality"),
+    ("Cellulitis not noted.", "clinical.findings.local_infection"),
+])
+def test_an_answer_after_the_sign_negates_it(said, path):
+    assert one(said, path).value is False
+
+
+def test_not_noted_to_have_negates_what_follows():
+    assert one("She was not noted to have any drug-seeking behavior.", "clinical.substance_use").value == "none"
