@@ -1014,3 +1014,8 @@ def test_an_answer_after_the_sign_negates_it(said, path):
 
 def test_not_noted_to_have_negates_what_follows():
     assert one("She was not noted to have any drug-seeking behavior.", "clinical.substance_use").value == "none"
+
+
+def test_a_social_history_field_answered_none():
+    assert one("Alcohol: denies.", "clinical.substance_use").value == "none"
+    assert one("Drug use: none.", "clinical.substance_use").value == "none"
